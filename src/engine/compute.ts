@@ -1,0 +1,128 @@
+// Small helpers every kernel wrapper uses: buffers, readback, and a pipeline cache keyed by WGSL source
+// and constants, so a kernel compiles once per device.
+
+export type Bindable = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+// The spec's flag values, so this module loads in Node before Dawn has installed the GPU* globals.
+export const BufferUsage = {
+  MAP_READ: 0x1,
+  COPY_SRC: 0x4,
+  COPY_DST: 0x8,
+  UNIFORM: 0x40,
+  STORAGE: 0x80,
+  QUERY_RESOLVE: 0x200,
+} as const;
+const MAP_READ_MODE = 0x1;
+const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/** Rounds a byte size up to WebGPU's 4-byte copy granularity. */
+export function align4(bytes: number): number {
+  return Math.ceil(bytes / 4) * 4;
+}
+
+export function createStorageBuffer(device: GPUDevice, bytes: number, label?: string): GPUBuffer {
+  return device.createBuffer({ size: Math.max(16, align4(bytes)), usage: STORAGE, label });
+}
+
+/** A storage buffer holding `data` (any typed array), padded to 4 bytes. */
+export function uploadBuffer(device: GPUDevice, data: ArrayBufferView, label?: string): GPUBuffer {
+  const buffer = device.createBuffer({
+    size: Math.max(16, align4(data.byteLength)),
+    usage: STORAGE,
+    mappedAtCreation: true,
+    label,
+  });
+  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  buffer.unmap();
+  return buffer;
+}
+
+export function uniformBuffer(device: GPUDevice, words: ArrayLike<number>, kind: 'u32' | 'f32' = 'u32'): GPUBuffer {
+  const data = kind === 'u32' ? new Uint32Array(words) : new Float32Array(words);
+  const buffer = device.createBuffer({
+    size: Math.max(16, align4(data.byteLength)),
+    usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    mappedAtCreation: true,
+  });
+  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer));
+  buffer.unmap();
+  return buffer;
+}
+
+/** Copies `bytes` from a GPU buffer into CPU memory (one staging buffer, one map). */
+export async function readBuffer(device: GPUDevice, source: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+  const size = align4(bytes);
+  const staging = device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(source, offset, staging, 0, size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(MAP_READ_MODE);
+  const out = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
+
+export async function readF32(device: GPUDevice, source: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(device, source, count * 4, offset));
+}
+
+export async function readU32(device: GPUDevice, source: GPUBuffer, count: number, offset = 0): Promise<Uint32Array> {
+  return new Uint32Array(await readBuffer(device, source, count * 4, offset));
+}
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** A compute pipeline for `code` (entry point `main`), compiled once per device and override set. */
+export function pipeline(
+  device: GPUDevice,
+  code: string,
+  constants: Record<string, number> = {},
+  entryPoint = 'main',
+): GPUComputePipeline {
+  let cache = pipelines.get(device);
+  if (!cache) pipelines.set(device, (cache = new Map()));
+  const key = `${entryPoint}|${JSON.stringify(constants)}|${code}`;
+  let p = cache.get(key);
+  if (!p) {
+    const module = device.createShaderModule({ code });
+    p = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint, constants } });
+    cache.set(key, p);
+  }
+  return p;
+}
+
+/** Records one compute pass: `pipe` with `bindings` as @group(0) @binding(0..n-1). */
+export function dispatch(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  pipe: GPUComputePipeline,
+  bindings: Bindable[],
+  workgroups: [number, number?, number?],
+): void {
+  const entries = bindings.map((b, binding) => ({
+    binding,
+    resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b },
+  }));
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipe);
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries }));
+  pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  pass.end();
+}
+
+/** Splits a 1-D count of workgroups into (x, y) under the 65,535-per-dimension limit. */
+export function foldWorkgroups(count: number, maxPerDim = 65535): [number, number] {
+  if (count <= maxPerDim) return [count, 1];
+  const y = Math.ceil(count / maxPerDim);
+  return [Math.ceil(count / y), y];
+}
+
+const placeholders = new WeakMap<GPUDevice, GPUBuffer>();
+
+/** A small zeroed buffer to bind where a kernel's optional input (a bias, say) is absent. */
+export function placeholderBuffer(device: GPUDevice): GPUBuffer {
+  let b = placeholders.get(device);
+  if (!b) placeholders.set(device, (b = createStorageBuffer(device, 16, 'placeholder')));
+  return b;
+}

@@ -1,0 +1,35 @@
+// The shapes every layer shares: a Countdown problem, and the generator interface that the engine,
+// WebLLM and the judges all speak (prompt in, completions out).
+
+export interface CountdownProblem {
+  numbers: number[];
+  target: number;
+  /** One expression that reaches the target, kept from the solver for reference. */
+  solution?: string;
+}
+
+export interface GenerateRequest {
+  prompts: string[];
+  maxTokens: number;
+  /** 0 means greedy. */
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  /** Generation of a row ends when its text ends with any of these. */
+  stop?: string[];
+  signal?: AbortSignal;
+  /** Streams each row's newly decoded text as it appears. */
+  onText?: (row: number, delta: string) => void;
+}
+
+export interface Generation {
+  text: string;
+  tokens: number;
+  finish: 'eos' | 'stop' | 'length' | 'cancel';
+}
+
+export interface TextGenerator {
+  readonly name: string;
+  generate(request: GenerateRequest): Promise<Generation[]>;
+}
