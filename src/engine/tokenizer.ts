@@ -1,7 +1,7 @@
 // Text <-> token ids and chat templates, from a model's own tokenizer.json and tokenizer_config.json, with
 // Hugging Face's JavaScript tokenizer and Jinja engine (the same files and templates transformers uses).
 import { Template } from '@huggingface/jinja';
-import { Tokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -18,8 +18,30 @@ function tokenText(t: TokenizerConfig['bos_token']): string {
   return typeof t === 'string' ? t : (t?.content ?? '');
 }
 
-export class TextTokenizer {
-  private readonly tokenizer: Tokenizer;
+/** What the engine needs of a tokenizer: the model's own (TextTokenizer) or bytes (ByteTokenizer). */
+export interface Tokenizer {
+  readonly vocabSize?: number;
+  readonly hasChatTemplate: boolean;
+  encode(text: string, addSpecialTokens?: boolean): number[];
+  decode(ids: number[], skipSpecialTokens?: boolean): string;
+  applyChatTemplate(messages: ChatMessage[], addGenerationPrompt?: boolean): string;
+  streamDecoder(): (ids: number[]) => string;
+}
+
+/** A decoder that turns a growing list of ids into text deltas, holding back incomplete UTF-8 characters. */
+function streamDecoderOf(decode: (ids: number[]) => string): (ids: number[]) => string {
+  let emitted = '';
+  return (ids) => {
+    const text = decode(ids);
+    if (text.endsWith('\uFFFD')) return '';
+    const delta = text.startsWith(emitted) ? text.slice(emitted.length) : text;
+    emitted = text;
+    return delta;
+  };
+}
+
+export class TextTokenizer implements Tokenizer {
+  private readonly tokenizer: HfTokenizer;
   private readonly template?: Template;
   private readonly config: TokenizerConfig;
 
@@ -35,7 +57,7 @@ export class TextTokenizer {
     };
     const json = parse(tokenizerJson, 'tokenizer.json');
     this.config = parse(tokenizerConfigJson, 'tokenizer_config.json') as TokenizerConfig;
-    this.tokenizer = new Tokenizer(json, this.config);
+    this.tokenizer = new HfTokenizer(json, this.config);
     const tpl = this.config.chat_template;
     const source = Array.isArray(tpl) ? tpl.find((t) => t.name === 'default')?.template : tpl;
     if (source) this.template = new Template(source);
@@ -70,15 +92,35 @@ export class TextTokenizer {
     });
   }
 
-  /** A decoder that turns a growing list of ids into text deltas, holding back incomplete UTF-8 characters. */
   streamDecoder(): (ids: number[]) => string {
-    let emitted = '';
-    return (ids) => {
-      const text = this.decode(ids);
-      if (text.endsWith('\uFFFD')) return '';
-      const delta = text.startsWith(emitted) ? text.slice(emitted.length) : text;
-      emitted = text;
-      return delta;
-    };
+    return streamDecoderOf((ids) => this.decode(ids));
+  }
+}
+
+/**
+ * Every UTF-8 byte is a token (ids 0-255) plus one end-of-text token (256): the tokenizer of models built
+ * from scratch, which need no vocabulary file.
+ */
+export class ByteTokenizer implements Tokenizer {
+  static readonly EOS = 256;
+  readonly vocabSize = 257;
+  readonly hasChatTemplate = false;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+
+  encode(text: string): number[] {
+    return [...this.encoder.encode(text)];
+  }
+
+  decode(ids: number[]): string {
+    return this.decoder.decode(new Uint8Array(ids.filter((id) => id < 256)));
+  }
+
+  applyChatTemplate(): string {
+    throw new Error('a byte-level model has no chat template: use the base prompt template');
+  }
+
+  streamDecoder(): (ids: number[]) => string {
+    return streamDecoderOf((ids) => this.decode(ids));
   }
 }

@@ -49,3 +49,17 @@ describe('TextTokenizer on real tokenizer files', () => {
     expect(() => new TextTokenizer('{', '{}')).toThrow(/tokenizer\.json/);
   });
 });
+
+describe('ByteTokenizer', () => {
+  it('round-trips UTF-8 and streams whole characters only', async () => {
+    const { ByteTokenizer } = await import('../../src/engine/tokenizer.ts');
+    const tok = new ByteTokenizer();
+    const ids = tok.encode('15 − 7 = 8 ✓');
+    expect(ids.every((id) => id >= 0 && id < 256)).toBe(true);
+    expect(tok.decode([...ids, ByteTokenizer.EOS])).toBe('15 − 7 = 8 ✓');
+    const next = tok.streamDecoder();
+    const deltas = ids.map((_, i) => next(ids.slice(0, i + 1)));
+    expect(deltas.join('')).toBe('15 − 7 = 8 ✓');
+    expect(deltas.some((d) => d.includes('\uFFFD'))).toBe(false);
+  });
+});

@@ -1,0 +1,105 @@
+// The engine as the notebook sees it: load a model, generate, train. In the browser it lives in a Worker
+// (engineClient.ts); in Node the CLI calls it directly. Every long call takes events (progress, streamed text,
+// training steps) and an AbortSignal.
+import type { StepMetrics } from '../behaviors/metrics.ts';
+import type { CountdownProblem, GenerateRequest, Generation } from '../tasks/types.ts';
+import type { ProgressReport } from '../store/schema.ts';
+
+export type ModelSpec =
+  | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
+  | { source: 'hub'; name: string; quantization?: 'q4' | 'f32'; token?: string }
+  | { source: 'url'; baseUrl: string; quantization?: 'q4' | 'f32' }
+  | { source: 'path'; dir: string; quantization?: 'q4' | 'f32' };
+
+export interface ModelInfo {
+  handle: string;
+  name: string;
+  arch: string;
+  params: number;
+  layers: number;
+  vocab: number;
+  gpuBytes: number;
+  weights: string;
+  hasChatTemplate: boolean;
+}
+
+export type EngineEvent =
+  | { type: 'progress'; progress: ProgressReport }
+  | { type: 'text'; row: number; delta: string }
+  | { type: 'step'; metrics: StepMetrics & Record<string, unknown> };
+
+export interface TrainExample {
+  prompt: string;
+  completion: string;
+}
+
+export interface PrimeJob {
+  method: 'lora' | 'full';
+  examples: TrainExample[];
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  maxLength: number;
+  warmup: number;
+  rank: number;
+  alpha: number;
+  checkpointEvery: number;
+  seed: number;
+  /** A checkpoint to continue from (bytes from an earlier run of the same job). */
+  resume?: Uint8Array;
+}
+
+export interface RlJob {
+  algorithm: 'grpo' | 'dr_grpo';
+  problems: CountdownProblem[];
+  steps: number;
+  prompts: number;
+  group: number;
+  lr: number;
+  kl: number;
+  clip: number;
+  temperature: number;
+  maxTokens: number;
+  rank: number;
+  checkpointEvery: number;
+  seed: number;
+  template: 'base' | 'chat';
+  resume?: Uint8Array;
+}
+
+export interface Rollout {
+  step: number;
+  problem: CountdownProblem;
+  prompt: string;
+  completion: string;
+  reward: number;
+}
+
+export interface TrainHooks {
+  onEvent?: (event: EngineEvent) => void;
+  /** Called with each checkpoint as it is made; the caller stores it before training goes on. */
+  onCheckpoint?: (step: number, bytes: Uint8Array) => Promise<void>;
+  /** RL only: every rollout of a step, for the notebook's traces store. */
+  onRollouts?: (rollouts: Rollout[]) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  steps: number;
+  /** The trained adapter in PEFT form (LoRA), or the full weights as safetensors (full training). */
+  files: Record<string, Uint8Array>;
+}
+
+export interface EngineService {
+  load(handle: string, spec: ModelSpec, hooks?: TrainHooks): Promise<ModelInfo>;
+  /** Generates with the model `handle`, through its adapter `adapter` when given (a prime or rl result). */
+  generate(handle: string, request: Omit<GenerateRequest, 'onText' | 'signal'>, adapter?: string, hooks?: TrainHooks): Promise<Generation[]>;
+  prime(handle: string, job: PrimeJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult>;
+  rl(handle: string, job: RlJob, resultHandle: string, startFrom?: string, hooks?: TrainHooks): Promise<TrainResult>;
+  /** Loads a trained result (PEFT adapter or full weights, as TrainResult.files) as `resultHandle` on `handle`. */
+  attach(handle: string, resultHandle: string, files: Record<string, Uint8Array>): Promise<void>;
+  /** The prompt text the model's chat template makes of one user message. */
+  chatPrompt(handle: string, userMessage: string): Promise<string>;
+  has(handle: string): Promise<boolean>;
+  unload(handle: string): Promise<void>;
+}

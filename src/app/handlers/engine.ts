@@ -1,0 +1,239 @@
+// Cells that run on the GPU through the engine: model, sample, prime, rl. Each result is written to the
+// store as it appears (traces per batch, metrics per step, checkpoints as made), so a closed tab loses at
+// most the step in flight, and a re-run resumes from the last checkpoint.
+import { summarizeStep } from '../../behaviors/metrics.ts';
+import type { CellContext, CellHandler } from '../../notebook/runner.ts';
+import { latestCheckpoint, putAdapter, putCheckpoint, putRun, setRunStatus, appendMetric, getAdapter } from '../../store/runs.ts';
+import { appendTraces, getDataset } from '../../store/traces.ts';
+import type { JsonObject, JsonValue } from '../../store/schema.ts';
+import { COUNTDOWN_PRIMING_PRESET, COUNTDOWN_RL_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
+import { countdownPrompt } from '../../tasks/prompts.ts';
+import { countdownReward } from '../../tasks/reward.ts';
+import type { CountdownProblem } from '../../tasks/types.ts';
+import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
+import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
+import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
+import { datasetId } from './offline.ts';
+import { input, num, str, type HandlerEnv } from './env.ts';
+
+function engineOf(env: HandlerEnv): EngineService {
+  if (!env.engine) throw new Error('This cell needs WebGPU, and this browser has none: see the GPU panel on the home screen');
+  return env.engine;
+}
+
+function modelSpec(ctx: CellContext): ModelSpec {
+  const source = str(ctx, 'source');
+  const quantization = ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? 'f32' : 'q4';
+  if (source === 'scratch') {
+    return { source, layers: num(ctx, 'layers', 4), dim: num(ctx, 'dim', 128), heads: num(ctx, 'heads', 4), context: num(ctx, 'context', 512), seed: num(ctx, 'seed', 1) };
+  }
+  const name = str(ctx, 'name');
+  if (/^https?:\/\/|^\.{0,2}\//.test(name)) return { source: 'url', baseUrl: name, quantization };
+  return { source: 'hub', name, quantization };
+}
+
+function asModel(value: JsonValue, id: string): ModelOutput {
+  const v = value as unknown as ModelOutput;
+  if (v?.type !== 'model') throw new Error(`cell "${id}" is not a model`);
+  return v;
+}
+
+/** Makes sure the engine holds the model (and adapter) an earlier cell produced: after a reload it does not. */
+async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<void> {
+  const engine = engineOf(env);
+  if (await engine.has(model.handle)) return;
+  if (!(await engine.has(model.base))) await engine.load(model.base, model.spec, progressHooks(ctx));
+  if (model.parent && ctx.inputs[model.parent] === undefined && model.parent !== model.base) {
+    throw new Error(`cell "${model.handle}" builds on "${model.parent}": run that cell again first`);
+  }
+  if (model.adapterId) {
+    const adapter = await getAdapter(env.store, model.adapterId);
+    if (!adapter) throw new Error(`the trained result of "${model.handle}" is missing from storage: run that cell again`);
+    await engine.attach(model.base, model.handle, unpackFiles(new Uint8Array(adapter.data)));
+  }
+}
+
+function progressHooks(ctx: CellContext): TrainHooks {
+  return { signal: ctx.signal, onEvent: (e) => (e.type === 'progress' ? ctx.progress(e.progress) : undefined) };
+}
+
+function modelHandler(env: HandlerEnv): CellHandler {
+  return async (ctx) => {
+    const spec = modelSpec(ctx);
+    const info = await engineOf(env).load(ctx.cell.id, spec, progressHooks(ctx));
+    const output: ModelOutput = {
+      type: 'model',
+      handle: ctx.cell.id,
+      base: ctx.cell.id,
+      spec,
+      fields: { model: info.name, architecture: info.arch, parameters: info.params.toLocaleString(), layers: info.layers, vocabulary: info.vocab, weights: info.weights, 'GPU memory (MB)': Math.round(info.gpuBytes / 2 ** 20) },
+    };
+    return toJson(output);
+  };
+}
+
+function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
+  // Test problems come from a seed range training never uses.
+  const seed = num(ctx, 'seed', 1) + (split === 'test' ? 1_000_003 : 0);
+  return generateCountdownProblems({ count, seed, preset: split === 'priming' ? COUNTDOWN_PRIMING_PRESET : COUNTDOWN_RL_PRESET });
+}
+
+async function promptFor(engine: EngineService, handle: string, problem: CountdownProblem, template: string): Promise<string> {
+  return template === 'chat' ? engine.chatPrompt(handle, countdownPrompt(problem, 'chat').messages.map((m) => m.content).join('\n\n')) : countdownPrompt(problem, 'base');
+}
+
+function sampleHandler(env: HandlerEnv): CellHandler {
+  return async (ctx) => {
+    const engine = engineOf(env);
+    const modelRef = input(ctx, 'model');
+    const model = asModel(modelRef.value, modelRef.id);
+    await ensureLoaded(env, ctx, model);
+    const problems = problemsFor(ctx, num(ctx, 'problems', 16), str(ctx, 'split', 'test'));
+    const samples = num(ctx, 'samples', 1);
+    const template = str(ctx, 'template', 'base');
+    const jobs = problems.flatMap((p) => Array.from({ length: samples }, () => p));
+    const batch = 16;
+    const started = performance.now();
+    const rows: { completion: string; reward: number }[] = [];
+    for (let i = 0; i < jobs.length; i += batch) {
+      const part = jobs.slice(i, i + batch);
+      const prompts = await Promise.all(part.map((p) => promptFor(engine, model.base, p, template)));
+      const gens = await engine.generate(model.base, { prompts, maxTokens: num(ctx, 'max_tokens', 256), temperature: num(ctx, 'temperature', 1), topP: num(ctx, 'top_p', 1), seed: num(ctx, 'seed', 1) + i }, model.adapterId ? model.handle : undefined, { signal: ctx.signal });
+      const traces = part.map((problem, j) => {
+        const reward = countdownReward(gens[j].text, problem);
+        rows.push({ completion: gens[j].text, reward });
+        return { model: model.handle, adapter: model.adapterId, task: 'countdown', problem, prompt: prompts[j], completion: gens[j].text, reward, correct: (reward >= 1 ? 1 : 0) as 0 | 1, notebookId: ctx.notebookId, cellId: ctx.cell.id };
+      });
+      await appendTraces(env.store, traces);
+      const done = Math.min(jobs.length, i + batch);
+      const rate = done / ((performance.now() - started) / 1000);
+      ctx.progress({ what: 'solutions', done, total: jobs.length, rate, secondsLeft: (jobs.length - done) / rate });
+    }
+    const m = summarizeStep(0, rows);
+    const output: TracesOutput = { type: 'traces', cellId: ctx.cell.id, count: rows.length, accuracy: m.accuracy, meanReward: m.meanReward, meanLength: m.meanLength, model: model.handle };
+    return toJson(output);
+  };
+}
+
+/** Bundles a result's files into one ArrayBuffer for the adapters store: [name length, name, size, bytes]... */
+export function packFiles(files: Record<string, Uint8Array>): ArrayBuffer {
+  const enc = new TextEncoder();
+  const parts = Object.entries(files).flatMap(([name, bytes]) => {
+    const n = enc.encode(name);
+    const head = new Uint32Array([n.length, bytes.length]);
+    return [new Uint8Array(head.buffer), n, bytes];
+  });
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) out.set(p, (o += p.length) - p.length);
+  return out.buffer;
+}
+
+export function unpackFiles(data: Uint8Array): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  const dec = new TextDecoder();
+  for (let o = 0; o < data.length; ) {
+    const [nameLen, size] = new Uint32Array(data.slice(o, o + 8).buffer);
+    const name = dec.decode(data.subarray(o + 8, o + 8 + nameLen));
+    files[name] = data.slice(o + 8 + nameLen, o + 8 + nameLen + size);
+    o += 8 + nameLen + size;
+  }
+  return files;
+}
+
+/** Runs a training job with its run record, metrics and checkpoints in the store; returns the model output. */
+async function trainRun(
+  env: HandlerEnv,
+  ctx: CellContext,
+  model: ModelOutput,
+  kind: 'prime' | 'rl',
+  config: JsonObject,
+  total: number,
+  train: (resume: Uint8Array | undefined, hooks: TrainHooks) => Promise<TrainResult>,
+): Promise<ModelOutput> {
+  const runId = `${ctx.notebookId}/${ctx.cell.id}`;
+  const resumed = ctx.resumeFrom ? await latestCheckpoint(env.store, ctx.resumeFrom) : undefined;
+  await putRun(env.store, { id: runId, kind, model: model.handle, notebookId: ctx.notebookId, cellId: ctx.cell.id, config, status: 'running', createdAt: Date.now(), updatedAt: Date.now() });
+  await ctx.saveCheckpoint(runId);
+  const steps: NonNullable<ModelOutput['steps']> = [];
+  const started = performance.now();
+  try {
+    const result = await train(resumed ? new Uint8Array(resumed.data) : undefined, {
+      signal: ctx.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress') ctx.progress(e.progress);
+        if (e.type !== 'step') return;
+        steps.push(e.metrics);
+        const values = Object.fromEntries(Object.entries({ ...e.metrics, ...e.metrics.behaviors }).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
+        void appendMetric(env.store, { runId, step: e.metrics.step, at: Date.now(), values });
+        const rate = steps.length / ((performance.now() - started) / 1000);
+        ctx.progress({ what: 'steps', done: e.metrics.step, total, rate, secondsLeft: (total - e.metrics.step) / rate });
+      },
+      onCheckpoint: (step, bytes) => putCheckpoint(env.store, { runId, step, createdAt: Date.now(), meta: {}, data: bytes.slice().buffer }),
+      onRollouts: async (rollouts) => {
+        await appendTraces(env.store, rollouts.map((r) => ({ model: ctx.cell.id, task: 'countdown', problem: r.problem, prompt: r.prompt, completion: r.completion, reward: r.reward, correct: (r.reward >= 1 ? 1 : 0) as 0 | 1, run: runId, step: r.step, notebookId: ctx.notebookId, cellId: ctx.cell.id })));
+      },
+    });
+    const adapterId = runId;
+    await putAdapter(env.store, { id: adapterId, name: ctx.cell.id, model: model.base, runId, createdAt: Date.now(), meta: config, data: packFiles(result.files) });
+    await setRunStatus(env.store, runId, 'done');
+    return { type: 'model', handle: ctx.cell.id, base: model.base, spec: model.spec, adapterId, parent: model.handle, runId, steps, fields: { steps: result.steps, method: String(config.method ?? kind) }, cellId: kind === 'rl' ? ctx.cell.id : undefined };
+  } catch (err) {
+    await setRunStatus(env.store, runId, ctx.signal.aborted ? 'cancelled' : 'error', err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
+
+function primeHandler(env: HandlerEnv): CellHandler {
+  return async (ctx) => {
+    const engine = engineOf(env);
+    const modelRef = input(ctx, 'model');
+    const model = asModel(modelRef.value, modelRef.id);
+    await ensureLoaded(env, ctx, model);
+    const data = await getDataset(env.store, datasetId(ctx.notebookId, input(ctx, 'dataset').id));
+    if (!data) throw new Error('the dataset is missing from storage: run the dataset cell again');
+    const epochs = num(ctx, 'epochs', 1);
+    const batchSize = num(ctx, 'batch_size', 8);
+    const job = {
+      method: (str(ctx, 'method', 'lora') === 'full' ? 'full' : 'lora') as 'lora' | 'full',
+      examples: data.traces.map((t) => ({ prompt: t.prompt, completion: t.completion })),
+      epochs, lr: num(ctx, 'lr', 1e-4), batchSize, maxLength: num(ctx, 'max_length', 512), warmup: num(ctx, 'warmup', 0.05),
+      rank: num(ctx, 'rank', 16), alpha: num(ctx, 'alpha', 32), checkpointEvery: num(ctx, 'checkpoint_every', 50), seed: num(ctx, 'seed', 1),
+    };
+    const total = Math.ceil(job.examples.length / batchSize) * epochs;
+    const out = await trainRun(env, ctx, model, 'prime', { ...job, examples: job.examples.length }, total, (resume, hooks) =>
+      engine.prime(model.handle, { ...job, resume }, ctx.cell.id, hooks),
+    );
+    const loss = out.steps ?? [];
+    out.charts = [{ kind: 'line', title: 'Priming loss', xLabel: 'step', yLabel: 'loss', series: [{ label: ctx.cell.id, points: loss.map((s) => [s.step, s.loss ?? 0]) }] }];
+    return toJson(out);
+  };
+}
+
+function rlHandler(env: HandlerEnv): CellHandler {
+  return async (ctx) => {
+    const engine = engineOf(env);
+    const modelRef = input(ctx, 'model');
+    const model = asModel(modelRef.value, modelRef.id);
+    await ensureLoaded(env, ctx, model);
+    const steps = num(ctx, 'steps', 10);
+    const prompts = num(ctx, 'prompts', 4);
+    const job = {
+      algorithm: (str(ctx, 'algorithm', 'grpo') === 'dr_grpo' ? 'dr_grpo' : 'grpo') as 'grpo' | 'dr_grpo',
+      problems: problemsFor(ctx, steps * prompts, 'train'),
+      steps, prompts, group: num(ctx, 'group', 8), lr: num(ctx, 'lr', 1e-5), kl: num(ctx, 'kl', 0), clip: num(ctx, 'clip', 0.2),
+      temperature: num(ctx, 'temperature', 1), maxTokens: num(ctx, 'max_tokens', 256), rank: num(ctx, 'rank', 16),
+      checkpointEvery: num(ctx, 'checkpoint_every', 10), seed: num(ctx, 'seed', 1), template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
+    };
+    const out = await trainRun(env, ctx, model, 'rl', { ...job, problems: job.problems.length }, steps, (resume, hooks) =>
+      engine.rl(model.base, { ...job, resume }, ctx.cell.id, model.adapterId ? model.handle : undefined, hooks),
+    );
+    const curve = { label: ctx.cell.id, steps: out.steps ?? [] };
+    out.charts = [accuracyChart([curve]), behaviorChart(curve)];
+    return toJson(out);
+  };
+}
+
+export function engineHandlers(env: HandlerEnv): Record<'model' | 'sample' | 'prime' | 'rl', CellHandler> {
+  return { model: modelHandler(env), sample: sampleHandler(env), prime: primeHandler(env), rl: rlHandler(env) };
+}

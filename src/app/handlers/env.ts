@@ -1,0 +1,47 @@
+// What every cell handler may use: the store, the engine (absent where there is no GPU), and the secrets.
+import type { Store } from '../../store/db.ts';
+import type { Secrets } from '../../store/secrets.ts';
+import type { CellContext } from '../../notebook/runner.ts';
+import type { JsonValue, TraceRecord } from '../../store/schema.ts';
+import { tracesBy } from '../../store/traces.ts';
+import type { EngineService } from '../engineService.ts';
+
+export interface HandlerEnv {
+  store: Store;
+  engine?: EngineService;
+  secrets?: Secrets;
+  /** Where the Anthropic SDK sends requests; tests point it at a local server. */
+  anthropicBaseURL?: string;
+}
+
+export function str(ctx: CellContext, field: string, fallback?: string): string {
+  const v = ctx.params[field] ?? fallback;
+  if (typeof v !== 'string') throw new Error(`cell "${ctx.cell.id}": "${field}" must be text`);
+  return v;
+}
+
+export function num(ctx: CellContext, field: string, fallback: number): number {
+  const v = ctx.params[field] ?? fallback;
+  if (typeof v !== 'number') throw new Error(`cell "${ctx.cell.id}": "${field}" must be a number`);
+  return v;
+}
+
+export function strings(ctx: CellContext, field: string): string[] {
+  const v = ctx.params[field];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** The input named by a reference field (e.g. `from: survey`). */
+export function input(ctx: CellContext, field: string): { id: string; value: JsonValue } {
+  const id = ctx.params[field];
+  if (typeof id !== 'string' || !ctx.inputs[id]) throw new Error(`cell "${ctx.cell.id}": "${field}" must name an earlier cell`);
+  return { id, value: ctx.inputs[id].value };
+}
+
+/** The traces that an earlier cell's output points at (a sample, annotate, table or rl cell). */
+export async function tracesOf(env: HandlerEnv, ctx: CellContext, cellValue: JsonValue, fallbackCell: string): Promise<TraceRecord[]> {
+  const value = cellValue as { cellId?: unknown } | null;
+  const cellId = value && typeof value === 'object' && typeof value.cellId === 'string' ? value.cellId : fallbackCell;
+  return tracesBy(env.store, 'cell', [ctx.notebookId, cellId]);
+}

@@ -1,0 +1,115 @@
+// Cells that look at earlier results: chart, compare, table, and the researcher's own js.
+import { BEHAVIORS, type BehaviorCounts } from '../../behaviors/types.ts';
+import type { StepMetrics } from '../../behaviors/metrics.ts';
+import { paperPoints, PAPER_MODEL_LABELS, type PaperModel, type PaperPoint } from '../../charts/paper.ts';
+import type { ChartSpec, LineSeries } from '../../charts/spec.ts';
+import { behaviorBars } from '../../charts/runCharts.ts';
+import { PAPER_CITATION } from '../../charts/paper.ts';
+import type { CellContext, CellHandler } from '../../notebook/runner.ts';
+import type { JsonValue } from '../../store/schema.ts';
+import { toJson, type TracesOutput } from '../outputs.ts';
+import { input, num, str, strings, type HandlerEnv } from './env.ts';
+
+/** A result's curve over steps: an rl cell's per-step metrics, or a single point for a sample/annotate cell. */
+export function stepsOf(value: JsonValue): StepMetrics[] {
+  const v = value as { steps?: StepMetrics[]; type?: string } & Partial<TracesOutput>;
+  if (Array.isArray(v?.steps)) return v.steps;
+  if (v?.type === 'traces') {
+    return [{ step: 0, accuracy: v.accuracy!, meanReward: v.meanReward!, meanLength: v.meanLength!, behaviors: v.behaviors ?? { verification: 0, backtracking: 0, subgoal: 0, backward: 0 } }];
+  }
+  return [];
+}
+
+type Metric = 'accuracy' | 'response_length' | keyof BehaviorCounts | 'reward' | 'loss';
+
+function pick(m: StepMetrics, metric: Metric): number | undefined {
+  if (metric === 'accuracy') return m.accuracy;
+  if (metric === 'response_length') return m.meanLength;
+  if (metric === 'reward') return m.meanReward;
+  if (metric === 'loss') return m.loss;
+  return m.behaviors[metric];
+}
+
+function paperPick(p: PaperPoint, metric: Metric): number | undefined {
+  if (metric === 'accuracy') return p.accuracy;
+  if (metric === 'response_length') return p.length ?? undefined;
+  if (metric === 'reward' || metric === 'loss') return undefined;
+  return p[metric];
+}
+
+function paperRun(run: string): { model: PaperModel; condition: string; label: string } {
+  const [model, condition] = run.split('/') as [PaperModel, string];
+  if (!PAPER_MODEL_LABELS[model]) throw new Error(`unknown paper run "${run}": write model/condition, e.g. llama-3.2-3b/all_strategies`);
+  return { model, condition, label: `paper: ${PAPER_MODEL_LABELS[model]} ${condition}` };
+}
+
+function refIds(ctx: CellContext): string[] {
+  const from = ctx.params.from;
+  return (Array.isArray(from) ? from : [from]).map(String);
+}
+
+function chartHandler(): CellHandler {
+  return async (ctx) => {
+    const metrics = strings(ctx, 'y') as Metric[];
+    const paper = strings(ctx, 'paper').map(paperRun);
+    const style = str(ctx, 'style', 'line');
+    const title = typeof ctx.params.title === 'string' ? ctx.params.title : metrics.join(', ');
+    const charts: ChartSpec[] = metrics.map((metric) => {
+      const series: LineSeries[] = refIds(ctx).map((id) => ({
+        label: id,
+        points: stepsOf(ctx.inputs[id].value).flatMap((m) => (pick(m, metric) === undefined ? [] : [[m.step, pick(m, metric)!] as [number, number]])),
+      }));
+      for (const p of paper) {
+        series.push({ label: p.label, dashed: true, points: paperPoints(p.model, p.condition).flatMap((q) => (paperPick(q, metric) === undefined ? [] : [[q.step, paperPick(q, metric)!] as [number, number]])) });
+      }
+      return { kind: 'line', title: metrics.length > 1 ? `${title}: ${metric}` : title, xLabel: 'step', yLabel: metric, series, yMin: 0, note: paper.length ? `Dashed: ${PAPER_CITATION}` : undefined };
+    });
+    if (style === 'bar') {
+      const last = refIds(ctx).map((id) => ({ label: id, counts: stepsOf(ctx.inputs[id].value).at(-1)?.behaviors ?? { verification: 0, backtracking: 0, subgoal: 0, backward: 0 } }));
+      return toJson({ type: 'chart', charts: [behaviorBars(last)] });
+    }
+    return toJson({ type: 'chart', charts });
+  };
+}
+
+function compareHandler(): CellHandler {
+  return async (ctx) => {
+    const step = num(ctx, 'paper_step', 0);
+    const rows: Record<string, string | number>[] = refIds(ctx).map((id) => {
+      const last = stepsOf(ctx.inputs[id].value).at(-1);
+      if (!last) throw new Error(`cell "${id}" has no accuracy or behavior results to compare`);
+      return { run: id, accuracy: last.accuracy, ...last.behaviors, length: Math.round(last.meanLength) };
+    });
+    for (const run of strings(ctx, 'paper').map(paperRun)) {
+      const points = paperPoints(run.model, run.condition);
+      const p = points.reduce((best, q) => (Math.abs(q.step - step) < Math.abs(best.step - step) ? q : best), points[0]);
+      rows.push({ run: `${run.label} @${p.step}`, accuracy: p.accuracy, verification: p.verification, backtracking: p.backtracking, subgoal: p.subgoal, backward: p.backward, length: p.length ?? '' });
+    }
+    const bars = behaviorBars(rows.map((r) => ({ label: String(r.run), counts: Object.fromEntries(BEHAVIORS.map((b) => [b, Number(r[b])])) as BehaviorCounts })));
+    return toJson({ type: 'chart', charts: [bars], rows });
+  };
+}
+
+function tableHandler(): CellHandler {
+  return async (ctx) => {
+    const from = input(ctx, 'from');
+    const v = from.value as Partial<TracesOutput> | null;
+    if (v?.type !== 'traces') throw new Error(`cell "${from.id}" has no traces to show`);
+    return toJson({ ...(v as TracesOutput) });
+  };
+}
+
+/** The researcher's own code: `inputs` holds the results of the cells in `from`; the returned value is stored. */
+function jsHandler(): CellHandler {
+  return async (ctx) => {
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+    const inputs = Object.fromEntries(Object.entries(ctx.inputs).map(([id, i]) => [id, i.value]));
+    const fn = new AsyncFunction('inputs', 'params', ctx.cell.source);
+    const result = await fn(inputs, ctx.params);
+    return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
+  };
+}
+
+export function viewHandlers(_env: HandlerEnv): Record<'chart' | 'compare' | 'table' | 'js', CellHandler> {
+  return { chart: chartHandler(), compare: compareHandler(), table: tableHandler(), js: jsHandler() };
+}

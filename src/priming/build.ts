@@ -1,0 +1,87 @@
+// The offline priming builder: problems from the seeded generator, each narrated with exactly the
+// behaviors its condition asks for, kept only when the rule annotator finds exactly those behaviors and the
+// answer is right (or, for incorrect_only, wrong). No network, no model: the same seed gives the same data.
+import { annotateSpans } from '../behaviors/rules.ts';
+import { BEHAVIORS } from '../behaviors/types.ts';
+import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems, type CountdownPreset } from '../tasks/countdown.ts';
+import { countdownPrompt } from '../tasks/prompts.ts';
+import { createRng, type Rng } from '../tasks/random.ts';
+import { countdownReward } from '../tasks/reward.ts';
+import type { CountdownProblem } from '../tasks/types.ts';
+import { behaviorSwitches, CONDITIONS, primingCondition, type PrimingCondition, type PrimingConditionName } from './conditions.ts';
+import { emptyCot, lengthMatched } from './controls.ts';
+import { narrateFailure, narrateSolution } from './narrate.ts';
+import type { PrimingDataset, PrimingTrace } from './types.ts';
+
+export interface BuildOptions {
+  condition: PrimingConditionName | string;
+  count: number;
+  seed: number;
+  preset?: CountdownPreset;
+  /** Needed for length_matched: the token count of a text in the tokenizer of the model to be primed. */
+  countTokens?: (text: string) => number;
+}
+
+/** Narrations tried per problem before moving on to the next problem. */
+const DRAWS_PER_PROBLEM = 6;
+
+export function primingTrace(problem: CountdownProblem, completion: string): PrimingTrace {
+  return {
+    problem,
+    prompt: countdownPrompt(problem, 'base'),
+    completion,
+    reward: countdownReward(completion, problem),
+    counts: annotateSpans(problem, completion).counts,
+  };
+}
+
+/** True when the trace shows exactly the condition's behaviors and its answer is right or wrong as asked. */
+export function meetsCondition(trace: PrimingTrace, condition: PrimingCondition): boolean {
+  const behaviorsOk = BEHAVIORS.every((b) => (trace.counts[b] > 0) === condition.behaviors.includes(b));
+  const answerOk = condition.answers === 'correct' ? trace.reward === 1 : trace.reward < 1;
+  return behaviorsOk && answerOk;
+}
+
+function narrate(problem: CountdownProblem, condition: PrimingCondition, rng: Rng): PrimingTrace | null {
+  for (let draw = 0; draw < DRAWS_PER_PROBLEM; draw++) {
+    const completion =
+      condition.answers === 'incorrect' ? narrateFailure(problem, rng) : narrateSolution(problem, behaviorSwitches(condition), rng);
+    if (completion === null) continue;
+    const trace = primingTrace(problem, completion);
+    if (meetsCondition(trace, condition)) return trace;
+  }
+  return null;
+}
+
+function buildNarrated(condition: PrimingCondition, count: number, seed: number, preset: CountdownPreset): PrimingDataset {
+  const rng = createRng(seed ^ 0x5eed);
+  const traces: PrimingTrace[] = [];
+  // The generator's problem list for a seed only grows at the end, so asking for more keeps the prefix.
+  let problems: CountdownProblem[] = [];
+  for (let next = 0; traces.length < count; next++) {
+    if (next >= problems.length) {
+      if (next > count * 4 + 100) throw new Error(`could not narrate ${count} ${condition.name} traces (got ${traces.length})`);
+      problems = generateCountdownProblems({ count: Math.max(16, problems.length * 2, count + 8), seed, preset });
+    }
+    const trace = narrate(problems[next], condition, rng);
+    if (trace) traces.push(trace);
+  }
+  return {
+    condition: condition.name,
+    source: 'offline',
+    createdAt: new Date().toISOString(),
+    problems: traces.map((t) => t.problem),
+    traces,
+    notes: { seed, preset: preset.name },
+  };
+}
+
+export function buildPrimingDataset({ condition, count, seed, preset = COUNTDOWN_PRIMING_PRESET, countTokens }: BuildOptions): PrimingDataset {
+  const spec = primingCondition(condition);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
+  if (spec.derived === undefined) return buildNarrated(spec, count, seed, preset);
+  const base = buildNarrated(CONDITIONS.all_strategies, count, seed, preset);
+  if (spec.derived === 'empty_cot') return emptyCot(base);
+  if (!countTokens) throw new Error('length_matched needs a tokenizer (countTokens) to match lengths in tokens');
+  return lengthMatched(base, countTokens);
+}

@@ -1,0 +1,91 @@
+// Notebooks, their cell outputs, and settings.
+import type { Store } from './db.ts';
+import type { JsonValue, NotebookOrigin, NotebookRecord, OutputRecord } from './schema.ts';
+
+export interface NewNotebook {
+  id: string;
+  title: string;
+  source: string;
+  origin: NotebookOrigin;
+  trusted?: boolean;
+}
+
+/** Saves a notebook's text; keeps createdAt and trust of an existing record unless given. */
+export async function saveNotebook(store: Store, notebook: NewNotebook): Promise<NotebookRecord> {
+  return store.write(`notebook "${notebook.title}"`, ['notebooks'], async (tx) => {
+    const old = await tx.store.get(notebook.id);
+    const now = Date.now();
+    const record: NotebookRecord = {
+      ...notebook,
+      trusted: notebook.trusted ?? old?.trusted ?? false,
+      createdAt: old?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await tx.store.put(record);
+    return record;
+  });
+}
+
+export function getNotebook(store: Store, id: string): Promise<NotebookRecord | undefined> {
+  return store.idb.get('notebooks', id);
+}
+
+/** All notebooks, most recently changed first. */
+export async function listNotebooks(store: Store): Promise<NotebookRecord[]> {
+  return (await store.idb.getAllFromIndex('notebooks', 'updatedAt')).reverse();
+}
+
+export async function setTrusted(store: Store, id: string, trusted: boolean): Promise<void> {
+  await store.write(`trust for notebook ${id}`, ['notebooks'], async (tx) => {
+    const record = await tx.store.get(id);
+    if (!record) throw new Error(`No notebook with id "${id}"`);
+    await tx.store.put({ ...record, trusted });
+  });
+}
+
+/**
+ * "Reset this notebook to the shipped version": the text goes back to `shippedSource`. Outputs stay;
+ * the runner reuses those whose params still match and marks the others stale.
+ */
+export async function resetNotebook(store: Store, id: string, title: string, shippedSource: string): Promise<NotebookRecord> {
+  return saveNotebook(store, { id, title, source: shippedSource, origin: 'shipped', trusted: false });
+}
+
+/** Deletes a notebook and its outputs (traces and runs it made are kept). */
+export async function deleteNotebook(store: Store, id: string): Promise<void> {
+  await store.write(`deletion of notebook ${id}`, ['notebooks', 'outputs'], async (tx) => {
+    await tx.objectStore('notebooks').delete(id);
+    await tx.objectStore('outputs').delete(notebookRange(id));
+  });
+}
+
+export function getOutputs(store: Store, notebookId: string): Promise<OutputRecord[]> {
+  return store.idb.getAllFromIndex('outputs', 'notebookId', notebookId);
+}
+
+export async function putOutput(store: Store, output: OutputRecord): Promise<void> {
+  await store.write(`the output of cell "${output.cellId}"`, ['outputs'], async (tx) => {
+    await tx.store.put(output);
+  });
+}
+
+export async function deleteOutputs(store: Store, notebookId: string): Promise<void> {
+  await store.write(`deletion of outputs of ${notebookId}`, ['outputs'], async (tx) => {
+    await tx.store.delete(notebookRange(notebookId));
+  });
+}
+
+export async function getSetting(store: Store, key: string): Promise<JsonValue | undefined> {
+  return (await store.idb.get('settings', key))?.value;
+}
+
+export async function putSetting(store: Store, key: string, value: JsonValue): Promise<void> {
+  await store.write(`setting "${key}"`, ['settings'], async (tx) => {
+    await tx.store.put({ key, value });
+  });
+}
+
+/** Every [notebookId, cellId] key of one notebook: [id] sorts before them and [id, []] after (arrays sort after strings). */
+function notebookRange(notebookId: string): IDBKeyRange {
+  return IDBKeyRange.bound([notebookId], [notebookId, []]);
+}

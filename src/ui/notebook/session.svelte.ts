@@ -1,0 +1,88 @@
+// One open notebook: its parsed cells, the runner, and each cell's state as the UI sees it.
+import { parseNotebook, serializeNotebook, withParams } from '../../notebook/format.ts';
+import { NotebookRunner, storeOutputs, type CellHandlers, type CellState } from '../../notebook/runner.ts';
+import { isPrimerCell, NotebookParseError, type Cell, type CellParams, type Notebook } from '../../notebook/types.ts';
+import type { NotebookRecord } from '../../store/schema.ts';
+import type { Workspace } from '../workspace.svelte.ts';
+
+export class NotebookSession {
+  notebook = $state.raw<Notebook>();
+  states = $state<Record<string, CellState>>({});
+  running = $state(false);
+  error = $state('');
+  trusted = $state(false);
+  #runner: NotebookRunner;
+
+  constructor(
+    readonly record: NotebookRecord,
+    private readonly workspace: Workspace,
+    handlers: CellHandlers,
+    store: Parameters<typeof storeOutputs>[0],
+  ) {
+    this.notebook = parseNotebook(record.source);
+    this.trusted = record.trusted;
+    this.#runner = new NotebookRunner({
+      notebookId: record.id,
+      notebook: this.notebook,
+      origin: record.origin,
+      trusted: record.trusted,
+      handlers,
+      outputs: storeOutputs(store),
+      onChange: (id, state) => (this.states[id] = state),
+    });
+  }
+
+  async load(): Promise<void> {
+    await this.#runner.load();
+  }
+
+  state(cellId: string): CellState {
+    return this.states[cellId] ?? { status: 'idle' };
+  }
+
+  async run(cellId?: string): Promise<void> {
+    this.running = true;
+    this.error = '';
+    try {
+      if (cellId) await this.#runner.run(cellId);
+      else await this.#runner.runAll();
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  cancel(): void {
+    this.#runner.cancel();
+  }
+
+  trust(): void {
+    this.#runner.trusted = true;
+    this.trusted = true;
+  }
+
+  /** Replaces one cell's params (from the cell editor) and saves the notebook. */
+  async editCell(cell: Cell, params: CellParams): Promise<void> {
+    const notebook = this.notebook!;
+    const cells = notebook.cells.map((c) => (isPrimerCell(c) && c.id === cell.id ? withParams(c, params) : c));
+    await this.replace({ ...notebook, cells });
+  }
+
+  /** Takes new notebook text; a parse error names the line and changes nothing. */
+  async editSource(text: string): Promise<void> {
+    try {
+      await this.replace(parseNotebook(text));
+    } catch (err) {
+      this.error = err instanceof NotebookParseError ? err.message : String(err);
+    }
+  }
+
+  private async replace(notebook: Notebook): Promise<void> {
+    this.notebook = notebook;
+    this.#runner.update(notebook);
+    for (const c of notebook.cells) if (isPrimerCell(c)) this.states[c.id] = this.#runner.state(c.id);
+    const title = typeof notebook.meta.title === 'string' ? notebook.meta.title : this.record.title;
+    await this.workspace.save(this.record.id, title, serializeNotebook(notebook), this.record.origin === 'shipped' ? 'shipped' : this.record.origin);
+  }
+}

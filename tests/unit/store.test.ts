@@ -1,0 +1,183 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/db.ts';
+import { StorageFullError, formatBytes, isQuotaError, requestPersistence, storageEstimate, type StorageManagerLike } from '../../src/store/health.ts';
+import { deleteNotebook, getNotebook, getOutputs, listNotebooks, putOutput, resetNotebook, saveNotebook, setTrusted } from '../../src/store/notebooks.ts';
+import { annotateTraces, appendTraces, countTracesBy, getDataset, listDatasets, putDataset, tracesBy, type NewTrace } from '../../src/store/traces.ts';
+import { appendMetric, latestCheckpoint, metricsOf, pruneCheckpoints, putCheckpoint, putRun, setRunStatus, getRun } from '../../src/store/runs.ts';
+import { zeroCounts } from '../../src/behaviors/types.ts';
+
+let opened: Store[] = [];
+async function freshStore(storage?: StorageManagerLike): Promise<Store> {
+  const store = await Store.open({ name: `store-test-${crypto.randomUUID()}`, storage });
+  opened.push(store);
+  return store;
+}
+afterEach(() => {
+  for (const store of opened) store.close();
+  opened = [];
+});
+
+function trace(i: number, extra: Partial<NewTrace> = {}): NewTrace {
+  return {
+    model: i % 2 ? 'qwen' : 'llama', task: 'countdown', problem: { numbers: [1, 2, i], target: 3 + i },
+    prompt: `p${i}`, completion: `c${i}`, reward: i % 3 === 0 ? 1 : 0.1, correct: i % 3 === 0 ? 1 : 0,
+    notebookId: 'nb', cellId: 'survey', ...extra,
+  };
+}
+
+/** Makes the next put on any object store fail as a full disk does, until disarmed. */
+function failPutsWithQuota(): () => void {
+  const proto = IDBObjectStore.prototype;
+  const put = proto.put;
+  proto.put = function () {
+    throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+  };
+  return () => {
+    proto.put = put;
+  };
+}
+
+describe('store', () => {
+  it('saves notebooks, keeps trust and createdAt, lists newest first, resets to shipped', async () => {
+    const store = await freshStore();
+    const first = await saveNotebook(store, { id: 'a', title: 'A', source: 'one', origin: 'file' });
+    expect(first.trusted).toBe(false);
+    await setTrusted(store, 'a', true);
+    await new Promise((r) => setTimeout(r, 2));
+    await saveNotebook(store, { id: 'b', title: 'B', source: 'two', origin: 'user' });
+    await new Promise((r) => setTimeout(r, 2));
+    const edited = await saveNotebook(store, { id: 'a', title: 'A', source: 'edited', origin: 'file' });
+    expect(edited).toMatchObject({ trusted: true, createdAt: first.createdAt, source: 'edited' });
+    expect((await listNotebooks(store)).map((n) => n.id)).toEqual(['a', 'b']);
+    const reset = await resetNotebook(store, 'a', 'A', 'shipped text');
+    expect(reset).toMatchObject({ source: 'shipped text', origin: 'shipped', trusted: false });
+    await expect(setTrusted(store, 'missing', true)).rejects.toThrow('No notebook with id "missing"');
+  });
+
+  it('keys outputs by [notebookId, cellId] and deletes them with their notebook', async () => {
+    const store = await freshStore();
+    await saveNotebook(store, { id: 'nb', title: 'N', source: '', origin: 'user' });
+    await putOutput(store, { notebookId: 'nb', cellId: 'a', kind: 'sample', status: 'done', paramsHash: 'h', value: { n: 1 } });
+    await putOutput(store, { notebookId: 'nb', cellId: 'a', kind: 'sample', status: 'done', paramsHash: 'h2', value: { n: 2 } });
+    await putOutput(store, { notebookId: 'nb2', cellId: 'a', kind: 'sample', status: 'error', paramsHash: 'h', error: 'x' });
+    expect(await getOutputs(store, 'nb')).toEqual([expect.objectContaining({ cellId: 'a', paramsHash: 'h2', value: { n: 2 } })]);
+    await deleteNotebook(store, 'nb');
+    expect(await getNotebook(store, 'nb')).toBeUndefined();
+    expect(await getOutputs(store, 'nb')).toEqual([]);
+    expect(await getOutputs(store, 'nb2')).toHaveLength(1);
+  });
+
+  it('appends traces and finds them by model, run, [run, step], cell and correctness', async () => {
+    const store = await freshStore();
+    const written = await appendTraces(store, [0, 1, 2, 3].map((i) => trace(i)));
+    expect(new Set(written.map((t) => t.id)).size).toBe(4);
+    await appendTraces(store, [4, 5].map((i) => trace(i, { run: 'r1', step: i - 4, cellId: 'rl' })));
+    expect(await countTracesBy(store, 'model', 'qwen')).toBe(3);
+    expect((await tracesBy(store, 'run', 'r1')).map((t) => t.prompt).sort()).toEqual(['p4', 'p5']);
+    expect((await tracesBy(store, 'runStep', ['r1', 1])).map((t) => t.prompt)).toEqual(['p5']);
+    expect(await countTracesBy(store, 'cell', ['nb', 'survey'])).toBe(4);
+    expect((await tracesBy(store, 'correct', 1)).map((t) => t.prompt).sort()).toEqual(['p0', 'p3']);
+    expect(await countTracesBy(store, 'notebookId', 'nb')).toBe(6);
+  });
+
+  it('keeps one annotation per annotator on a trace', async () => {
+    const store = await freshStore();
+    const [t] = await appendTraces(store, [trace(1)]);
+    const rules = { counts: { ...zeroCounts(), verification: 1 }, spans: [], annotator: 'rules' };
+    await annotateTraces(store, [{ id: t.id, annotation: rules }]);
+    await annotateTraces(store, [{ id: t.id, annotation: { ...rules, annotator: 'claude:x' } }]);
+    await annotateTraces(store, [{ id: t.id, annotation: { ...rules, counts: zeroCounts() } }]);
+    const [stored] = await tracesBy(store, 'model', 'qwen');
+    expect(stored.annotations?.map((a) => [a.annotator, a.counts.verification])).toEqual([['claude:x', 1], ['rules', 0]]);
+    await expect(annotateTraces(store, [{ id: 'nope', annotation: rules }])).rejects.toThrow('no such trace');
+  });
+
+  it('stores datasets and lists them without their traces', async () => {
+    const store = await freshStore();
+    const traces = [1, 2, 3].map((i) => ({ problem: { numbers: [i], target: i }, prompt: 'p', completion: 'c' }));
+    await putDataset(store, { id: 'd', name: 'all', condition: 'all_strategies', source: 'offline', createdAt: 1, meta: { seed: 1 }, traces });
+    expect(await listDatasets(store)).toEqual([{ id: 'd', name: 'all', condition: 'all_strategies', source: 'offline', createdAt: 1, meta: { seed: 1 }, size: 3 }]);
+    expect((await getDataset(store, 'd'))?.traces).toHaveLength(3);
+  });
+
+  it('appends metrics per step and keeps checkpoints, newest last', async () => {
+    const store = await freshStore();
+    await putRun(store, { id: 'r', kind: 'rl', model: 'qwen', config: { steps: 3 }, status: 'running', createdAt: 1, updatedAt: 1 });
+    for (const step of [2, 0, 1]) await appendMetric(store, { runId: 'r', step, at: step, values: { accuracy: step / 10 } });
+    await appendMetric(store, { runId: 'other', step: 0, at: 0, values: { accuracy: 1 } });
+    expect((await metricsOf(store, 'r')).map((m) => m.values.accuracy)).toEqual([0, 0.1, 0.2]);
+    await setRunStatus(store, 'r', 'done');
+    expect((await getRun(store, 'r'))?.status).toBe('done');
+    for (const step of [10, 20, 30]) {
+      await putCheckpoint(store, { runId: 'r', step, createdAt: step, meta: {}, data: new Float32Array([step]).buffer });
+    }
+    const latest = await latestCheckpoint(store, 'r');
+    expect(latest?.step).toBe(30);
+    expect(new Float32Array(latest!.data)[0]).toBe(30);
+    expect(await pruneCheckpoints(store, 'r', 1)).toBe(2);
+    expect((await latestCheckpoint(store, 'r'))?.step).toBe(30);
+    expect(await latestCheckpoint(store, 'none')).toBeUndefined();
+  });
+
+  it('turns a full disk into StorageFullError and keeps what was saved before', async () => {
+    const store = await freshStore({ estimate: async () => ({ usage: 2_000_000_000, quota: 2_100_000_000 }) });
+    await appendTraces(store, [trace(1), trace(2)]);
+    await appendMetric(store, { runId: 'r', step: 0, at: 0, values: { loss: 1 } });
+    const disarm = failPutsWithQuota();
+    let error: unknown;
+    try {
+      await appendTraces(store, [trace(3), trace(4), trace(5)]);
+    } catch (e) {
+      error = e;
+    } finally {
+      disarm();
+    }
+    expect(error).toBeInstanceOf(StorageFullError);
+    expect((error as Error).message).toBe(
+      'Storage is full: could not save 3 traces (2.0 GB of 2.1 GB used). Everything saved before is kept. ' +
+        'Free space by deleting old runs or checkpoints, or export a backup and clear data.',
+    );
+    expect((await tracesBy(store, 'notebookId', 'nb')).map((t) => t.prompt).sort()).toEqual(['p1', 'p2']);
+    expect(await metricsOf(store, 'r')).toHaveLength(1);
+    await appendTraces(store, [trace(6)]); // and the store still works afterwards
+    expect(await countTracesBy(store, 'notebookId', 'nb')).toBe(3);
+  });
+
+  it('passes other write errors through unchanged', async () => {
+    const store = await freshStore();
+    const bad = { ...trace(1), problem: { numbers: [1], target: 1, bad: () => 1 } } as unknown as NewTrace;
+    await expect(appendTraces(store, [trace(2), bad])).rejects.toMatchObject({ name: 'DataCloneError' });
+    expect(await countTracesBy(store, 'notebookId', 'nb')).toBe(0);
+  });
+
+  it('clears all data', async () => {
+    const store = await freshStore();
+    await appendTraces(store, [trace(1)]);
+    await saveNotebook(store, { id: 'a', title: 'A', source: '', origin: 'user' });
+    await store.clearAll();
+    expect(await listNotebooks(store)).toEqual([]);
+    expect(await countTracesBy(store, 'model', 'qwen')).toBe(0);
+  });
+});
+
+describe('storage health', () => {
+  it('asks for persistence and reports usage when the browser offers it', async () => {
+    let asked = 0;
+    const storage = { estimate: async () => ({ usage: 1500, quota: 10_000 }), persisted: async () => false, persist: async () => (++asked, true) };
+    expect(await requestPersistence(storage)).toBe('granted');
+    expect(asked).toBe(1);
+    expect(await requestPersistence({ ...storage, persist: async () => false })).toBe('denied');
+    expect(await requestPersistence(undefined)).toBe('unsupported');
+    expect(await storageEstimate(storage)).toEqual({ usage: 1500, quota: 10_000 });
+    expect(await storageEstimate(undefined)).toBeNull();
+    expect(formatBytes(1500)).toBe('1.5 KB');
+  });
+
+  it('recognises quota errors by name or legacy code', () => {
+    expect(isQuotaError(new DOMException('x', 'QuotaExceededError'))).toBe(true);
+    expect(isQuotaError({ name: 'NS_ERROR_DOM_QUOTA_REACHED' })).toBe(true);
+    expect(isQuotaError(new DOMException('x', 'AbortError'))).toBe(false);
+    expect(isQuotaError(null)).toBe(false);
+  });
+});
