@@ -1,0 +1,148 @@
+// A model's weights on the GPU, uploaded one layer at a time from a WeightReader (or from weights in memory,
+// for scratch models). Linear weights stay in the checkpoint's form (f32, or MLC q4) or are quantized to q4
+// on the GPU as they arrive ("quantize on load"), so the CPU never holds more than one layer.
+import { uploadBuffer } from '../compute.ts';
+import { q4Quantize } from '../kernels/q4Quantize.ts';
+import type { LayerWeights, LinearWeight, ModelWeights, WeightReader } from '../load/weights.ts';
+import type { ModelConfig } from './config.ts';
+import { ropeInvFreq } from './config.ts';
+
+export type GpuLinear =
+  | { kind: 'f32'; w: GPUBuffer; rows: number; cols: number }
+  | { kind: 'q4'; qweight: GPUBuffer; scales: GPUBuffer; rows: number; cols: number };
+
+export interface GpuLayer {
+  inputNorm: GPUBuffer;
+  q: GpuLinear;
+  k: GpuLinear;
+  v: GpuLinear;
+  qBias?: GPUBuffer;
+  kBias?: GPUBuffer;
+  vBias?: GPUBuffer;
+  o: GpuLinear;
+  postNorm: GPUBuffer;
+  gate: GpuLinear;
+  up: GpuLinear;
+  down: GpuLinear;
+}
+
+export interface GpuWeights {
+  config: ModelConfig;
+  embed: GpuLinear;
+  layers: GpuLayer[];
+  finalNorm: GPUBuffer;
+  /** The output projection: lm_head, or the embedding itself when tied. */
+  lmHead: GpuLinear;
+  invFreq: GPUBuffer;
+  /** Bytes of GPU memory these buffers hold. */
+  bytes: number;
+}
+
+export type Quantization = 'q4' | 'f32';
+
+export const LINEAR_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type LinearName = (typeof LINEAR_NAMES)[number];
+
+export function linearBytes(l: GpuLinear): number {
+  return l.kind === 'f32' ? l.w.size : l.qweight.size + l.scales.size;
+}
+
+class Uploader {
+  bytes = 0;
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly quant: Quantization,
+  ) {}
+
+  vector(data: Float32Array, label: string): GPUBuffer {
+    const b = uploadBuffer(this.device, data, label);
+    this.bytes += b.size;
+    return b;
+  }
+
+  /** Keeps MLC q4 as it is; f32 stays f32 or is quantized on the GPU (then the f32 copy is freed). */
+  linear(w: LinearWeight, label: string): GpuLinear {
+    if (w.kind === 'q4') {
+      const l: GpuLinear = { kind: 'q4', qweight: uploadBuffer(this.device, w.qweight, label), scales: uploadBuffer(this.device, w.scales, `${label} scales`), rows: w.rows, cols: w.cols };
+      this.bytes += linearBytes(l);
+      return l;
+    }
+    const f32 = uploadBuffer(this.device, w.data, label);
+    if (this.quant === 'f32' || w.cols % 32 !== 0) {
+      this.bytes += f32.size;
+      return { kind: 'f32', w: f32, rows: w.rows, cols: w.cols };
+    }
+    const encoder = this.device.createCommandEncoder();
+    const q = q4Quantize(this.device, encoder, f32, w.rows, w.cols);
+    this.device.queue.submit([encoder.finish()]);
+    this.device.queue.onSubmittedWorkDone().then(() => f32.destroy());
+    const l: GpuLinear = { kind: 'q4', ...q };
+    this.bytes += linearBytes(l);
+    return l;
+  }
+
+  layer(w: LayerWeights, i: number): GpuLayer {
+    const name = (n: string) => `layer ${i} ${n}`;
+    const optional = (v: Float32Array | undefined, n: string) => (v ? this.vector(v, name(n)) : undefined);
+    return {
+      inputNorm: this.vector(w.inputNorm, name('input norm')),
+      q: this.linear(w.q, name('q')),
+      k: this.linear(w.k, name('k')),
+      v: this.linear(w.v, name('v')),
+      qBias: optional(w.qBias, 'q bias'),
+      kBias: optional(w.kBias, 'k bias'),
+      vBias: optional(w.vBias, 'v bias'),
+      o: this.linear(w.o, name('o')),
+      postNorm: this.vector(w.postNorm, name('post norm')),
+      gate: this.linear(w.gate, name('gate')),
+      up: this.linear(w.up, name('up')),
+      down: this.linear(w.down, name('down')),
+    };
+  }
+}
+
+/** Uploads weights held in memory (scratch models, tests). */
+export function uploadWeights(device: GPUDevice, config: ModelConfig, w: ModelWeights, quant: Quantization): GpuWeights {
+  const up = new Uploader(device, quant);
+  const embed = up.linear(w.embed, 'embedding');
+  const layers = w.layers.map((l, i) => up.layer(l, i));
+  const finalNorm = up.vector(w.finalNorm, 'final norm');
+  const lmHead = w.lmHead ? up.linear(w.lmHead, 'lm_head') : embed;
+  const invFreq = up.vector(ropeInvFreq(config), 'rope inv_freq');
+  return { config, embed, layers, finalNorm, lmHead, invFreq, bytes: up.bytes };
+}
+
+/** Streams a checkpoint to the GPU one layer at a time, reporting layers done. */
+export async function uploadFromReader(
+  device: GPUDevice,
+  reader: WeightReader,
+  quant: Quantization,
+  onLayer?: (done: number, total: number) => void,
+): Promise<GpuWeights> {
+  const c = reader.config;
+  const up = new Uploader(device, quant);
+  const embed = up.linear(await reader.readEmbed(), 'embedding');
+  const layers: GpuLayer[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    layers.push(up.layer(await reader.readLayer(i), i));
+    await device.queue.onSubmittedWorkDone();
+    onLayer?.(i + 1, c.numLayers);
+  }
+  const finalNorm = up.vector(await reader.readFinalNorm(), 'final norm');
+  const head = await reader.readLmHead();
+  const lmHead = head ? up.linear(head, 'lm_head') : embed;
+  const invFreq = up.vector(ropeInvFreq(c), 'rope inv_freq');
+  return { config: c, embed, layers, finalNorm, lmHead, invFreq, bytes: up.bytes };
+}
+
+export function destroyWeights(w: GpuWeights): void {
+  const all = new Set<GPUBuffer>([w.finalNorm, w.invFreq]);
+  const addLinear = (l: GpuLinear) => (l.kind === 'f32' ? all.add(l.w) : (all.add(l.qweight), all.add(l.scales)));
+  addLinear(w.embed);
+  addLinear(w.lmHead);
+  for (const l of w.layers) {
+    for (const n of LINEAR_NAMES) addLinear(l[n]);
+    for (const b of [l.inputNorm, l.postNorm, l.qBias, l.kBias, l.vBias]) if (b) all.add(b);
+  }
+  for (const b of all) b.destroy();
+}
