@@ -26,6 +26,8 @@ export interface GenerateRequest {
 export interface Generation {
   text: string;
   tokens: number;
+  /** The generated token ids, where the generator exposes them (Primer's engine does; RL trains on them). */
+  tokenIds?: number[];
   finish: 'eos' | 'stop' | 'length' | 'cancel';
 }
 

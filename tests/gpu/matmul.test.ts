@@ -3,6 +3,7 @@ import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/com
 import { matmulF32 } from '../../src/engine/kernels/matmul.ts';
 import { matmulRef } from '../../src/engine/reference/matmul.ts';
 import { maxAbsDiff, randomF32, testGpu } from '../support/gpu.ts';
+import { relativeError, submit } from '../support/kernels.ts';
 
 describe('matmulF32 on WebGPU', () => {
   it('reaches a real adapter', async () => {
@@ -11,31 +12,44 @@ describe('matmulF32 on WebGPU', () => {
     expect(info.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
   });
 
-  for (const [M, N, K, withBias] of [
-    [1, 1, 1, false],
-    [7, 33, 19, true],
-    [64, 64, 64, false],
-    [45, 70, 130, true],
+  // Ragged shapes (K % 4 != 0 takes the scalar path), shapes crossing the 64 × 128 tile, and the vec4 path.
+  for (const [M, N, K, withBias, layout] of [
+    [1, 1, 1, false, 'NK'],
+    [7, 33, 19, true, 'NK'],
+    [64, 64, 64, false, 'NK'],
+    [45, 70, 130, true, 'NK'],
+    [130, 260, 68, true, 'NK'],
+    [7, 33, 19, false, 'KN'],
+    [70, 132, 36, true, 'KN'],
+    [66, 130, 20, false, 'KN'],
   ] as const) {
-    it(`matches the CPU twin for M=${M} N=${N} K=${K}${withBias ? ' with bias' : ''}`, async () => {
+    it(`matches the CPU twin for ${layout} M=${M} N=${N} K=${K}${withBias ? ' with bias' : ''}`, async () => {
       const { device } = await testGpu();
       const x = randomF32(M * K, 1);
       const w = randomF32(N * K, 2);
       const bias = withBias ? randomF32(N, 3) : undefined;
       const y = createStorageBuffer(device, M * N * 4);
-      const encoder = device.createCommandEncoder();
-      matmulF32(device, encoder, {
-        x: uploadBuffer(device, x),
-        w: uploadBuffer(device, w),
-        bias: bias && uploadBuffer(device, bias),
-        y,
-        M,
-        N,
-        K,
-      });
-      device.queue.submit([encoder.finish()]);
+      const operands = { x: uploadBuffer(device, x), w: uploadBuffer(device, w), bias: bias && uploadBuffer(device, bias) };
+      submit(device, (e) => matmulF32(device, e, { ...operands, y, M, N, K, layout }));
       const got = await readF32(device, y, M * N);
-      expect(maxAbsDiff(got, matmulRef(x, w, M, N, K, bias))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(got, matmulRef(x, w, M, N, K, bias, layout))).toBeLessThan(1e-4);
     });
   }
+
+  it('multiplies a chunk of W rows in place with wRowBase', async () => {
+    const { device } = await testGpu();
+    const [M, V, K, start, rows] = [5, 300, 48, 130, 77];
+    const x = randomF32(M * K, 4);
+    const w = randomF32(V * K, 5);
+    const y = createStorageBuffer(device, M * rows * 4);
+    submit(device, (e) => matmulF32(device, e, { x: uploadBuffer(device, x), w: uploadBuffer(device, w), y, M, N: rows, K, wRowBase: start }));
+    const want = matmulRef(x, w.subarray(start * K, (start + rows) * K), M, rows, K);
+    expect(relativeError(await readF32(device, y, M * rows), want)).toBeLessThan(1e-5);
+  });
+
+  it('rejects an empty dimension by name', async () => {
+    const { device } = await testGpu();
+    const b = createStorageBuffer(device, 16);
+    expect(() => submit(device, (e) => matmulF32(device, e, { x: b, w: b, y: b, M: 0, N: 1, K: 1 }))).toThrow(/M = 0/);
+  });
 });

@@ -1,75 +1,107 @@
-// Y[M, N] = X[M, K] · W[N, K]ᵀ (+ bias[N]) in f32: the linear layer in Hugging Face's [out, in] layout.
-// Each workgroup computes a 32×32 tile of Y; each of its 8×8 threads a 4×4 block held in four named vec4
-// accumulators (an array could spill to memory). X and W tiles of 32×16 are staged in workgroup memory.
-// Shapes need not be multiples of the tile: loads outside the matrix read zero, stores are masked.
+// Y[M, N] = X[M, K] · B (+ bias[N]) in f32, where B is a linear layer's weight W seen one of two ways:
+//   W_KN = false: W [N, K] ("NK", Hugging Face's [out, in]), B = Wᵀ: the forward y = x Wᵀ.
+//                 wRowBase skips that many rows of W, so a vocabulary chunk of an embedding multiplies in place.
+//   W_KN = true:  W [K, N], B = W: the input gradient dx = dy W of the layer above (W [out, in] = [K, N] here).
+//
+// Each thread owns an 8 × 16 block of Y: rows r..r+7 and four groups of four adjacent columns c + 32j..+3.
+// 8 × 8 threads make a 64 × 128 tile. The block sits in eight named mat4x4 accumulators acc{g}{j} (rows
+// 4g..4g+3, column group j; matrix column i holds row 4g+i), never an array, which compilers may spill.
+// Per step of four k: Xg = mat4x4(rows' k-quads), Pj = mat4x4(k-rows of B over the 4 columns of group j), and
+// acc{g}{j} += Pj · Xg is 64 multiply-adds; 24 quad loads feed 512 of them.
+//
+// There is no workgroup-memory tiling: on SwiftShader (the CI adapter, a CPU) every per-invocation load is a
+// gather whether it reads workgroup or storage memory, so staging tiles only added work (1.5-2× slower when
+// measured); the 8 × 16 register block is what amortizes loads there, and on GPUs the same reuse comes from L1.
+// VEC4 (K % 4 == 0, bound ranges whole vec4s) reads quads through X4/W4, vec4 views of the same buffers;
+// otherwise quads are built from scalars with zeros past K. Rows and columns past M, N are clamped on load
+// and masked on store, so any shape works.
 
-struct Dims { M: u32, N: u32, K: u32, hasBias: u32 }
+override W_KN: bool = false;
+override VEC4: bool = false;
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<storage, read> X4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<f32>;
+@group(0) @binding(4) var<storage, read> W4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> Y: array<f32>;
 
-const TILE = 32u;
-const TK = 16u;
-var<workgroup> xs: array<array<f32, 32>, 16>; // xs[k][m]
-var<workgroup> ws: array<array<f32, 32>, 16>; // ws[k][n]
-
-fn loadX(m: u32, k: u32) -> f32 {
-  if (m < dims.M && k < dims.K) { return X[m * dims.K + k]; }
-  return 0.0;
+fn scalarAt(i: u32, inside: bool, fromW: bool) -> f32 {
+  if (!inside) { return 0.0; }
+  if (fromW) { return W[i]; }
+  return X[i];
 }
-fn loadW(n: u32, k: u32) -> f32 {
-  if (n < dims.N && k < dims.K) { return W[n * dims.K + k]; }
-  return 0.0;
+
+/** X[row, k..k+3]. */
+fn xQuad(row: u32, k: u32) -> vec4<f32> {
+  let i = row * p.K + k;
+  if (VEC4) { return X4[i / 4u]; }
+  return vec4<f32>(scalarAt(i, k < p.K, false), scalarAt(i + 1u, k + 1u < p.K, false),
+                   scalarAt(i + 2u, k + 2u < p.K, false), scalarAt(i + 3u, k + 3u < p.K, false));
+}
+
+/** W[col, k..k+3] of an NK weight: B's column `col` at rows k..k+3. */
+fn wColumnQuad(col: u32, k: u32) -> vec4<f32> {
+  let i = (p.wRowBase + min(col, p.N - 1u)) * p.K + k;
+  if (VEC4) { return W4[i / 4u]; }
+  return vec4<f32>(scalarAt(i, k < p.K, true), scalarAt(i + 1u, k + 1u < p.K, true),
+                   scalarAt(i + 2u, k + 2u < p.K, true), scalarAt(i + 3u, k + 3u < p.K, true));
+}
+
+/** W[k, c..c+3] of a KN weight: B's row k at columns c..c+3. */
+fn wRowQuad(k: u32, c: u32) -> vec4<f32> {
+  if (VEC4) { return select(vec4<f32>(0.0), W4[(k * p.N + min(c, p.N - 4u)) / 4u], k < p.K); }
+  let row = k * p.N;
+  let last = p.N - 1u;
+  return vec4<f32>(scalarAt(row + min(c, last), k < p.K, true), scalarAt(row + min(c + 1u, last), k < p.K, true),
+                   scalarAt(row + min(c + 2u, last), k < p.K, true), scalarAt(row + min(c + 3u, last), k < p.K, true));
+}
+
+/** B[k..k+3, c..c+3] as a matrix whose column kk is B's row k+kk over the four columns. */
+fn weightBlock(c: u32, k: u32) -> mat4x4<f32> {
+  if (W_KN) { return mat4x4<f32>(wRowQuad(k, c), wRowQuad(k + 1u, c), wRowQuad(k + 2u, c), wRowQuad(k + 3u, c)); }
+  return transpose(mat4x4<f32>(wColumnQuad(c, k), wColumnQuad(c + 1u, k), wColumnQuad(c + 2u, k), wColumnQuad(c + 3u, k)));
+}
+
+fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
+  for (var i = 0u; i < 4u; i++) {
+    if (r + i >= p.M) { return; }
+    for (var q = 0u; q < 4u; q++) {
+      let col = c + q;
+      if (col < p.N) {
+        var b = 0.0;
+        if (p.hasBias != 0u) { b = bias[col]; }
+        Y[(r + i) * p.N + col] = acc[i][q] + b;
+      }
+    }
+  }
 }
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let m0 = wg.y * TILE;
-  let n0 = wg.x * TILE;
-  let t = lid.y * 8u + lid.x; // 0..63
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < dims.K; k0 += TK) {
-    // 64 threads stage 32×16 values of each operand: 8 each.
-    for (var i = 0u; i < 8u; i++) {
-      let e = t + i * 64u;
-      let r = e / TK;
-      let c = e % TK;
-      xs[c][r] = loadX(m0 + r, k0 + c);
-      ws[c][r] = loadW(n0 + r, k0 + c);
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < TK; k++) {
-      let a = vec4<f32>(xs[k][lid.y * 4u], xs[k][lid.y * 4u + 1u], xs[k][lid.y * 4u + 2u], xs[k][lid.y * 4u + 3u]);
-      let b = vec4<f32>(ws[k][lid.x * 4u], ws[k][lid.x * 4u + 1u], ws[k][lid.x * 4u + 2u], ws[k][lid.x * 4u + 3u]);
-      acc0 += a.x * b;
-      acc1 += a.y * b;
-      acc2 += a.z * b;
-      acc3 += a.w * b;
-    }
-    workgroupBarrier();
+  let r = wg.y * 64u + lid.y * 8u;
+  let c = wg.x * 128u + lid.x * 4u;
+  let last = p.M - 1u;
+  let rowsA = min(vec4<u32>(r) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last));
+  let rowsB = min(vec4<u32>(r) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(last));
+  var acc00 = mat4x4<f32>(); var acc01 = mat4x4<f32>(); var acc02 = mat4x4<f32>(); var acc03 = mat4x4<f32>();
+  var acc10 = mat4x4<f32>(); var acc11 = mat4x4<f32>(); var acc12 = mat4x4<f32>(); var acc13 = mat4x4<f32>();
+  for (var k = 0u; k < p.K; k += 4u) {
+    let xa = mat4x4<f32>(xQuad(rowsA.x, k), xQuad(rowsA.y, k), xQuad(rowsA.z, k), xQuad(rowsA.w, k));
+    let xb = mat4x4<f32>(xQuad(rowsB.x, k), xQuad(rowsB.y, k), xQuad(rowsB.z, k), xQuad(rowsB.w, k));
+    let w0 = weightBlock(c, k);
+    acc00 += w0 * xa; acc10 += w0 * xb;
+    let w1 = weightBlock(c + 32u, k);
+    acc01 += w1 * xa; acc11 += w1 * xb;
+    let w2 = weightBlock(c + 64u, k);
+    acc02 += w2 * xa; acc12 += w2 * xb;
+    let w3 = weightBlock(c + 96u, k);
+    acc03 += w3 * xa; acc13 += w3 * xb;
   }
-  let mBase = m0 + lid.y * 4u;
-  let nBase = n0 + lid.x * 4u;
-  storeRow(mBase, nBase, acc0);
-  storeRow(mBase + 1u, nBase, acc1);
-  storeRow(mBase + 2u, nBase, acc2);
-  storeRow(mBase + 3u, nBase, acc3);
-}
-
-fn storeRow(m: u32, n: u32, v: vec4<f32>) {
-  if (m >= dims.M) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    let col = n + j;
-    if (col < dims.N) {
-      var b = 0.0;
-      if (dims.hasBias != 0u) { b = bias[col]; }
-      Y[m * dims.N + col] = v[j] + b;
-    }
-  }
+  storeBlock(r, c, acc00); storeBlock(r, c + 32u, acc01); storeBlock(r, c + 64u, acc02); storeBlock(r, c + 96u, acc03);
+  storeBlock(r + 4u, c, acc10); storeBlock(r + 4u, c + 32u, acc11);
+  storeBlock(r + 4u, c + 64u, acc12); storeBlock(r + 4u, c + 96u, acc13);
 }

@@ -1,0 +1,83 @@
+import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { bindingBytes, checkDims } from './matmul.ts';
+import { params } from './params.ts';
+import code from './attention.wgsl?raw';
+
+export const MAX_HEAD_DIM = 128;
+
+export interface AttentionArgs {
+  q: Bindable; // [R, qRowStride]
+  k: Bindable; // [key rows, kvRowStride]
+  v: Bindable; // [key rows, kvRowStride] (may be the same buffer as k)
+  /** [R, 2] u32 from packedKeys or cacheKeys: the key rows each query row attends to. */
+  keys: Bindable;
+  o: Bindable; // [R, nHeads · headDim], written
+  lse: Bindable; // [nHeads, R], written
+  R: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  /** Defaults: q dense [R, nHeads · d]; k, v dense [rows, nKvHeads · d]. */
+  qRowStride?: number;
+  qColOffset?: number;
+  kvRowStride?: number;
+  kColOffset?: number;
+  vColOffset?: number;
+}
+
+/**
+ * Key spans for sequences packed row after row (training, or prefill without a cache): row t of a sequence
+ * starting at row s attends to rows s..t.
+ */
+export function packedKeys(seqLengths: readonly number[]): Uint32Array {
+  const out: number[] = [];
+  let start = 0;
+  for (const len of seqLengths) {
+    if (!Number.isInteger(len) || len < 1) throw new Error(`packedKeys: sequence length ${len} must be a positive integer`);
+    for (let t = 0; t < len; t++) out.push(start, t + 1);
+    start += len;
+  }
+  return Uint32Array.from(out);
+}
+
+/**
+ * Key spans against a KV cache of `maxPos` positions per slot: a row at `position` of `slot` attends to that
+ * slot's positions 0..position. Its own K, V are written to the last of them (see writeKv).
+ */
+export function cacheKeys(rows: readonly { slot: number; position: number }[], maxPos: number): Uint32Array {
+  const out = new Uint32Array(2 * rows.length);
+  rows.forEach(({ slot, position }, i) => {
+    if (!Number.isInteger(position) || position < 0 || position >= maxPos) {
+      throw new Error(`cacheKeys: row ${i} position ${position} is outside the cache's 0..${maxPos - 1}`);
+    }
+    out.set([slot * maxPos, position + 1], 2 * i);
+  });
+  return out;
+}
+
+function checkQuads(what: string, values: Record<string, number>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value % 4 !== 0) throw new Error(`attention: ${what} ${name} = ${value} must be a multiple of 4 (read as vec4)`);
+  }
+}
+
+/** Records causal GQA attention of R query rows into `encoder`. */
+export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionArgs): void {
+  checkDims('attention', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
+  if (a.nHeads % a.nKvHeads !== 0) throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
+  if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
+  const qRowStride = a.qRowStride ?? a.nHeads * a.headDim;
+  const kvRowStride = a.kvRowStride ?? a.nKvHeads * a.headDim;
+  const layout = {
+    headDim: a.headDim, qRowStride, qColOffset: a.qColOffset ?? 0, kvRowStride,
+    kColOffset: a.kColOffset ?? 0, vColOffset: a.vColOffset ?? 0,
+  };
+  checkQuads('layout', layout);
+  checkQuads('binding bytes / 4 of', { q: bindingBytes(a.q) / 4, k: bindingBytes(a.k) / 4, v: bindingBytes(a.v) / 4 });
+  const dims = params(device, [
+    a.R, a.nHeads, a.nKvHeads, qRowStride, layout.qColOffset, kvRowStride, layout.kColOffset, layout.vColOffset,
+    { f32: 1 / Math.sqrt(a.headDim) },
+  ]);
+  const pipe = pipeline(device, code, { HEAD_DIM: a.headDim });
+  dispatch(device, encoder, pipe, [dims, a.q, a.k, a.v, a.keys, a.o, a.lse], foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)));
+}

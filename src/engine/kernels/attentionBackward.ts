@@ -1,0 +1,58 @@
+import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { checkDims } from './matmul.ts';
+import { params } from './params.ts';
+import common from './attentionBackward.wgsl?raw';
+import keyValueCode from './attentionBackwardKeyValue.wgsl?raw';
+import queryCode from './attentionBackwardQuery.wgsl?raw';
+
+const BLOCK = 16;
+const MAX_HEAD_DIM = 128;
+
+export interface AttentionBackwardArgs {
+  /** The forward's inputs (after RoPE), in the forward's layout: see the stride and offset fields. */
+  q: Bindable;
+  k: Bindable;
+  v: Bindable; // may be the same buffer as k (and q)
+  o: Bindable; // [R, nHeads · headDim], the forward's output
+  lse: Bindable; // [nHeads, R], the forward's row log-sum-exp (natural log, scores scaled by 1/√d)
+  /** [R, 2] u32 from packedKeys: the rows are whole sequences packed one after another. */
+  keys: Bindable;
+  dO: Bindable; // [R, nHeads · headDim]
+  /** Scratch [nHeads, R]: Δ = rowsum(dO ∘ O), written by the query pass for the key/value pass. */
+  delta: Bindable;
+  /** Gradients, written in the layout of q, k, v. Leave dV out when k and v share a buffer: dK's holds both. */
+  dQ: Bindable;
+  dK: Bindable;
+  dV?: Bindable;
+  R: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  /** As in the forward's AttentionArgs. Defaults: q dense [R, nHeads · d]; k, v dense [R, nKvHeads · d]. */
+  qRowStride?: number;
+  qColOffset?: number;
+  kvRowStride?: number;
+  kColOffset?: number;
+  vColOffset?: number;
+}
+
+/** Records dQ, dK, dV of causal GQA attention over packed sequences (two passes: query side, then key/value). */
+export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionBackwardArgs): void {
+  checkDims('attentionBackward', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
+  if (a.headDim > MAX_HEAD_DIM) throw new Error(`attentionBackward: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
+  if (a.nHeads % a.nKvHeads !== 0) throw new Error(`attentionBackward: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
+  const kColOffset = a.kColOffset ?? 0;
+  const vColOffset = a.vColOffset ?? 0;
+  if (!a.dV && kColOffset === vColOffset) {
+    throw new Error('attentionBackward: without dV, k and v must sit at different columns of one buffer');
+  }
+  const dims = params(device, [
+    a.R, a.nHeads, a.nKvHeads, a.headDim, a.qRowStride ?? a.nHeads * a.headDim, a.qColOffset ?? 0,
+    a.kvRowStride ?? a.nKvHeads * a.headDim, kColOffset, vColOffset, a.dV ? 0 : 1,
+  ]);
+  const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];
+  const blocks = Math.ceil(a.R / BLOCK);
+  dispatch(device, encoder, pipeline(device, common + queryCode), [...shared, a.o, a.delta, a.dQ], [blocks, a.nHeads]);
+  dispatch(device, encoder, pipeline(device, common + keyValueCode),
+    [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)], [blocks, a.nKvHeads]);
+}

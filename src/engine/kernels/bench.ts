@@ -1,0 +1,60 @@
+// Throughput of the matmul kernels on random operands, for `primer bench`: each figure is the best of
+// `reps` timed submits after one warm-up (which compiles the pipeline), so a busy machine under-reports
+// rather than over-reports. Compare GEMM figures with measureFmaPeak, GEMV ones with memory bandwidth.
+import { createStorageBuffer, uploadBuffer } from '../compute.ts';
+import { matmulF32 } from './matmul.ts';
+import { q4Gemv } from './q4gemv.ts';
+import { q4Matmul } from './q4matmul.ts';
+
+async function bestMs(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void, reps: number): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i <= reps; i++) {
+    const t0 = performance.now();
+    const encoder = device.createCommandEncoder();
+    record(encoder);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    if (i > 0) best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+function randomWords(count: number): Uint32Array {
+  return Uint32Array.from({ length: count }, () => Math.floor(Math.random() * 0x100000000));
+}
+
+function randomFloats(count: number): Float32Array {
+  return Float32Array.from({ length: count }, () => Math.random() - 0.5);
+}
+
+/** GFLOP/s of Y[M, N] = X[M, K] Wᵀ with f32 W. */
+export async function benchMatmulF32(device: GPUDevice, M: number, N: number, K: number, reps = 5): Promise<number> {
+  const x = uploadBuffer(device, randomFloats(M * K));
+  const w = uploadBuffer(device, randomFloats(N * K));
+  const y = createStorageBuffer(device, M * N * 4);
+  const ms = await bestMs(device, (e) => matmulF32(device, e, { x, w, y, M, N, K }), reps);
+  for (const b of [x, w, y]) b.destroy();
+  return (2 * M * N * K) / (ms * 1e6);
+}
+
+/** GFLOP/s of the prefill GEMM Y[M, N] = X[M, K] dequant(Wq)ᵀ with q4 W (K a multiple of 32). */
+export async function benchQ4Matmul(device: GPUDevice, M: number, N: number, K: number, reps = 5): Promise<number> {
+  const x = uploadBuffer(device, randomFloats(M * K));
+  const qweight = uploadBuffer(device, randomWords((N * K) / 8));
+  const scales = uploadBuffer(device, randomFloats((N * K) / 32));
+  const y = createStorageBuffer(device, M * N * 4);
+  const ms = await bestMs(device, (e) => q4Matmul(device, e, { x, qweight, scales, y, M, N, K }), reps);
+  for (const b of [x, qweight, scales, y]) b.destroy();
+  return (2 * M * N * K) / (ms * 1e6);
+}
+
+/** GB/s of q4 weight bytes (codes + f32 scales) streamed by the decode GEMV for a batch of B rows. */
+export async function benchQ4Gemv(device: GPUDevice, B: number, N: number, K: number, reps = 5): Promise<number> {
+  const x = uploadBuffer(device, randomFloats(B * K));
+  const qweight = uploadBuffer(device, randomWords((N * K) / 8));
+  const scales = uploadBuffer(device, randomFloats((N * K) / 32));
+  const y = createStorageBuffer(device, B * N * 4);
+  const ms = await bestMs(device, (e) => q4Gemv(device, e, { x, qweight, scales, y, B, N, K }), reps);
+  for (const b of [x, qweight, scales, y]) b.destroy();
+  return (N * K * (0.5 + 4 / 32)) / (ms * 1e6);
+}

@@ -1,0 +1,32 @@
+import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { checkDims } from './matmul.ts';
+import { checkQ4Shapes, type Q4Weight } from './q4matmul.ts';
+import { params } from './params.ts';
+import code from './q4gemv.wgsl?raw';
+
+export const MAX_GEMV_BATCH = 32;
+const COLUMNS_PER_WORKGROUP = 256; // 64 threads × 4 columns
+
+export interface Q4GemvArgs extends Q4Weight {
+  x: Bindable; // [B, K]
+  bias?: Bindable; // [N]
+  y: Bindable; // [B, N], written
+  B: number;
+  N: number;
+  K: number;
+  /** First stored row to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
+  wRowBase?: number;
+}
+
+/** Records Y = X dequant(W)ᵀ (+ bias) for a decode batch of B ≤ 32 rows; W is q4, stored [N, K]. */
+export function q4Gemv(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4GemvArgs): void {
+  checkDims('q4Gemv', { B: a.B, N: a.N, K: a.K });
+  checkQ4Shapes('q4Gemv', a);
+  if (a.B > MAX_GEMV_BATCH) throw new Error(`q4Gemv: batch ${a.B} exceeds ${MAX_GEMV_BATCH}; use q4Matmul`);
+  // One pipeline per power-of-two batch bucket keeps the in-kernel row loop's trip count a constant.
+  const maxB = 2 ** Math.ceil(Math.log2(a.B));
+  const dims = params(device, [a.B, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
+  dispatch(device, encoder, pipeline(device, code, { MAX_B: maxB }), [
+    dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y,
+  ], foldWorkgroups(Math.ceil(a.N / COLUMNS_PER_WORKGROUP)));
+}

@@ -1,0 +1,45 @@
+import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { bindingBytes, checkDims, type WeightLayout } from './matmul.ts';
+import { params } from './params.ts';
+import code from './q4matmul.wgsl?raw';
+
+/** An int4 weight in MLC's q4 layout, stored [R, C]: qweight [R, C/8] u32, scales [R, C/32] f32. */
+export interface Q4Weight {
+  qweight: Bindable;
+  scales: Bindable;
+}
+
+export interface Q4MatmulArgs extends Q4Weight {
+  x: Bindable; // [M, K]
+  bias?: Bindable; // [N]
+  y: Bindable; // [M, N], written
+  M: number;
+  N: number;
+  K: number;
+  /** Default "NK": stored [N, K], Y = X Wᵀ. "KN": stored [K, N], Y = X W (dx = dy W of a layer [out = K, in = N]). */
+  layout?: WeightLayout;
+  /** "NK" only: first stored row to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
+  wRowBase?: number;
+}
+
+/** Throws unless the shapes fit the q4 kernels: groups of 32 along the stored rows, X rows of whole octets. */
+export function checkQ4Shapes(kernel: string, a: { N: number; K: number; layout?: WeightLayout; x: Bindable }): void {
+  const [axis, size] = a.layout === 'KN' ? ['N', a.N] : ['K', a.K];
+  if (size % 32 !== 0) throw new Error(`${kernel}: ${axis} = ${size} must be a multiple of 32 (q4 groups run along stored rows)`);
+  if (a.K % 8 !== 0) throw new Error(`${kernel}: K = ${a.K} must be a multiple of 8`);
+  if (bindingBytes(a.x) % 16 !== 0) throw new Error(`${kernel}: x's binding (${bindingBytes(a.x)} bytes) must be whole vec4s`);
+}
+
+/** Records Y = X dequant(W)ᵀ (+ bias), or Y = X dequant(W) for layout "KN", into `encoder`. */
+export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4MatmulArgs): void {
+  checkDims('q4Matmul', { M: a.M, N: a.N, K: a.K });
+  checkQ4Shapes('q4Matmul', a);
+  const kn = a.layout === 'KN';
+  if (kn && a.wRowBase) throw new Error('q4Matmul: wRowBase applies to "NK" weights only');
+  const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
+  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0 });
+  dispatch(device, encoder, pipe, [dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y], [
+    Math.ceil(a.N / 128),
+    Math.ceil(a.M / 64),
+  ]);
+}

@@ -1,0 +1,54 @@
+import { dispatch, pipeline, type Bindable } from '../compute.ts';
+import { checkDims } from './matmul.ts';
+import { params } from './params.ts';
+import code from './sample.wgsl?raw';
+
+/** One row's sampling settings. temperature 0 (or topK 1) is greedy; topK 0 and topP 1 disable those filters. */
+export interface SampleRow {
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  /** With `step`, names the row's uniform draw: the same (seed, row, step) always draws the same number. */
+  seed: number;
+  step: number;
+}
+
+const ROW_BYTES = 20; // struct Row { temperature: f32, topP: f32, topK: u32, seed: u32, step: u32 }
+
+/** The rows' settings in the kernel's struct layout, for uploadBuffer. */
+export function packSampleRows(rows: readonly SampleRow[]): Uint8Array {
+  const bytes = new Uint8Array(rows.length * ROW_BYTES);
+  const view = new DataView(bytes.buffer);
+  rows.forEach((r, i) => {
+    const topP = r.topP ?? 1;
+    if (!(r.temperature >= 0)) throw new Error(`sample row ${i}: temperature ${r.temperature} must be ≥ 0`);
+    if (!(topP > 0 && topP <= 1)) throw new Error(`sample row ${i}: topP ${topP} must be in (0, 1]`);
+    for (const [name, value] of [['topK', r.topK ?? 0], ['seed', r.seed], ['step', r.step]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`sample row ${i}: ${name} ${value} is not a u32`);
+    }
+    const o = i * ROW_BYTES;
+    view.setFloat32(o, r.temperature, true);
+    view.setFloat32(o + 4, topP, true);
+    view.setUint32(o + 8, r.topK ?? 0, true);
+    view.setUint32(o + 12, r.seed >>> 0, true);
+    view.setUint32(o + 16, r.step >>> 0, true);
+  });
+  return bytes;
+}
+
+export interface SampleArgs {
+  logits: Bindable; // [B, V]
+  rows: Bindable; // packSampleRows of B rows
+  ids: Bindable; // [B] u32, written
+  B: number;
+  V: number;
+}
+
+/** Records the sampling of one token id per row of logits into `encoder`. */
+export function sampleTokens(device: GPUDevice, encoder: GPUCommandEncoder, a: SampleArgs): void {
+  checkDims('sampleTokens', { B: a.B, V: a.V });
+  if (a.B > 65535) throw new Error(`sampleTokens: ${a.B} rows exceed one dispatch`);
+  // Each pass walks V / threads logits per thread; small vocabularies need fewer threads (and barriers cost per thread).
+  const threads = a.V >= 16384 ? 256 : 64;
+  dispatch(device, encoder, pipeline(device, code, { WG: threads }), [params(device, [a.B, a.V]), a.logits, a.rows, a.ids], [a.B]);
+}

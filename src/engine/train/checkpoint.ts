@@ -1,0 +1,97 @@
+// A training checkpoint in one safetensors blob: the adapter's tensors under their PEFT names, AdamW's m and v
+// as `optimizer.m.{i}` / `optimizer.v.{i}`, and in __metadata__ (strings only, so JSON) the trainer step, the
+// RNG state, the LoRA config and the run config. Everything is f32 bytes as they were, so a run restarted
+// from it continues bit-exactly.
+import type { LoraAdapter, LoraShapeSource } from '../lora/adapter.ts';
+import { loraConfig, type LoraConfig } from '../lora/config.ts';
+import { loraModulesFromTensors, peftKey, readSafetensorsF32 } from '../lora/peft.ts';
+import { writeSafetensors, type TensorToWrite } from '../load/safetensorsWriter.ts';
+import type { AdamWState } from './adamw.ts';
+
+const FORMAT = 'primer-checkpoint';
+const VERSION = '1';
+const FILE = 'checkpoint';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface TrainCheckpoint {
+  /** Trainer steps completed (a GRPO step may hold several optimizer updates). */
+  step: number;
+  /** The trainer's RNG state (Rng.state()). */
+  rng: number[];
+  /** The run's configuration, as the trainer was given it. */
+  config: Json;
+  adapter: LoraAdapter;
+  optimizer: AdamWState;
+}
+
+export function writeCheckpoint(c: TrainCheckpoint): Uint8Array {
+  const r = c.adapter.config.rank;
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const m of c.adapter.modules) {
+    tensors[peftKey(m.layer, m.target, 'A')] = { dtype: 'F32', shape: [r, m.inFeatures], data: m.a };
+    tensors[peftKey(m.layer, m.target, 'B')] = { dtype: 'F32', shape: [m.outFeatures, r], data: m.b };
+  }
+  c.optimizer.m.forEach((m, i) => (tensors[`optimizer.m.${i}`] = { dtype: 'F32', shape: [m.length], data: m }));
+  c.optimizer.v.forEach((v, i) => (tensors[`optimizer.v.${i}`] = { dtype: 'F32', shape: [v.length], data: v }));
+  return writeSafetensors(tensors, {
+    format: FORMAT,
+    version: VERSION,
+    step: String(c.step),
+    optimizer_step: String(c.optimizer.step),
+    rng: JSON.stringify(c.rng),
+    lora: JSON.stringify(c.adapter.config),
+    config: JSON.stringify(c.config),
+  });
+}
+
+/** Parses and validates a checkpoint against the model it will be loaded into. */
+export function readCheckpoint(bytes: Uint8Array, model: LoraShapeSource): TrainCheckpoint {
+  const { tensors, metadata } = readSafetensorsF32(bytes, FILE);
+  if (metadata.format !== FORMAT) throw new Error(`${FILE}: not a Primer checkpoint (format ${JSON.stringify(metadata.format)})`);
+  if (metadata.version !== VERSION) throw new Error(`${FILE}: unsupported version ${JSON.stringify(metadata.version)} (expected ${VERSION})`);
+  const count = (field: string) => {
+    const n = Number(metadata[field]);
+    if (!Number.isSafeInteger(n) || n < 0 || metadata[field] !== String(n)) throw new Error(`${FILE}: metadata "${field}" must be a step count, got ${JSON.stringify(metadata[field])}`);
+    return n;
+  };
+  const rng = metaJson(metadata, 'rng');
+  if (!Array.isArray(rng) || !rng.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
+    throw new Error(`${FILE}: metadata "rng" must be a list of u32 words`);
+  }
+  const lora = parseLoraConfig(metaJson(metadata, 'lora'));
+  const optimizer = { step: count('optimizer_step'), m: stateList(tensors, 'm'), v: stateList(tensors, 'v') };
+  if (optimizer.m.length !== optimizer.v.length || optimizer.m.some((m, i) => m.length !== optimizer.v[i].length)) {
+    throw new Error(`${FILE}: optimizer m and v tensors do not pair up`);
+  }
+  const adapterTensors = new Map([...tensors].filter(([name]) => !name.startsWith('optimizer.')));
+  const modules = loraModulesFromTensors(adapterTensors, lora, model, FILE);
+  return { step: count('step'), rng: rng as number[], config: metaJson(metadata, 'config'), adapter: { config: lora, modules }, optimizer };
+}
+
+function metaJson(metadata: Record<string, string>, field: string): Json {
+  if (metadata[field] === undefined) throw new Error(`${FILE}: metadata "${field}" is missing`);
+  try {
+    return JSON.parse(metadata[field]) as Json;
+  } catch {
+    throw new Error(`${FILE}: metadata "${field}" is not valid JSON`);
+  }
+}
+
+function parseLoraConfig(json: Json): LoraConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${FILE}: metadata "lora" must be an object`);
+  try {
+    return loraConfig(json as unknown as LoraConfig);
+  } catch (err) {
+    throw new Error(`${FILE}: metadata "lora": ${(err as Error).message}`);
+  }
+}
+
+/** optimizer.{m|v}.0, .1, … in order, with no gaps. */
+function stateList(tensors: Map<string, { data: Float32Array }>, which: 'm' | 'v'): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let i = 0; tensors.has(`optimizer.${which}.${i}`); i++) out.push(tensors.get(`optimizer.${which}.${i}`)!.data);
+  const stray = [...tensors.keys()].find((k) => k.startsWith(`optimizer.${which}.`) && Number(k.split('.')[2]) >= out.length);
+  if (stray) throw new Error(`${FILE}: tensor "${stray}" does not follow optimizer.${which}.0..${out.length - 1}`);
+  return out;
+}

@@ -1,0 +1,63 @@
+// Whole-model logits on WebGPU against the plain CPU forward (src/engine/reference/forward.ts), for tiny
+// generated Qwen2 and Llama checkpoints in every weight format the loaders read.
+import { describe, expect, it } from 'vitest';
+import { memoryModelSource } from '../../src/engine/load/source.ts';
+import { openModel } from '../../src/engine/load/model.ts';
+import { readAllWeights, type LinearWeight, type ModelWeights } from '../../src/engine/load/weights.ts';
+import { Decoder } from '../../src/engine/model/decoder.ts';
+import { uploadFromReader, type Quantization } from '../../src/engine/model/gpuWeights.ts';
+import { quantizeQ4 } from '../../src/engine/quant/q4.ts';
+import { referenceLogits } from '../../src/engine/reference/forward.ts';
+import { ByteTokenizer } from '../../src/engine/tokenizer.ts';
+import { buildTinyModel, type TinyModelOptions } from '../support/tinyModel.ts';
+import { testGpu } from '../support/gpu.ts';
+
+const IDS = [1, 17, 42, 99, 3, 250, 7, 64, 128, 5, 33];
+
+function q4Of(w: LinearWeight): LinearWeight {
+  return w.kind === 'f32' ? { kind: 'q4', ...quantizeQ4(w.data, w.rows, w.cols) } : w;
+}
+
+/** The weights as the GPU holds them after quantize-on load: every linear weight (and the embedding) in q4. */
+function quantized(w: ModelWeights): ModelWeights {
+  return {
+    embed: q4Of(w.embed),
+    finalNorm: w.finalNorm,
+    lmHead: w.lmHead && q4Of(w.lmHead),
+    layers: w.layers.map((l) => ({ ...l, q: q4Of(l.q), k: q4Of(l.k), v: q4Of(l.v), o: q4Of(l.o), gate: q4Of(l.gate), up: q4Of(l.up), down: q4Of(l.down) })),
+  };
+}
+
+async function gpuVersusReference(o: TinyModelOptions, quant: Quantization): Promise<number> {
+  const { device } = await testGpu();
+  const tiny = buildTinyModel(o);
+  const loaded = await openModel(memoryModelSource(tiny.files));
+  const reference = await readAllWeights(loaded.weights);
+  const decoder = new Decoder(device, await uploadFromReader(device, loaded.weights, quant), new ByteTokenizer(), 'tiny');
+  const got = await decoder.logits(IDS);
+  const want = referenceLogits(loaded.config, quant === 'q4' ? quantized(reference) : reference, IDS);
+  decoder.destroy();
+  let maxAbs = 0;
+  let maxErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(want[i]));
+    maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]));
+  }
+  return maxErr / maxAbs;
+}
+
+describe('whole-model logits on WebGPU equal the CPU reference', () => {
+  for (const arch of ['qwen2', 'llama'] as const) {
+    for (const dtype of ['f32', 'bf16', 'f16'] as const) {
+      it(`${arch}, ${dtype} safetensors`, async () => {
+        expect(await gpuVersusReference({ arch, layout: 'hf', dtype, seed: 3 }, 'f32')).toBeLessThan(1e-3);
+      });
+    }
+    it(`${arch}, MLC q4f32_1 shards`, async () => {
+      expect(await gpuVersusReference({ arch, layout: 'mlc-q4f32_1', seed: 4 }, 'f32')).toBeLessThan(1e-3);
+    });
+    it(`${arch}, f32 weights quantized to q4 on load (untied head)`, async () => {
+      expect(await gpuVersusReference({ arch, layout: 'hf', seed: 5, tied: false }, 'q4')).toBeLessThan(1e-3);
+    });
+  }
+});

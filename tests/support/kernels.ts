@@ -1,0 +1,33 @@
+// Small helpers for the kernel tests in tests/gpu: submit recorded work, upload q4 matrices, compare results
+// relative to their magnitude.
+import { uploadBuffer } from '../../src/engine/compute.ts';
+import type { Q4Weight } from '../../src/engine/kernels/q4matmul.ts';
+import { quantizeQ4, type Q4Matrix } from '../../src/engine/quant/q4.ts';
+import { randomF32 } from './gpu.ts';
+
+/** Records with `record` into one encoder and submits it. */
+export function submit(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void): void {
+  const encoder = device.createCommandEncoder();
+  record(encoder);
+  device.queue.submit([encoder.finish()]);
+}
+
+/** max |got − want| / max |want|: the error relative to the result's scale. */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+export function randomQ4(rows: number, cols: number, seed: number): Q4Matrix {
+  return quantizeQ4(randomF32(rows * cols, seed), rows, cols);
+}
+
+export function uploadQ4(device: GPUDevice, m: Q4Matrix): Q4Weight {
+  return { qweight: uploadBuffer(device, m.qweight), scales: uploadBuffer(device, m.scales) };
+}
