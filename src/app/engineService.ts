@@ -4,12 +4,9 @@
 import type { StepMetrics } from '../behaviors/metrics.ts';
 import type { CountdownProblem, GenerateRequest, Generation } from '../tasks/types.ts';
 import type { ProgressReport } from '../store/schema.ts';
+import type { ModelSpec } from '../engine/openDecoder.ts';
 
-export type ModelSpec =
-  | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
-  | { source: 'hub'; name: string; quantization?: 'q4' | 'f32'; token?: string }
-  | { source: 'url'; baseUrl: string; quantization?: 'q4' | 'f32' }
-  | { source: 'path'; dir: string; quantization?: 'q4' | 'f32' };
+export type { ModelSpec };
 
 export interface ModelInfo {
   handle: string;

@@ -27,9 +27,7 @@ function modelSpec(ctx: CellContext): ModelSpec {
   if (source === 'scratch') {
     return { source, layers: num(ctx, 'layers', 4), dim: num(ctx, 'dim', 128), heads: num(ctx, 'heads', 4), context: num(ctx, 'context', 512), seed: num(ctx, 'seed', 1) };
   }
-  const name = str(ctx, 'name');
-  if (/^https?:\/\/|^\.{0,2}\//.test(name)) return { source: 'url', baseUrl: name, quantization };
-  return { source: 'hub', name, quantization };
+  return { source: 'hub', name: str(ctx, 'name'), quantization };
 }
 
 function asModel(value: JsonValue, id: string): ModelOutput {

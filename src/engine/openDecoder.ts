@@ -1,0 +1,70 @@
+// Where a model comes from, and how it becomes a Decoder on this device: built from scratch (no download),
+// from a Hugging Face repo over HTTPS (cached in the browser), from files the user picked, or from a folder
+// (Node). Hub names may also be full URLs of a server laid out like the Hub (a local test server).
+import { hubSource } from './load/hubSource.ts';
+import { openModel } from './load/model.ts';
+import type { ModelSource } from './load/source.ts';
+import { Decoder } from './model/decoder.ts';
+import { uploadFromReader, uploadWeights, type Quantization } from './model/gpuWeights.ts';
+import { scratchConfig, scratchWeights } from './model/scratch.ts';
+import { ByteTokenizer, TextTokenizer, type Tokenizer } from './tokenizer.ts';
+import type { ProgressReport } from '../store/schema.ts';
+
+export type ModelSpec =
+  | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
+  | { source: 'hub'; name: string; quantization?: Quantization; token?: string }
+  | { source: 'path'; dir: string; quantization?: Quantization };
+
+export type OnProgress = (progress: ProgressReport) => void;
+
+/** "org/name" on huggingface.co, or a URL ending in /org/name on a server with the Hub's layout. */
+export function hubLocation(name: string): { endpoint?: string; repo: string } {
+  if (!/^https?:\/\//.test(name)) {
+    if (!/^[\w.-]+\/[\w.-]+$/.test(name)) throw new Error(`"${name}" is not a Hugging Face repo id (org/name)`);
+    return { repo: name };
+  }
+  const url = new URL(name);
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (parts.length < 2) throw new Error(`"${name}" must end in /org/name`);
+  return { endpoint: `${url.origin}/${parts.slice(0, -2).join('/')}`.replace(/\/$/, ''), repo: parts.slice(-2).join('/') };
+}
+
+function tokenizerOf(texts: Awaited<ReturnType<typeof openModel>>['texts'], where: string): Tokenizer {
+  if (!texts['tokenizer.json']) throw new Error(`${where} has no tokenizer.json: Primer needs the model's tokenizer to sample`);
+  return new TextTokenizer(texts['tokenizer.json'], texts['tokenizer_config.json'] ?? '{}');
+}
+
+async function sourceOf(spec: Exclude<ModelSpec, { source: 'scratch' }>, onProgress?: OnProgress): Promise<ModelSource> {
+  if (spec.source === 'path') {
+    const name = './load/nodeSource.ts';
+    const { nodeDirectorySource } = (await import(/* @vite-ignore */ name)) as typeof import('./load/nodeSource.ts');
+    return nodeDirectorySource(spec.dir);
+  }
+  const { endpoint, repo } = hubLocation(spec.name);
+  return hubSource({
+    repo,
+    endpoint,
+    token: spec.token,
+    onProgress: (p) => onProgress?.({ what: `bytes of ${p.file}`, done: p.bytes, total: p.total ?? p.bytes, rate: p.rate, secondsLeft: p.secondsLeft ?? undefined }),
+  });
+}
+
+export function specName(spec: ModelSpec): string {
+  if (spec.source === 'scratch') return `scratch ${spec.layers}×${spec.dim}`;
+  return spec.source === 'path' ? spec.dir : spec.name;
+}
+
+/** Loads a model onto `device`, reporting download and upload progress. */
+export async function openDecoder(device: GPUDevice, spec: ModelSpec, onProgress?: OnProgress): Promise<Decoder> {
+  if (spec.source === 'scratch') {
+    const config = scratchConfig(spec);
+    return new Decoder(device, uploadWeights(device, config, scratchWeights(config, spec.seed), 'f32'), new ByteTokenizer(), specName(spec));
+  }
+  const loaded = await openModel(await sourceOf(spec, onProgress));
+  const tokenizer = tokenizerOf(loaded.texts, specName(spec));
+  const weights = await uploadFromReader(device, loaded.weights, spec.quantization ?? 'q4', (done, total) =>
+    onProgress?.({ what: 'layers on the GPU', done, total }),
+  );
+  await loaded.weights.close();
+  return new Decoder(device, weights, tokenizer, specName(spec));
+}
