@@ -5,3 +5,8 @@ import './ui/theme.css';
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 mount(App, { target });
+
+// Offline after the first visit (production builds only: the dev server changes files under it).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register('./sw.js').catch((err: unknown) => console.warn('Primer works online only:', err));
+}

@@ -89,10 +89,11 @@ export interface TrainResult {
 
 export interface EngineService {
   load(handle: string, spec: ModelSpec, hooks?: TrainHooks): Promise<ModelInfo>;
-  /** Generates with the model `handle`, through its adapter `adapter` when given (a prime or rl result). */
-  generate(handle: string, request: Omit<GenerateRequest, 'onText' | 'signal'>, adapter?: string, hooks?: TrainHooks): Promise<Generation[]>;
+  /** Generates with `handle`: a loaded model, or a trained result (its base model with its adapter or weights). */
+  generate(handle: string, request: Omit<GenerateRequest, 'onText' | 'signal'>, hooks?: TrainHooks): Promise<Generation[]>;
+  /** Trains from `handle` (a model or an earlier result); the trained model becomes `resultHandle`. */
   prime(handle: string, job: PrimeJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult>;
-  rl(handle: string, job: RlJob, resultHandle: string, startFrom?: string, hooks?: TrainHooks): Promise<TrainResult>;
+  rl(handle: string, job: RlJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult>;
   /** Loads a trained result (PEFT adapter or full weights, as TrainResult.files) as `resultHandle` on `handle`. */
   attach(handle: string, resultHandle: string, files: Record<string, Uint8Array>): Promise<void>;
   /** The prompt text the model's chat template makes of one user message. */

@@ -17,6 +17,8 @@ export interface TracesOutput {
   behaviors?: BehaviorCounts;
   annotator?: string;
   model?: string;
+  /** A priming set's id in the datasets store (dataset cells). */
+  datasetId?: string;
   notes?: string[];
 }
 
@@ -41,6 +43,8 @@ export interface ModelOutput {
   /** The model cell this one builds on (itself for a model cell). */
   base: string;
   spec: ModelSpec;
+  /** Who samples from it: Primer's engine, WebLLM, or WebLLM where it can (auto). */
+  backend?: 'auto' | 'primer' | 'webllm';
   /** Where a trained result's files are kept (adapters store), absent for a plain model. */
   adapterId?: string;
   /** The prime or rl cell this one continues (its adapter is loaded first). */

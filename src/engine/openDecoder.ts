@@ -12,8 +12,8 @@ import type { ProgressReport } from '../store/schema.ts';
 
 export type ModelSpec =
   | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
-  | { source: 'hub'; name: string; quantization?: Quantization; token?: string }
-  | { source: 'path'; dir: string; quantization?: Quantization };
+  | { source: 'hub'; name: string; quantization?: Quantization; token?: string; keepOutputF32?: boolean }
+  | { source: 'path'; dir: string; quantization?: Quantization; idsOnly?: boolean; keepOutputF32?: boolean };
 
 export type OnProgress = (progress: ProgressReport) => void;
 
@@ -61,10 +61,13 @@ export async function openDecoder(device: GPUDevice, spec: ModelSpec, onProgress
     return new Decoder(device, uploadWeights(device, config, scratchWeights(config, spec.seed), 'f32'), new ByteTokenizer(), specName(spec));
   }
   const loaded = await openModel(await sourceOf(spec, onProgress));
-  const tokenizer = tokenizerOf(loaded.texts, specName(spec));
-  const weights = await uploadFromReader(device, loaded.weights, spec.quantization ?? 'q4', (done, total) =>
-    onProgress?.({ what: 'layers on the GPU', done, total }),
-  );
+  // An ids-only caller (`primer logits`, `primer bench`) never tokenizes, so the folder needs no tokenizer
+  // files; the Decoder holds a ByteTokenizer as a placeholder.
+  const idsOnly = spec.source === 'path' && spec.idsOnly === true;
+  const tokenizer = idsOnly ? new ByteTokenizer() : tokenizerOf(loaded.texts, specName(spec));
+  // keepOutputF32: training reads the output projection in f32 (see UploadOptions).
+  const onLayer = (done: number, total: number) => onProgress?.({ what: 'layers on the GPU', done, total });
+  const weights = await uploadFromReader(device, loaded.weights, spec.quantization ?? 'q4', onLayer, { keepOutputF32: spec.keepOutputF32 });
   await loaded.weights.close();
   return new Decoder(device, weights, tokenizer, specName(spec));
 }

@@ -23,6 +23,8 @@ export interface Tokenizer {
   readonly vocabSize?: number;
   readonly hasChatTemplate: boolean;
   encode(text: string, addSpecialTokens?: boolean): number[];
+  /** A prompt's ids: special tokens are added unless the text already begins with the BOS token (a chat template wrote it). */
+  encodePrompt(text: string): number[];
   decode(ids: number[], skipSpecialTokens?: boolean): string;
   applyChatTemplate(messages: ChatMessage[], addGenerationPrompt?: boolean): string;
   streamDecoder(): (ids: number[]) => string;
@@ -72,6 +74,11 @@ export class TextTokenizer implements Tokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
+  encodePrompt(text: string): number[] {
+    const bos = tokenText(this.config.bos_token);
+    return this.encode(text, !(bos && text.startsWith(bos)));
+  }
+
   decode(ids: number[], skipSpecialTokens = true): string {
     return this.tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
   }
@@ -110,6 +117,10 @@ export class ByteTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     return [...this.encoder.encode(text)];
+  }
+
+  encodePrompt(text: string): number[] {
+    return this.encode(text);
   }
 
   decode(ids: number[]): string {

@@ -13,7 +13,7 @@ export class Workspace {
   persistence = $state<Persistence | 'unknown'>('unknown');
   error = $state('');
   #store: Promise<Store> | undefined;
-  secrets: Secrets | undefined;
+  secrets = $state.raw<Secrets>();
 
   store(): Promise<Store> {
     this.#store ??= Store.open();

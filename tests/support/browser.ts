@@ -3,7 +3,7 @@
 // test can assert there were none.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 
 export const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -48,9 +48,12 @@ export async function startApp(): Promise<AppSession> {
   };
 }
 
-/** A new page that records console errors and uncaught exceptions into `errors`. */
-export async function openPage(session: AppSession, path = ''): Promise<{ page: Page; errors: string[] }> {
-  const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+/**
+ * A new page that records console errors and uncaught exceptions into `errors`: in a fresh browser context
+ * (its own IndexedDB), or in `context` to see what an earlier page of it stored.
+ */
+export async function openPage(session: AppSession, path = '', context?: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  const page = await (context ?? (await session.browser.newContext({ viewport: { width: 1280, height: 900 } }))).newPage();
   const errors: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(msg.text());

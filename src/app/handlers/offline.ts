@@ -7,7 +7,7 @@ import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { buildPrimingDataset } from '../../priming/build.ts';
 import { primingCondition } from '../../priming/conditions.ts';
 import type { PrimingDataset } from '../../priming/types.ts';
-import { annotateTraces, putDataset } from '../../store/traces.ts';
+import { annotateTraces, appendTraces, putDataset } from '../../store/traces.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
 import { ByteTokenizer } from '../../engine/tokenizer.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
@@ -25,13 +25,20 @@ function datasetHandler(env: HandlerEnv): CellHandler {
     const bytes = new ByteTokenizer();
     const dataset = buildPrimingDataset({ condition: condition.name, count: size, seed: num(ctx, 'seed', 1), countTokens: (t) => bytes.encode(t).length });
     await putDataset(env.store, datasetRecord(ctx, dataset));
+    // The traces also go to the traces store, annotated, so the notebook shows them with their behaviors.
+    await appendTraces(env.store, dataset.traces.map((t) => ({
+      model: `offline narrator`, task: 'countdown', problem: t.problem, prompt: t.prompt, completion: t.completion, reward: t.reward,
+      correct: (t.reward >= 1 ? 1 : 0) as 0 | 1, annotations: [annotateSpans(t.problem, t.completion)], notebookId: ctx.notebookId, cellId: ctx.cell.id,
+    })));
     ctx.progress({ what: 'traces', done: size, total: size });
-    return toJson({
-      type: 'summary',
-      title: `Priming dataset: ${condition.name}`,
-      fields: datasetFields(dataset),
-      notes: [condition.description],
-    });
+    const m = summarizeStep(0, dataset.traces.map((t) => ({ completion: t.completion, reward: t.reward, annotation: { annotator: RULES_ANNOTATOR_NAME, spans: [], counts: t.counts } })));
+    const output: TracesOutput = {
+      type: 'traces', cellId: ctx.cell.id, count: dataset.traces.length, accuracy: m.accuracy, meanReward: m.meanReward,
+      meanLength: m.meanLength, behaviors: m.behaviors, annotator: RULES_ANNOTATOR_NAME, model: 'offline narrator',
+      datasetId: datasetId(ctx.notebookId, ctx.cell.id),
+      notes: [`Priming dataset "${condition.name}": ${condition.description}`],
+    };
+    return toJson(output);
   };
 }
 
@@ -50,21 +57,6 @@ function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
     createdAt: Date.now(),
     meta: { ...(d.notes ?? {}) },
     traces: d.traces.map((t) => ({ problem: t.problem, prompt: t.prompt, completion: t.completion, correct: t.reward >= 1 })),
-  };
-}
-
-function datasetFields(d: PrimingDataset): Record<string, string | number> {
-  const n = Math.max(1, d.traces.length);
-  const mean = (f: (t: PrimingDataset['traces'][number]) => number) => Number((d.traces.reduce((s, t) => s + f(t), 0) / n).toFixed(2));
-  return {
-    condition: d.condition,
-    traces: d.traces.length,
-    'correct answers': `${Math.round((100 * d.traces.filter((t) => t.reward >= 1).length) / n)}%`,
-    'verification / trace': mean((t) => t.counts.verification),
-    'backtracking / trace': mean((t) => t.counts.backtracking),
-    'subgoals / trace': mean((t) => t.counts.subgoal),
-    'backward chaining / trace': mean((t) => t.counts.backward),
-    'mean length (chars)': Math.round(mean((t) => t.completion.length)),
   };
 }
 

@@ -1,18 +1,84 @@
-// `primer bench`: measured throughput of this machine's WebGPU adapter. The last line printed is one JSON
-// object with every figure, so scripts and closing notes can quote it.
+// `primer bench [--model DIR] [--quant none|q4] [--prompt-tokens N] [--decode-tokens N]`: measured throughput of
+// this machine's WebGPU adapter: the FMA peak, the matmul kernels at Qwen2.5-0.5B's MLP shape, prefill and decode
+// of a whole model (the given one, or a synthetic one small enough for a software adapter), and the GPU memory
+// Qwen2.5-0.5B in q4 needs at a 2,048-token context. The last line printed is one JSON object with every figure.
+import { measureInferenceMemory, syntheticDecoder, timeGeneration } from '../../engine/benchModel.ts';
 import { measureFmaPeak } from '../../engine/fmaProbe.ts';
 import { requestGpu } from '../../engine/gpu.ts';
+import { benchMatmulF32, benchQ4Gemv, benchQ4Matmul } from '../../engine/kernels/bench.ts';
+import { findModel } from '../../engine/model/catalog.ts';
+import type { Decoder } from '../../engine/model/decoder.ts';
+import { openDecoder } from '../../engine/openDecoder.ts';
+import { checkKnownFlags, flag, integerFlag, parseFlags } from '../args.ts';
+import { modelDirFlag, quantizationFlag } from '../modelFlags.ts';
 
-export async function run(_args: string[]): Promise<void> {
-  const { device, info } = await requestGpu();
-  console.log(`adapter: ${info.vendor} ${info.architecture}${info.isSoftware ? ' (software)' : ''}`);
-  const fmaPeak = await measureFmaPeak(device);
-  console.log(`f32 FMA peak: ${fmaPeak.toFixed(2)} GFLOP/s`);
-  const figures = { adapter: `${info.vendor} ${info.architecture}`, fma_peak_gflops: round(fmaPeak) };
-  device.destroy();
-  console.log(JSON.stringify(figures));
-}
+type Figures = Record<string, string | number | boolean>;
+
+const MLP = { M: 256, N: 4864, K: 896 }; // a 256-token prefill through Qwen2.5-0.5B's gate/up projection
+const BATCH = 16;
+const RUNS = 2;
+const MEMORY_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
+const MEMORY_POSITIONS = 2048;
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+async function kernelFigures(device: GPUDevice, figures: Figures): Promise<void> {
+  const { M, N, K } = MLP;
+  const fma = await measureFmaPeak(device);
+  console.log(`f32 FMA peak: ${fma.toFixed(2)} GFLOP/s`);
+  const f32 = await benchMatmulF32(device, M, N, K, 3);
+  const q4 = await benchQ4Matmul(device, M, N, K, 3);
+  console.log(`matmul ${M}×${N}×${K}: f32 ${f32.toFixed(2)} GFLOP/s, q4 ${q4.toFixed(2)} GFLOP/s (best of 3)`);
+  const gemv1 = await benchQ4Gemv(device, 1, N, K);
+  const gemv16 = await benchQ4Gemv(device, BATCH, N, K);
+  console.log(`q4 GEMV ${N}×${K}: ${gemv1.toFixed(2)} GB/s of weights at batch 1, ${gemv16.toFixed(2)} GB/s at batch ${BATCH} (one read of the weights serves ${BATCH} rows)`);
+  Object.assign(figures, {
+    fma_peak_gflops: round(fma), matmul_f32_gflops: round(f32), q4_matmul_gflops: round(q4),
+    q4_gemv_b1_gbs: round(gemv1), q4_gemv_b16_gbs: round(gemv16),
+  });
+}
+
+async function modelFigures(model: Decoder, promptTokens: number, decodeTokens: number, figures: Figures): Promise<void> {
+  console.log(`model: ${model.name}`);
+  // Warm-up: compiles every pipeline the timed runs use.
+  await timeGeneration(model, 1, promptTokens, 2);
+  await timeGeneration(model, BATCH, promptTokens, 2);
+  const one = await timeGeneration(model, 1, promptTokens, decodeTokens, RUNS);
+  const many = await timeGeneration(model, BATCH, promptTokens, decodeTokens, RUNS);
+  const speedup = many.decodeTokS / one.decodeTokS;
+  console.log(`prefill of ${promptTokens} tokens: ${one.prefillTokS.toFixed(1)} tok/s (best of ${RUNS})`);
+  console.log(`decode of ${decodeTokens} tokens: ${one.decodeTokS.toFixed(1)} tok/s at batch 1, ${many.decodeTokS.toFixed(1)} tok/s at batch ${BATCH} (${speedup.toFixed(1)}×, target ≥ 6×; best of ${RUNS})`);
+  Object.assign(figures, {
+    model: model.name, prefill_tok_s: round(one.prefillTokS), decode_tok_s_b1: round(one.decodeTokS),
+    decode_tok_s_b16: round(many.decodeTokS), decode_b16_speedup: round(speedup),
+  });
+}
+
+async function memoryFigures(device: GPUDevice, figures: Figures): Promise<void> {
+  const memory = await measureInferenceMemory(device, findModel(MEMORY_MODEL).config, MEMORY_POSITIONS);
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  console.log(`${MEMORY_MODEL} q4 at ${MEMORY_POSITIONS} positions: ${mb(memory.peakBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB; target < 600 MB)`);
+  figures.qwen05_q4_gpu_bytes_2k = memory.peakBytes;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const flags = parseFlags(args);
+  checkKnownFlags(flags, ['model', 'quant', 'prompt-tokens', 'decode-tokens']);
+  const promptTokens = integerFlag(flags, 'prompt-tokens', 128, 1);
+  const decodeTokens = integerFlag(flags, 'decode-tokens', 32, 1);
+  const quantization = quantizationFlag(flags, 'q4');
+  const dir = flag(flags, 'model') === undefined ? undefined : await modelDirFlag(flags);
+  const { device, info } = await requestGpu();
+  const adapter = `${info.vendor} ${info.architecture}`;
+  console.log(`adapter: ${adapter}${info.isSoftware ? ' (software: these figures say nothing about a real GPU)' : ''}`);
+  const figures: Figures = { adapter, software: info.isSoftware };
+  await kernelFigures(device, figures);
+  const model = dir ? await openDecoder(device, { source: 'path', dir, quantization, idsOnly: true }) : syntheticDecoder(device);
+  await modelFigures(model, promptTokens, decodeTokens, figures);
+  model.destroy();
+  await memoryFigures(device, figures);
+  device.destroy();
+  console.log(JSON.stringify(figures));
 }

@@ -4,9 +4,12 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** Copies bytes into a fresh, aligned buffer (slices of a file are not aligned to 2 or 4 bytes). */
-function aligned(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer;
+/**
+ * Copies bytes into a fresh, aligned buffer (slices of a file are not aligned to 2 or 4 bytes). The copy is
+ * made with the Uint8Array constructor: a Node Buffer's slice() is a view, and its .buffer the whole file.
+ */
+export function aligned(bytes: Uint8Array): ArrayBuffer {
+  return new Uint8Array(bytes).buffer;
 }
 
 export function bf16ToF32(bytes: Uint8Array): Float32Array {

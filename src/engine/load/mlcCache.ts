@@ -4,7 +4,7 @@
 // Everything is validated up front; record data is read on demand, a row range at a time if asked.
 
 import type { ByteSource } from './byteSource.ts';
-import { bf16ToF32, f16ToF32 } from './dtype.ts';
+import { aligned, bf16ToF32, f16ToF32 } from './dtype.ts';
 import { elementCount } from './safetensors.ts';
 import { missingFile, readJson, type ModelSource } from './source.ts';
 import { fullRange, type RowRange } from './weights.ts';
@@ -115,10 +115,10 @@ export function shardOpener(source: ModelSource): { open(shard: string, nbytes: 
 
 /** Decodes record bytes: uint32 stays integer, every float dtype becomes f32. */
 export function decodeRecord(record: MlcRecord, bytes: Uint8Array): Uint32Array | Float32Array {
-  if (record.dtype === 'uint32') return new Uint32Array(bytes.slice().buffer);
+  if (record.dtype === 'uint32') return new Uint32Array(aligned(bytes));
   if (record.format === 'f32-to-bf16' || record.dtype === 'bfloat16') return bf16ToF32(bytes);
   if (record.dtype === 'float16') return f16ToF32(bytes);
-  return new Float32Array(bytes.slice().buffer);
+  return new Float32Array(aligned(bytes));
 }
 
 export async function readRecordRows(shard: ByteSource, record: MlcRecord, range?: RowRange): Promise<Uint32Array | Float32Array> {

@@ -4,7 +4,7 @@
 // one byte range at a time from a ByteSource, so a file larger than memory still loads.
 
 import type { ByteSource } from './byteSource.ts';
-import { bf16ToF32, f16ToF32 } from './dtype.ts';
+import { aligned, bf16ToF32, f16ToF32 } from './dtype.ts';
 import { fullRange, type RowRange } from './weights.ts';
 
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -128,7 +128,7 @@ export function bytesToF32(bytes: Uint8Array, dtype: SafetensorsDtype, what: str
   checkWeightDtype(what, dtype);
   if (dtype === 'BF16') return bf16ToF32(bytes);
   if (dtype === 'F16') return f16ToF32(bytes);
-  return new Float32Array(bytes.slice().buffer);
+  return new Float32Array(aligned(bytes));
 }
 
 /**

@@ -16,7 +16,7 @@ const LOGITS_CHUNK = 16384;
 
 export class Decoder {
   lora: GpuLoraAdapter | undefined;
-  private scratch: { rows: number; acts: LayerActs; h: GPUBuffer; rstd: GPUBuffer } | undefined;
+  private scratch: { rows: number; rank: number; acts: LayerActs; h: GPUBuffer; rstd: GPUBuffer } | undefined;
 
   constructor(
     readonly device: GPUDevice,
@@ -33,9 +33,11 @@ export class Decoder {
     return { device: this.device, weights: this.weights, lora: useAdapter ? this.lora : undefined };
   }
 
-  /** Shared inference buffers for up to `rows` rows, grown on demand. */
+  /** Shared inference buffers for up to `rows` rows, grown on demand (and remade when the adapter's rank changes). */
   private buffers(rows: number) {
-    if (!this.scratch || this.scratch.rows < rows) {
+    const rank = this.lora?.rank ?? 0;
+    if (!this.scratch || this.scratch.rows < rows || this.scratch.rank !== rank) {
+      const size = Math.max(rows, this.scratch?.rows ?? 0);
       if (this.scratch) {
         destroyLayerActs(this.scratch.acts);
         this.scratch.h.destroy();
@@ -43,10 +45,11 @@ export class Decoder {
       }
       const c = this.config;
       this.scratch = {
-        rows,
-        acts: createLayerActs(this.device, c, rows, this.lora?.rank ?? 0),
-        h: createStorageBuffer(this.device, rows * c.hiddenSize * 4, 'final hidden'),
-        rstd: createStorageBuffer(this.device, rows * 4, 'final rstd'),
+        rows: size,
+        rank,
+        acts: createLayerActs(this.device, c, size, rank),
+        h: createStorageBuffer(this.device, size * c.hiddenSize * 4, 'final hidden'),
+        rstd: createStorageBuffer(this.device, size * 4, 'final rstd'),
       };
     }
     return this.scratch;

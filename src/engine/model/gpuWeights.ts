@@ -3,7 +3,7 @@
 // on the GPU as they arrive ("quantize on load"), so the CPU never holds more than one layer.
 import { uploadBuffer } from '../compute.ts';
 import { q4Quantize } from '../kernels/q4Quantize.ts';
-import type { LayerWeights, LinearWeight, ModelWeights, WeightReader } from '../load/weights.ts';
+import { linearToF32, type LayerWeights, type LinearWeight, type ModelWeights, type WeightReader } from '../load/weights.ts';
 import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './config.ts';
 
@@ -40,6 +40,14 @@ export interface GpuWeights {
 
 export type Quantization = 'q4' | 'f32';
 
+export interface UploadOptions {
+  /**
+   * Keep the output projection (lm_head, or the embedding when tied) in f32 whatever the quantization: the
+   * trainer's fused loss reads it in f32. A tied q4 model then keeps its embedding in f32 too (4 bytes a weight).
+   */
+  keepOutputF32?: boolean;
+}
+
 export const LINEAR_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LinearName = (typeof LINEAR_NAMES)[number];
 
@@ -58,6 +66,14 @@ class Uploader {
     const b = uploadBuffer(this.device, data, label);
     this.bytes += b.size;
     return b;
+  }
+
+  /** The output projection: f32 when asked (q4 is dequantized on the CPU), else as any linear weight. */
+  output(w: LinearWeight, label: string, keepF32: boolean | undefined): GpuLinear {
+    if (!keepF32) return this.linear(w, label);
+    const f32 = uploadBuffer(this.device, linearToF32(w), label);
+    this.bytes += f32.size;
+    return { kind: 'f32', w: f32, rows: w.rows, cols: w.cols };
   }
 
   /** Keeps MLC q4 as it is; f32 stays f32 or is quantized on the GPU (then the f32 copy is freed). */
@@ -102,12 +118,12 @@ class Uploader {
 }
 
 /** Uploads weights held in memory (scratch models, tests). */
-export function uploadWeights(device: GPUDevice, config: ModelConfig, w: ModelWeights, quant: Quantization): GpuWeights {
+export function uploadWeights(device: GPUDevice, config: ModelConfig, w: ModelWeights, quant: Quantization, options: UploadOptions = {}): GpuWeights {
   const up = new Uploader(device, quant);
-  const embed = up.linear(w.embed, 'embedding');
+  const embed = up.output(w.embed, 'embedding', options.keepOutputF32 && !w.lmHead);
   const layers = w.layers.map((l, i) => up.layer(l, i));
   const finalNorm = up.vector(w.finalNorm, 'final norm');
-  const lmHead = w.lmHead ? up.linear(w.lmHead, 'lm_head') : embed;
+  const lmHead = w.lmHead ? up.output(w.lmHead, 'lm_head', options.keepOutputF32) : embed;
   const invFreq = up.vector(ropeInvFreq(config), 'rope inv_freq');
   return { config, embed, layers, finalNorm, lmHead, invFreq, bytes: up.bytes };
 }
@@ -118,10 +134,11 @@ export async function uploadFromReader(
   reader: WeightReader,
   quant: Quantization,
   onLayer?: (done: number, total: number) => void,
+  options: UploadOptions = {},
 ): Promise<GpuWeights> {
   const c = reader.config;
   const up = new Uploader(device, quant);
-  const embed = up.linear(await reader.readEmbed(), 'embedding');
+  const embed = up.output(await reader.readEmbed(), 'embedding', options.keepOutputF32 && c.tieWordEmbeddings);
   const layers: GpuLayer[] = [];
   for (let i = 0; i < c.numLayers; i++) {
     layers.push(up.layer(await reader.readLayer(i), i));
@@ -130,7 +147,7 @@ export async function uploadFromReader(
   }
   const finalNorm = up.vector(await reader.readFinalNorm(), 'final norm');
   const head = await reader.readLmHead();
-  const lmHead = head ? up.linear(head, 'lm_head') : embed;
+  const lmHead = head ? up.output(head, 'lm_head', options.keepOutputF32) : embed;
   const invFreq = up.vector(ropeInvFreq(c), 'rope inv_freq');
   return { config: c, embed, layers, finalNorm, lmHead, invFreq, bytes: up.bytes };
 }

@@ -1,14 +1,16 @@
-// A training checkpoint in one safetensors blob: the adapter's tensors under their PEFT names, AdamW's m and v
-// as `optimizer.m.{i}` / `optimizer.v.{i}`, and in __metadata__ (strings only, so JSON) the trainer step, the
-// RNG state, the LoRA config and the run config. Everything is f32 bytes as they were, so a run restarted
-// from it continues bit-exactly.
+// A training checkpoint in one safetensors blob: the adapter's tensors under their PEFT names (or, for full
+// training, every weight under its Hugging Face name), AdamW's m and v as `optimizer.m.{i}` / `optimizer.v.{i}`,
+// and in __metadata__ (strings only, so JSON) the trainer step, the RNG state, the LoRA config and the run
+// config. Everything is f32 bytes as they were, so a run restarted from it continues bit-exactly.
 import type { LoraAdapter, LoraShapeSource } from '../lora/adapter.ts';
 import { loraConfig, type LoraConfig } from '../lora/config.ts';
 import { loraModulesFromTensors, peftKey, readSafetensorsF32 } from '../lora/peft.ts';
 import { writeSafetensors, type TensorToWrite } from '../load/safetensorsWriter.ts';
 import type { AdamWState } from './adamw.ts';
+import type { NamedTensor } from './fullWeights.ts';
 
 const FORMAT = 'primer-checkpoint';
+const FULL_FORMAT = 'primer-full-checkpoint';
 const VERSION = '1';
 const FILE = 'checkpoint';
 
@@ -25,6 +27,11 @@ export interface TrainCheckpoint {
   optimizer: AdamWState;
 }
 
+/** A full-training checkpoint: every weight (Hugging Face names) instead of an adapter. */
+export interface FullTrainCheckpoint extends Omit<TrainCheckpoint, 'adapter'> {
+  weights: Map<string, NamedTensor>;
+}
+
 export function writeCheckpoint(c: TrainCheckpoint): Uint8Array {
   const r = c.adapter.config.rank;
   const tensors: Record<string, TensorToWrite> = {};
@@ -32,23 +39,56 @@ export function writeCheckpoint(c: TrainCheckpoint): Uint8Array {
     tensors[peftKey(m.layer, m.target, 'A')] = { dtype: 'F32', shape: [r, m.inFeatures], data: m.a };
     tensors[peftKey(m.layer, m.target, 'B')] = { dtype: 'F32', shape: [m.outFeatures, r], data: m.b };
   }
-  c.optimizer.m.forEach((m, i) => (tensors[`optimizer.m.${i}`] = { dtype: 'F32', shape: [m.length], data: m }));
-  c.optimizer.v.forEach((v, i) => (tensors[`optimizer.v.${i}`] = { dtype: 'F32', shape: [v.length], data: v }));
-  return writeSafetensors(tensors, {
-    format: FORMAT,
+  return writeSafetensors({ ...tensors, ...optimizerTensors(c.optimizer) }, { ...runMetadata(c, FORMAT), lora: JSON.stringify(c.adapter.config) });
+}
+
+export function writeFullCheckpoint(c: FullTrainCheckpoint): Uint8Array {
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [name, t] of c.weights) tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  return writeSafetensors({ ...tensors, ...optimizerTensors(c.optimizer) }, runMetadata(c, FULL_FORMAT));
+}
+
+function optimizerTensors(optimizer: AdamWState): Record<string, TensorToWrite> {
+  const tensors: Record<string, TensorToWrite> = {};
+  optimizer.m.forEach((m, i) => (tensors[`optimizer.m.${i}`] = { dtype: 'F32', shape: [m.length], data: m }));
+  optimizer.v.forEach((v, i) => (tensors[`optimizer.v.${i}`] = { dtype: 'F32', shape: [v.length], data: v }));
+  return tensors;
+}
+
+function runMetadata(c: Omit<TrainCheckpoint, 'adapter'>, format: string): Record<string, string> {
+  return {
+    format,
     version: VERSION,
     step: String(c.step),
     optimizer_step: String(c.optimizer.step),
     rng: JSON.stringify(c.rng),
-    lora: JSON.stringify(c.adapter.config),
     config: JSON.stringify(c.config),
-  });
+  };
 }
 
 /** Parses and validates a checkpoint against the model it will be loaded into. */
 export function readCheckpoint(bytes: Uint8Array, model: LoraShapeSource): TrainCheckpoint {
+  const { tensors, metadata, run } = readRun(bytes, FORMAT);
+  const lora = parseLoraConfig(metaJson(metadata, 'lora'));
+  const adapterTensors = new Map([...tensors].filter(([name]) => !name.startsWith('optimizer.')));
+  const modules = loraModulesFromTensors(adapterTensors, lora, model, FILE);
+  return { ...run, adapter: { config: lora, modules } };
+}
+
+/** A full-training checkpoint; the caller checks the weights against the model (fullWeights.writeWeights). */
+export function readFullCheckpoint(bytes: Uint8Array): FullTrainCheckpoint {
+  const { tensors, run } = readRun(bytes, FULL_FORMAT);
+  const weights = new Map([...tensors].filter(([name]) => !name.startsWith('optimizer.')));
+  return { ...run, weights };
+}
+
+/** The parts every checkpoint has: step, RNG, run config and optimizer state. */
+function readRun(bytes: Uint8Array, format: string) {
   const { tensors, metadata } = readSafetensorsF32(bytes, FILE);
-  if (metadata.format !== FORMAT) throw new Error(`${FILE}: not a Primer checkpoint (format ${JSON.stringify(metadata.format)})`);
+  if (metadata.format !== format) {
+    const kind = metadata.format === FORMAT ? 'a LoRA checkpoint' : metadata.format === FULL_FORMAT ? 'a full-weight checkpoint' : 'not a Primer checkpoint';
+    throw new Error(`${FILE}: ${kind} (format ${JSON.stringify(metadata.format)}, expected ${JSON.stringify(format)})`);
+  }
   if (metadata.version !== VERSION) throw new Error(`${FILE}: unsupported version ${JSON.stringify(metadata.version)} (expected ${VERSION})`);
   const count = (field: string) => {
     const n = Number(metadata[field]);
@@ -59,14 +99,12 @@ export function readCheckpoint(bytes: Uint8Array, model: LoraShapeSource): Train
   if (!Array.isArray(rng) || !rng.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
     throw new Error(`${FILE}: metadata "rng" must be a list of u32 words`);
   }
-  const lora = parseLoraConfig(metaJson(metadata, 'lora'));
   const optimizer = { step: count('optimizer_step'), m: stateList(tensors, 'm'), v: stateList(tensors, 'v') };
   if (optimizer.m.length !== optimizer.v.length || optimizer.m.some((m, i) => m.length !== optimizer.v[i].length)) {
     throw new Error(`${FILE}: optimizer m and v tensors do not pair up`);
   }
-  const adapterTensors = new Map([...tensors].filter(([name]) => !name.startsWith('optimizer.')));
-  const modules = loraModulesFromTensors(adapterTensors, lora, model, FILE);
-  return { step: count('step'), rng: rng as number[], config: metaJson(metadata, 'config'), adapter: { config: lora, modules }, optimizer };
+  const run = { step: count('step'), rng: rng as number[], config: metaJson(metadata, 'config'), optimizer };
+  return { tensors, metadata, run };
 }
 
 function metaJson(metadata: Record<string, string>, field: string): Json {

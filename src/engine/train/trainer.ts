@@ -54,12 +54,14 @@ interface Workspace {
 export class Trainer {
   readonly lora: GpuLoraAdapter | undefined;
   readonly optimizer: AdamW;
-  private readonly full: FullGrads | undefined;
+  /** Full training's gradient buffers (read by gradient checks). */
+  readonly full: FullGrads | undefined;
   private readonly loss: FusedLoss;
   private readonly ws: Workspace;
 
   constructor(readonly model: Decoder, readonly options: TrainerOptions) {
     const { device, config: c } = model;
+    if (model.weights.lmHead.kind !== 'f32') throw new Error('trainer: training needs f32 output weights (load the model with keepOutputF32, or quantization f32)');
     if (options.mode === 'lora') {
       if (!options.adapter) throw new Error('trainer: LoRA training needs an adapter');
       this.lora = GpuLoraAdapter.upload(device, options.adapter);
@@ -69,7 +71,6 @@ export class Trainer {
     }
     const trainables: TrainableBuffer[] = this.lora ? [this.lora.trainable()] : fullTrainables(model.weights, this.full!);
     this.optimizer = new AdamW(device, trainables, options.adamw);
-    if (model.weights.lmHead.kind !== 'f32') throw new Error('trainer: training needs f32 output weights (load the model with quantization f32)');
     this.loss = new FusedLoss(device, { maxTokens: options.maxTokens, V: c.vocabSize, D: c.hiddenSize });
     const R = options.maxTokens;
     const rank = this.lora?.rank ?? 0;
@@ -91,8 +92,11 @@ export class Trainer {
 
   private readonly layerInputs: GPUBuffer[];
 
-  private context(useAdapter: boolean): ForwardContext {
-    return { device: this.model.device, weights: this.model.weights, lora: useAdapter ? this.lora : undefined };
+  /** `useAdapter` may also name another adapter of the same rank (GRPO's frozen reference adapter). */
+  private context(useAdapter: boolean | GpuLoraAdapter): ForwardContext {
+    const lora = useAdapter === true ? this.lora : useAdapter === false ? undefined : useAdapter;
+    if (lora && lora.rank !== (this.lora?.rank ?? 0)) throw new Error(`trainer: an adapter of rank ${lora.rank} cannot run in a rank ${this.lora?.rank ?? 0} workspace`);
+    return { device: this.model.device, weights: this.model.weights, lora };
   }
 
   /** Rows for whole sequences packed one after another; targets are each row's next token. */
@@ -123,7 +127,7 @@ export class Trainer {
   }
 
   /** Records the forward of every layer; layer l's output becomes layer l + 1's input. Returns the final hidden. */
-  private recordForward(encoder: GPUCommandEncoder, rows: ForwardRows, useAdapter: boolean): GPUBuffer {
+  private recordForward(encoder: GPUCommandEncoder, rows: ForwardRows, useAdapter: boolean | GpuLoraAdapter): GPUBuffer {
     const ctx = this.context(useAdapter);
     const L = this.model.config.numLayers;
     const input = (l: number) => (this.options.checkpointing ? this.layerInputs[l] : this.ws.acts[l].xIn);
@@ -143,8 +147,11 @@ export class Trainer {
     return { T: rows.R, h: this.ws.hFinal, e: e.w, targets };
   }
 
-  /** log p of every row's next token, without gradients (GRPO's reference and old policies). */
-  async logprobs(seqs: TrainSequence[], useAdapter = true): Promise<Float32Array> {
+  /**
+   * log p of every row's next token, without gradients (GRPO's reference and old policies): with the trained
+   * adapter, without any (`false`), or with another adapter of the same rank.
+   */
+  async logprobs(seqs: TrainSequence[], useAdapter: boolean | GpuLoraAdapter = true): Promise<Float32Array> {
     const { rows, targets, temps } = this.pack(seqs);
     const encoder = this.model.device.createCommandEncoder();
     this.recordForward(encoder, rows, useAdapter);

@@ -1,0 +1,58 @@
+// The page side of the engine Worker: an EngineService whose calls are messages. Checkpoints and rollouts
+// are acknowledged only after the page has stored them, so the worker never runs ahead of what is saved.
+import type { FromWorker, Method, ToWorker } from './engineProtocol.ts';
+import type { EngineService, TrainHooks } from './engineService.ts';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  hooks?: TrainHooks;
+}
+
+export function connectEngine(worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' })): EngineService {
+  let next = 1;
+  const pending = new Map<number, Pending>();
+  const send = (msg: ToWorker) => worker.postMessage(msg);
+
+  worker.onmessage = async (e: MessageEvent<FromWorker>) => {
+    const msg = e.data;
+    const p = pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'event') p.hooks?.onEvent?.(msg.event);
+    else if (msg.type === 'checkpoint') {
+      await p.hooks?.onCheckpoint?.(msg.step, msg.bytes);
+      send({ id: msg.id, type: 'ack' });
+    } else if (msg.type === 'rollouts') {
+      await p.hooks?.onRollouts?.(msg.rollouts);
+      send({ id: msg.id, type: 'ack' });
+    } else {
+      pending.delete(msg.id);
+      if (msg.type === 'result') p.resolve(msg.value);
+      else p.reject(Object.assign(new Error(msg.message), { name: msg.name }));
+    }
+  };
+  worker.onerror = (e) => {
+    for (const p of pending.values()) p.reject(new Error(`the engine worker failed: ${e.message}`));
+    pending.clear();
+  };
+
+  function call<T>(method: Method, args: unknown[], hooks?: TrainHooks): Promise<T> {
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject, hooks });
+      hooks?.signal?.addEventListener('abort', () => send({ id, type: 'cancel' }), { once: true });
+      send({ id, type: 'call', method, args });
+    });
+  }
+
+  return {
+    load: (handle, spec, hooks) => call('load', [handle, spec], hooks),
+    generate: (handle, request, hooks) => call('generate', [handle, request], hooks),
+    prime: (handle, job, result, hooks) => call('prime', [handle, job, result], hooks),
+    rl: (handle, job, result, hooks) => call('rl', [handle, job, result], hooks),
+    attach: (handle, result, files) => call('attach', [handle, result, files]),
+    chatPrompt: (handle, message) => call('chatPrompt', [handle, message]),
+    has: (handle) => call('has', [handle]),
+    unload: (handle) => call('unload', [handle]),
+  };
+}

@@ -1,0 +1,137 @@
+// EngineService on this thread's own GPU device: the engine Worker runs one, and so does `primer run` in
+// Node. Handles name loaded models (a model cell's id) and trained results (a prime or rl cell's id): a
+// LoRA result is its base model plus an adapter; a full-weights result is a model of its own.
+import { requestGpu } from '../engine/gpu.ts';
+import { generateIds } from '../engine/generate.ts';
+import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../engine/lora/peft.ts';
+import { GpuLoraAdapter } from '../engine/lora/gpuAdapter.ts';
+import { paramCounts } from '../engine/model/catalog.ts';
+import type { Decoder } from '../engine/model/decoder.ts';
+import { openDecoder, specName } from '../engine/openDecoder.ts';
+import { trainedDecoder } from '../engine/train/fullWeights.ts';
+import { runGrpo } from '../engine/train/grpo.ts';
+import { runSft } from '../engine/train/sft.ts';
+import { zeroCounts } from '../behaviors/types.ts';
+import type { EngineService, ModelInfo, ModelSpec, PrimeJob, RlJob, TrainHooks, TrainResult } from './engineService.ts';
+
+interface Loaded {
+  decoder: Decoder;
+  /** The adapter this handle runs with (a LoRA result), or none. */
+  adapter?: GpuLoraAdapter;
+}
+
+export class LocalEngine implements EngineService {
+  #device: Promise<GPUDevice> | undefined;
+  #handles = new Map<string, Loaded>();
+
+  private device(): Promise<GPUDevice> {
+    this.#device ??= requestGpu().then((g) => {
+      g.device.lost.then((info) => {
+        this.#handles.clear();
+        this.#device = undefined;
+        console.error(`The GPU device was lost (${info.reason}): ${info.message}`);
+      });
+      return g.device;
+    });
+    return this.#device;
+  }
+
+  private get(handle: string): Loaded {
+    const loaded = this.#handles.get(handle);
+    if (!loaded) throw new Error(`no model "${handle}" is loaded: run its cell first`);
+    return loaded;
+  }
+
+  /** The decoder of a handle, with the handle's adapter switched in. */
+  private use(handle: string): Decoder {
+    const { decoder, adapter } = this.get(handle);
+    decoder.lora = adapter;
+    return decoder;
+  }
+
+  async load(handle: string, spec: ModelSpec, hooks?: TrainHooks): Promise<ModelInfo> {
+    const device = await this.device();
+    await this.unload(handle);
+    const decoder = await openDecoder(device, spec, (progress) => hooks?.onEvent?.({ type: 'progress', progress }));
+    this.#handles.set(handle, { decoder });
+    return this.info(handle, decoder, specName(spec));
+  }
+
+  private info(handle: string, d: Decoder, name: string): ModelInfo {
+    const c = d.config;
+    return {
+      handle, name, arch: c.arch, params: paramCounts(c).total, layers: c.numLayers, vocab: c.vocabSize,
+      gpuBytes: d.weights.bytes, weights: d.weights.layers[0]?.q.kind ?? 'f32', hasChatTemplate: d.tokenizer.hasChatTemplate,
+    };
+  }
+
+  async generate(handle: string, request: Parameters<EngineService['generate']>[1], hooks?: TrainHooks) {
+    const decoder = this.use(handle);
+    const ids = request.prompts.map((p) => decoder.tokenizer.encodePrompt(p));
+    return generateIds(decoder, ids, {
+      ...request,
+      signal: hooks?.signal,
+      onText: (row, delta) => hooks?.onEvent?.({ type: 'text', row, delta }),
+    });
+  }
+
+  async chatPrompt(handle: string, userMessage: string): Promise<string> {
+    return this.get(handle).decoder.tokenizer.applyChatTemplate([{ role: 'user', content: userMessage }]);
+  }
+
+  async attach(handle: string, resultHandle: string, files: Record<string, Uint8Array>): Promise<void> {
+    const { decoder } = this.get(handle);
+    await this.unload(resultHandle);
+    if (files[PEFT_WEIGHTS_FILE]) {
+      const config = new TextDecoder().decode(files[PEFT_CONFIG_FILE]);
+      const { adapter } = importPeftAdapter({ safetensors: files[PEFT_WEIGHTS_FILE], config }, decoder.config);
+      this.#handles.set(resultHandle, { decoder, adapter: GpuLoraAdapter.upload(decoder.device, adapter) });
+    } else {
+      this.#handles.set(resultHandle, { decoder: await trainedDecoder(decoder, files, resultHandle) });
+    }
+  }
+
+  async prime(handle: string, job: PrimeJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult> {
+    const outcome = await runSft(this.use(handle), job, {
+      signal: hooks?.signal,
+      onStep: (m) => hooks?.onEvent?.({ type: 'step', metrics: { ...m, accuracy: 0, meanReward: 0, meanLength: 0, behaviors: zeroCounts() } }),
+      onCheckpoint: hooks?.onCheckpoint,
+    });
+    await this.attach(handle, resultHandle, outcome.files);
+    return outcome;
+  }
+
+  /** RL trains a copy of the handle's adapter (if it has one), so the primed result it started from stays as it was. */
+  async rl(handle: string, job: RlJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult> {
+    const decoder = this.use(handle);
+    const start = decoder.lora;
+    const copy = start && GpuLoraAdapter.upload(decoder.device, await start.download());
+    decoder.lora = copy;
+    try {
+      const outcome = await runGrpo(decoder, job, {
+        signal: hooks?.signal,
+        onStep: (m) => hooks?.onEvent?.({ type: 'step', metrics: m }),
+        onCheckpoint: hooks?.onCheckpoint,
+        onRollouts: hooks?.onRollouts,
+      });
+      await this.attach(handle, resultHandle, outcome.files);
+      return outcome;
+    } finally {
+      decoder.lora = start;
+      copy?.destroy();
+    }
+  }
+
+  async has(handle: string): Promise<boolean> {
+    return this.#handles.has(handle);
+  }
+
+  async unload(handle: string): Promise<void> {
+    const loaded = this.#handles.get(handle);
+    if (!loaded) return;
+    this.#handles.delete(handle);
+    loaded.adapter?.destroy();
+    const shared = [...this.#handles.values()].some((l) => l.decoder === loaded.decoder);
+    if (!loaded.adapter && !shared) loaded.decoder.destroy();
+  }
+}

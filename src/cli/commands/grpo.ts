@@ -1,0 +1,77 @@
+// `primer grpo --model DIR --task countdown --steps N --out DIR [--adapter DIR] [--prompts P --group G --lr LR
+// --kl BETA --max-tokens N --temperature T --top-p P --seed S --dr-grpo --method lora|full --rank R --alpha A
+// --template base|chat --checkpoint-every N --resume CKPT --quant none|q4 --micro-batch-tokens N --checkpointing]`
+// GRPO on Countdown problems drawn from --seed. Continues from --adapter when given (it is also the KL
+// reference). Writes the trained adapter (or model) into --out with checkpoint-STEP.bin files and every
+// rollout to rollouts.jsonl, and prints one line of metrics per step.
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BEHAVIORS } from '../../behaviors/types.ts';
+import { GRPO_DEFAULTS, runGrpo, type GrpoRollout, type GrpoStepMetrics } from '../../engine/train/grpo.ts';
+import { generateCountdownProblems } from '../../tasks/countdown.ts';
+import type { CountdownProblem } from '../../tasks/types.ts';
+import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags } from '../args.ts';
+import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
+
+const FLAGS = [
+  'model', 'task', 'adapter', 'steps', 'out', 'prompts', 'group', 'lr', 'kl', 'max-tokens', 'temperature', 'top-p', 'seed',
+  'dr-grpo', 'method', 'rank', 'alpha', 'template', 'checkpoint-every', 'resume', 'quant', 'micro-batch-tokens', 'checkpointing',
+];
+
+function stepLine(m: GrpoStepMetrics): string {
+  const behaviors = BEHAVIORS.map((b) => `${b} ${m.behaviors[b].toFixed(2)}`).join(', ');
+  return (
+    `step ${m.step}/${m.steps}  reward ${m.meanReward.toFixed(3)}  accuracy ${m.accuracy.toFixed(3)}  length ${m.meanLength.toFixed(0)} chars  ` +
+    `kl ${m.kl === undefined ? '-' : m.kl.toExponential(2)}  loss ${m.loss.toFixed(4)}  grad-norm ${m.gradNorm.toFixed(3)}  ` +
+    `[${behaviors}]  rollout ${m.rolloutTokensPerSecond.toFixed(0)} tok/s  train ${m.tokensPerSecond.toFixed(0)} tok/s  left ${clockText(m.secondsLeft)}`
+  );
+}
+
+function rolloutLine(r: GrpoRollout<CountdownProblem>): string {
+  const { problem, annotation, ...rest } = r;
+  return `${JSON.stringify({ ...rest, numbers: problem.numbers, target: problem.target, behaviors: annotation?.counts })}\n`;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const flags = parseFlags(args);
+  checkKnownFlags(flags, FLAGS);
+  const task = flag(flags, 'task') ?? 'countdown';
+  if (task !== 'countdown') throw new Error(`unknown task "${task}" (known: countdown)`);
+  const template = flag(flags, 'template') ?? 'base';
+  if (template !== 'base' && template !== 'chat') throw new Error(`--template must be base or chat, got "${template}"`);
+  const method = methodFlag(flags);
+  const steps = integerFlag(flags, 'steps', 100, 1);
+  const prompts = integerFlag(flags, 'prompts', GRPO_DEFAULTS.prompts, 1);
+  const seed = integerFlag(flags, 'seed', 0);
+  const rank = integerFlag(flags, 'rank', GRPO_DEFAULTS.rank, 1);
+  const options = {
+    steps, prompts, seed, rank, template, method,
+    problems: generateCountdownProblems({ count: steps * prompts, seed }),
+    group: integerFlag(flags, 'group', GRPO_DEFAULTS.group, 2),
+    lr: numberFlag(flags, 'lr', method === 'lora' ? GRPO_DEFAULTS.lr : 1e-6),
+    kl: numberFlag(flags, 'kl', GRPO_DEFAULTS.kl),
+    maxTokens: integerFlag(flags, 'max-tokens', GRPO_DEFAULTS.maxTokens, 1),
+    temperature: numberFlag(flags, 'temperature', GRPO_DEFAULTS.temperature),
+    topP: numberFlag(flags, 'top-p', 1),
+    alpha: numberFlag(flags, 'alpha', 2 * rank),
+    algorithm: flag(flags, 'dr-grpo') === undefined ? 'grpo' : 'dr_grpo',
+    checkpointEvery: integerFlag(flags, 'checkpoint-every', GRPO_DEFAULTS.checkpointEvery),
+    microBatchTokens: integerFlag(flags, 'micro-batch-tokens', 2048, 1),
+    checkpointing: flag(flags, 'checkpointing') !== undefined,
+    resume: await resumeFlag(flags),
+  } as const;
+  const out = await outputFolder(flags);
+  const rolloutsPath = join(out.dir, 'rollouts.jsonl');
+  if (!options.resume) await writeFile(rolloutsPath, '');
+
+  const { device, model } = await trainingModel(flags, method);
+  console.log(`GRPO on ${options.problems.length} Countdown problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`);
+  const outcome = await runGrpo(model, options, {
+    onStep: (m) => console.log(stepLine(m)),
+    onRollouts: (rows) => appendFile(rolloutsPath, rows.map(rolloutLine).join('')),
+    onCheckpoint: out.saveCheckpoint,
+  });
+  await out.saveFiles(outcome.files);
+  model.destroy();
+  device.destroy();
+}

@@ -1,0 +1,77 @@
+// `primer run NOTEBOOK.md [--set key=value ...] [--set cell.key=value ...] [--out DIR] [--trust]`: runs a
+// notebook headless with the same runner and cell handlers as the app, on Dawn, with an in-memory
+// IndexedDB. Writes every cell's output (outputs.json), every trace (traces.jsonl) and every chart (SVG).
+import 'fake-indexeddb/auto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { createHandlers } from '../../app/handlers/index.ts';
+import { LocalEngine } from '../../app/localEngine.ts';
+import { asCellOutput } from '../../app/outputs.ts';
+import { chartToSvg } from '../../charts/svg.ts';
+import { parseNotebook } from '../../notebook/format.ts';
+import { NotebookRunner, storeOutputs, type CellState } from '../../notebook/runner.ts';
+import { primerCells, type Notebook } from '../../notebook/types.ts';
+import { Store } from '../../store/db.ts';
+import type { JsonValue } from '../../store/schema.ts';
+import { tracesBy } from '../../store/traces.ts';
+import { flag, parseFlags } from '../args.ts';
+
+/** Applies `--set` values: `name=value` sets a notebook param ($name in cells), `cell.name=value` a cell's param. */
+export function applySettings(nb: Notebook, settings: string[]): Notebook {
+  const meta = { ...nb.meta, params: { ...(nb.meta.params ?? {}) } };
+  const cells = [...nb.cells];
+  for (const s of settings) {
+    const m = /^([\w-]+)(?:\.([\w-]+))?=(.*)$/.exec(s);
+    if (!m) throw new Error(`--set "${s}": write name=value or cell.name=value`);
+    const value = parseYaml(m[3]) as JsonValue;
+    if (!m[2]) {
+      meta.params[m[1]] = value;
+      continue;
+    }
+    const i = cells.findIndex((c) => c.kind !== 'markdown' && c.id === m[1]);
+    if (i < 0) throw new Error(`--set "${s}": there is no cell "${m[1]}"`);
+    const cell = cells[i];
+    if (cell.kind !== 'markdown') cells[i] = { ...cell, params: { ...cell.params, [m[2]]: value }, yaml: undefined };
+  }
+  return { ...nb, meta, cells };
+}
+
+function describe(id: string, state: CellState): string {
+  const p = state.progress;
+  const progress = p && state.status === 'running' ? ` ${p.what} ${p.done}/${p.total}` : '';
+  return `${id}: ${state.status}${progress}${state.error ? ` (${state.error})` : ''}`;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const [file, ...rest] = args;
+  if (!file || file.startsWith('--')) throw new Error('usage: primer run NOTEBOOK.md [--set key=value] [--out DIR] [--trust]');
+  const flags = parseFlags(rest);
+  const notebook = applySettings(parseNotebook(await readFile(file, 'utf8')), flags.get('set') ?? []);
+  const id = basename(file).replace(/\.md$/, '');
+  const out = flag(flags, 'out') ?? join('primer-out', id);
+  const store = await Store.open({ name: `primer-run-${Date.now()}` });
+  const runner = new NotebookRunner({
+    notebookId: id, notebook, origin: 'file', trusted: flags.has('trust'),
+    handlers: createHandlers({ store, engine: new LocalEngine(), anthropicBaseURL: process.env.ANTHROPIC_BASE_URL }),
+    outputs: storeOutputs(store),
+    onChange: (cellId, state) => state.status !== 'running' && console.log(describe(cellId, state)),
+  });
+  await runner.load();
+  const ok = await runner.runAll({ force: true });
+  await mkdir(out, { recursive: true });
+  const outputs: Record<string, CellState> = {};
+  const traces: string[] = [];
+  for (const cell of primerCells(notebook)) {
+    const state = runner.state(cell.id);
+    outputs[cell.id] = state;
+    const output = asCellOutput(state.value);
+    const charts = output?.type === 'chart' ? output.charts : output?.type === 'model' ? (output.charts ?? []) : [];
+    for (const [i, chart] of charts.entries()) await writeFile(join(out, `${cell.id}${charts.length > 1 ? `-${i + 1}` : ''}.svg`), chartToSvg(chart));
+    for (const t of await tracesBy(store, 'cell', [id, cell.id])) traces.push(JSON.stringify(t));
+  }
+  await writeFile(join(out, 'outputs.json'), JSON.stringify(outputs, null, 2));
+  await writeFile(join(out, 'traces.jsonl'), traces.join('\n') + (traces.length ? '\n' : ''));
+  console.log(`wrote ${out}/outputs.json, ${traces.length} traces and the charts`);
+  if (!ok) throw new Error('the notebook stopped at a failed cell (see above)');
+}

@@ -1,0 +1,46 @@
+// What the engine commands (logits, generate, bench) share: the model folder, the weight format on the GPU,
+// and a PEFT adapter to run on top of the weights.
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GpuLoraAdapter } from '../engine/lora/gpuAdapter.ts';
+import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../engine/lora/peft.ts';
+import type { Decoder } from '../engine/model/decoder.ts';
+import type { Quantization } from '../engine/model/gpuWeights.ts';
+import { flag, requireFlag, type Flags } from './args.ts';
+
+const QUANT_FLAG: Record<string, Quantization> = { none: 'f32', q4: 'q4' };
+
+/** --quant none|q4: keep the checkpoint's weights in f32, or quantize them to q4 as they are uploaded. */
+export function quantizationFlag(flags: Flags, fallback: Quantization): Quantization {
+  const value = flag(flags, 'quant');
+  if (value === undefined) return fallback;
+  const quant = QUANT_FLAG[value];
+  if (!quant) throw new Error(`--quant must be none or q4, got "${value}"`);
+  return quant;
+}
+
+async function requireDirectory(path: string, what: string): Promise<string> {
+  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new Error(`${what} ${path}: no such directory`);
+  return path;
+}
+
+/** --model DIR: a folder with config.json (or mlc-chat-config.json) and the weights. */
+export function modelDirFlag(flags: Flags): Promise<string> {
+  return requireDirectory(requireFlag(flags, 'model'), '--model');
+}
+
+/** Loads the PEFT adapter in `dir` (adapter_model.safetensors + adapter_config.json) onto the decoder; returns a line saying what it is. */
+export async function attachPeftAdapter(decoder: Decoder, dir: string): Promise<string> {
+  await requireDirectory(dir, '--adapter');
+  const read = (file: string) => readFile(join(dir, file)).catch(() => {
+    throw new Error(`--adapter ${dir}: cannot read ${file}`);
+  });
+  const [weights, config] = await Promise.all([read(PEFT_WEIGHTS_FILE), read(PEFT_CONFIG_FILE)]);
+  // A plain Uint8Array view: Buffer's slice() shares memory where the parser expects Uint8Array's copy.
+  const safetensors = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+  const { adapter } = importPeftAdapter({ safetensors, config: config.toString('utf8') }, decoder.config);
+  decoder.lora = GpuLoraAdapter.upload(decoder.device, adapter);
+  const { rank, alpha, rslora } = adapter.config;
+  return `adapter r=${rank} alpha=${alpha}${rslora ? ' rslora' : ''} (scale ${decoder.lora.scale}) on ${adapter.modules.length} projections`;
+}

@@ -1,0 +1,72 @@
+// What `primer sft` and `primer grpo` share: the output folder (the trained files and checkpoint-STEP.bin
+// files), the checkpoint to resume from, the model loaded for training, and the time-left text.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { requestGpu } from '../engine/gpu.ts';
+import type { Decoder } from '../engine/model/decoder.ts';
+import { openDecoder } from '../engine/openDecoder.ts';
+import type { TrainMethod } from '../engine/train/trainLoop.ts';
+import { flag, requireFlag, type Flags } from './args.ts';
+import { attachPeftAdapter, modelDirFlag, quantizationFlag } from './modelFlags.ts';
+
+/** --method lora|full (default lora). */
+export function methodFlag(flags: Flags): TrainMethod {
+  const method = flag(flags, 'method') ?? 'lora';
+  if (method !== 'lora' && method !== 'full') throw new Error(`--method must be lora or full, got "${method}"`);
+  return method;
+}
+
+/**
+ * Loads --model for training: LoRA keeps the layers in q4 by default (--quant none for f32), full training
+ * needs f32. The output matrix stays f32 either way (the fused loss reads it so). --adapter attaches a PEFT
+ * adapter to continue from.
+ */
+export async function trainingModel(flags: Flags, method: TrainMethod): Promise<{ device: GPUDevice; model: Decoder }> {
+  const quantization = quantizationFlag(flags, method === 'full' ? 'f32' : 'q4');
+  if (method === 'full' && quantization !== 'f32') throw new Error('--method full trains f32 weights: drop --quant q4');
+  const dir = await modelDirFlag(flags);
+  const { device } = await requestGpu();
+  const model = await openDecoder(device, { source: 'path', dir, quantization, keepOutputF32: true });
+  const adapterDir = flag(flags, 'adapter');
+  if (adapterDir !== undefined) console.log(await attachPeftAdapter(model, adapterDir));
+  return { device, model };
+}
+
+/** --out DIR, created if missing; checkpoints go to DIR/checkpoint-STEP.bin. */
+export async function outputFolder(flags: Flags) {
+  const dir = requireFlag(flags, 'out');
+  await mkdir(dir, { recursive: true }).catch((err: Error) => {
+    throw new Error(`--out ${dir}: cannot create the folder (${err.message})`);
+  });
+  return {
+    dir,
+    saveCheckpoint: async (step: number, bytes: Uint8Array) => {
+      const path = join(dir, `checkpoint-${step}.bin`);
+      await writeFile(path, bytes);
+      console.log(`checkpoint ${path}`);
+    },
+    saveFiles: async (files: Record<string, Uint8Array>) => {
+      for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+      console.log(`wrote ${Object.keys(files).sort().join(', ')} to ${dir}`);
+    },
+  };
+}
+
+/** --resume FILE: a checkpoint written by an earlier run of the same command. */
+export async function resumeFlag(flags: Flags): Promise<Uint8Array | undefined> {
+  const path = flag(flags, 'resume');
+  if (path === undefined) return undefined;
+  const bytes = await readFile(path).catch(() => {
+    throw new Error(`--resume ${path}: cannot read the file`);
+  });
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** 95 → "1:35", 4000 → "1:06:40". */
+export function clockText(seconds: number): string {
+  const s = Math.round(seconds);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+}

@@ -1,0 +1,299 @@
+// GRPO with one policy update per batch (TRL's num_iterations = 1), in the engine: each step samples `group`
+// completions for each of `prompts` problems with the current policy (rows of one problem share its prefill),
+// scores them, turns rewards into group-relative advantages, and takes one optimizer step on
+// L = Σ_t w_t (−log p) with the per-token weights of objective.ts. With one update the ratio is 1, so the PPO
+// clip is inactive (clip fraction 0, reported). An optional k3 KL penalty pulls toward the reference: the
+// adapter attached when the run began (a primed model's), or the bare base model.
+import { summarizeStep, type StepMetrics } from '../../behaviors/metrics.ts';
+import { annotateSpans } from '../../behaviors/rules.ts';
+import type { Annotation } from '../../behaviors/types.ts';
+import { countdownPrompt } from '../../tasks/prompts.ts';
+import { countdownReward } from '../../tasks/reward.ts';
+import type { CountdownProblem, Generation } from '../../tasks/types.ts';
+import { generateIds } from '../generate.ts';
+import type { LoraTarget } from '../lora/config.ts';
+import type { Decoder } from '../model/decoder.ts';
+import type { AdamWConfig } from './adamw.ts';
+import { DEFAULT_GRPO, groupAdvantages, grpoWeights, type AdvantageScaling, type GrpoObjective, type LossType } from './objective.ts';
+import type { TrainSequence } from './trainer.ts';
+import { eosOf, packByTokens, StepClock, throwIfAborted, TrainSession, type TrainCallbacks, type TrainMethod, type TrainOutcome } from './trainLoop.ts';
+
+export interface GrpoSettings {
+  steps: number;
+  /** Problems per step (P). */
+  prompts: number;
+  /** Completions per problem (G). */
+  group: number;
+  lr: number;
+  /** β of the k3 KL penalty (0: off, no reference pass). */
+  kl: number;
+  /** PPO clip ε (inactive with one update per batch; kept for the record). */
+  clip?: number;
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  maxTokens: number;
+  method?: TrainMethod;
+  /** A fresh adapter's rank and alpha (default 2 × rank); an adapter already attached to the model is used instead. */
+  rank: number;
+  alpha?: number;
+  targets?: LoraTarget[];
+  /** 'grpo': TRL's GRPOTrainer defaults (group std scaling, 'dapo' token mean); 'dr_grpo': no std, constant normaliser. */
+  algorithm?: 'grpo' | 'dr_grpo';
+  /** Override the algorithm's loss aggregation or advantage scaling. */
+  lossType?: LossType;
+  scaleRewards?: AdvantageScaling;
+  checkpointEvery: number;
+  seed: number;
+  /** Countdown's prompt template when no `prompt` is given: the paper's plain text, or the model's chat template. */
+  template?: 'base' | 'chat';
+  microBatchTokens?: number;
+  checkpointing?: boolean;
+  resume?: Uint8Array;
+  /** End after this step although the run is `steps` long. */
+  stopAfter?: number;
+  adamw?: Partial<AdamWConfig>;
+}
+
+export interface GrpoTask<P> {
+  prompt: (problem: P) => string;
+  reward: (completion: string, problem: P) => number;
+  /** Behavior spans of a completion, for the step's behavior means (none when absent). */
+  annotate?: (problem: P, completion: string) => Annotation;
+}
+
+/** Countdown problems default to the paper's prompt, reward and rule annotator; any other task must say its own. */
+type TaskOptions<P> = [P] extends [CountdownProblem] ? Partial<GrpoTask<P>> : GrpoTask<P>;
+
+export type GrpoOptions<P = CountdownProblem> = GrpoSettings & TaskOptions<P> & {
+  /** Step s uses problems s·P … s·P + P − 1, cycling through the list. */
+  problems: P[];
+};
+
+/** StepMetrics with the fields a GRPO step always has made required, and more. */
+export type GrpoStepMetrics = Omit<StepMetrics, 'step' | 'clipFraction' | 'loss' | 'tokensPerSecond'> & {
+  /** Policy version the rollouts came from: updates taken before them (0 = the starting model, the paper's step 0). */
+  step: number;
+  steps: number;
+  clipFraction: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  /** Share of groups whose rewards were all equal (advantage 0). */
+  zeroStdFraction: number;
+  /** Mean completion length in tokens. */
+  meanTokens: number;
+  /** Training tokens (prompt and completion) per second of the update. */
+  tokensPerSecond: number;
+  rolloutTokensPerSecond: number;
+  secondsLeft: number;
+};
+
+export interface GrpoRollout<P> {
+  step: number;
+  problem: P;
+  prompt: string;
+  completion: string;
+  reward: number;
+  advantage: number;
+  tokens: number;
+  finish: Generation['finish'];
+  annotation?: Annotation;
+}
+
+export interface GrpoCallbacks<P> extends TrainCallbacks<GrpoStepMetrics> {
+  /** Every rollout of a step (awaited: the caller stores them). */
+  onRollouts?: (rollouts: GrpoRollout<P>[]) => void | Promise<void>;
+}
+
+/** Laptop-sized defaults (LoRA). */
+export const GRPO_DEFAULTS = {
+  prompts: 4, group: 8, maxTokens: 256, temperature: 1, lr: 1e-5, kl: 0, clip: 0.2, rank: 16, checkpointEvery: 10,
+  algorithm: 'grpo', method: 'lora',
+} as const satisfies Partial<GrpoSettings>;
+
+/**
+ * Gandhi et al.'s RL settings (TinyZero's veRL PPO, scripts/train_tiny_zero_n4_cd.sh) as far as they map here:
+ * 256 prompts × 4 samples per step, temperature 1 (top-p 1), responses up to 1,024 tokens, actor lr 1e-6 constant
+ * for full fine-tuning (use PAPER_LORA_LR with LoRA), KL coefficient 0.001, clip 0.2, gradient clipping at 1.
+ * What does not map: PPO's critic and GAE (λ = γ = 1) become GRPO's group-mean baseline; their KL (k1) is
+ * subtracted from the reward, ours is the k3 estimator in the loss; they take two mini-batch updates per step,
+ * we take one; their entropy bonus (0.001) is not implemented.
+ */
+export const PAPER_GRPO_PRESET = {
+  prompts: 256, group: 4, maxTokens: 1024, temperature: 1, topP: 1, lr: 1e-6, kl: 0.001, clip: 0.2, method: 'full',
+  algorithm: 'grpo', adamw: { maxGradNorm: 1 },
+} as const satisfies Partial<GrpoSettings>;
+
+/** The LoRA learning rate matching the paper's 1e-6 full fine-tuning (TRL's ~10× rule for GRPO). */
+export const PAPER_LORA_LR = 1e-5;
+
+const DEFAULT_MICRO_BATCH_TOKENS = 2048;
+
+interface Rollout {
+  index: number;
+  ids: number[];
+  promptLength: number;
+}
+
+export async function runGrpo<P = CountdownProblem>(model: Decoder, options: GrpoOptions<P>, callbacks: GrpoCallbacks<P> = {}): Promise<TrainOutcome> {
+  const o = validateGrpo(options);
+  const task = taskOf(model, options);
+  const method = o.method ?? 'lora';
+  const prompts = o.problems.map((p) => task.prompt(p));
+  const promptIds = prompts.map((text) => model.tokenizer.encodePrompt(text));
+  const longest = Math.max(...promptIds.map((ids) => ids.length)) + o.maxTokens + 1;
+  const session = await TrainSession.open(model, {
+    kind: 'grpo', method, lora: { rank: o.rank, alpha: o.alpha ?? 2 * o.rank, targets: o.targets }, seed: o.seed,
+    checkpointing: o.checkpointing, adamw: o.adamw, resume: o.resume,
+    microBatchTokens: Math.max(o.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS, longest),
+  });
+  try {
+    if (session.saved && session.saved.problems !== o.problems.length) throw new Error(`checkpoint: made for ${String(session.saved.problems)} problems, this run has ${o.problems.length}`);
+    const objective = objectiveOf(o);
+    const clock = new StepClock();
+    const last = Math.min(o.steps, o.stopAfter ?? o.steps);
+    while (session.step < last) {
+      const s = session.step;
+      const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problems.length);
+      const rollouts = await sampleGroups(session, picked.map((i) => promptIds[i]), o, callbacks.signal);
+      const problemOf = (row: number) => o.problems[picked[Math.floor(row / o.group)]];
+      const rewards = rollouts.gens.map((g, row) => task.reward(g.text, problemOf(row)));
+      const { advantages, zeroStdFraction } = groupAdvantages(rewards, o.group, objective.scaling);
+      const update = await policyUpdate(session, rollouts.seqs, advantages, objective, o.lr, callbacks.signal);
+      session.step = s + 1;
+      const rows: GrpoRollout<P>[] = rollouts.gens.map((g, row) => ({
+        step: s, problem: problemOf(row), prompt: prompts[picked[Math.floor(row / o.group)]], completion: g.text,
+        reward: rewards[row], advantage: advantages[row], tokens: g.tokens, finish: g.finish,
+        annotation: task.annotate?.(problemOf(row), g.text),
+      }));
+      await callbacks.onRollouts?.(rows);
+      clock.lap();
+      const generated = rollouts.gens.reduce((n, g) => n + g.tokens, 0);
+      await callbacks.onStep?.({
+        ...summarizeStep(s, rows), steps: o.steps, ...update, zeroStdFraction, meanTokens: generated / rows.length,
+        rolloutTokensPerSecond: generated / rollouts.seconds, secondsLeft: clock.secondsLeft(last - session.step),
+      });
+      if (o.checkpointEvery > 0 && session.step % o.checkpointEvery === 0) {
+        await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: o.problems.length }));
+      }
+    }
+    return { steps: session.step, files: await session.files() };
+  } finally {
+    session.close();
+  }
+}
+
+/** G completions of each prompt from the policy being trained, as training sequences (prompt, completion, eos). */
+async function sampleGroups(session: TrainSession, promptIds: number[][], o: GrpoSettings, signal: AbortSignal | undefined) {
+  const started = performance.now();
+  const rows = promptIds.flatMap((ids) => Array.from({ length: o.group }, () => ids));
+  const request = { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, topK: o.topK, seed: session.rng.nextU32(), signal };
+  const gens = await generateIds(session.model, rows, request);
+  throwIfAborted(signal);
+  const eos = eosOf(session.model);
+  const seqs: Rollout[] = gens.map((g, index) => {
+    const ids = [...rows[index], ...(g.tokenIds ?? []), ...(g.finish === 'eos' ? [eos] : [])];
+    return { index, ids, promptLength: rows[index].length };
+  });
+  return { gens, seqs, seconds: (performance.now() - started) / 1000 };
+}
+
+type Objective = GrpoObjective & { scaling: AdvantageScaling };
+
+/** One optimizer step on the rollouts, micro-batch by micro-batch; returns the step's loss and statistics. */
+async function policyUpdate(session: TrainSession, seqs: Rollout[], advantages: Float64Array, objective: Objective, lr: number, signal: AbortSignal | undefined) {
+  const { trainer } = session;
+  const started = performance.now();
+  const completion = (q: Rollout) => q.ids.length - q.promptLength;
+  // A zero advantage gives zero weights (without KL): such rollouts are counted but not run, except under
+  // 'bnpo', whose normaliser counts the tokens of each micro-batch actually run.
+  const skipIdle = objective.beta === 0 && objective.lossType !== 'bnpo';
+  const active = skipIdle ? seqs.filter((q) => advantages[q.index] !== 0) : seqs;
+  const micro = packByTokens(active, (q) => q.ids.length, trainer.options.maxTokens);
+  const totals = { sequences: seqs.length, tokens: seqs.reduce((n, q) => n + completion(q), 0), microBatches: Math.max(1, micro.length) };
+  const sums = { loss: 0, klSum: 0, tokens: 0, clipped: 0, trained: 0 };
+  trainer.zeroGrads();
+  for (const batch of micro) {
+    throwIfAborted(signal);
+    const sequenceOf = Int32Array.from(batch.flatMap((q) => q.ids.map((_, t) => (t + 1 >= q.promptLength && t + 1 < q.ids.length ? q.index : -1))));
+    const plain: TrainSequence[] = batch.map((q) => ({ ids: q.ids, weights: new Float32Array(q.ids.length) }));
+    const logp = objective.beta > 0 ? await trainer.logprobs(plain) : new Float32Array(sequenceOf.length);
+    const refLogp = objective.beta > 0 ? await trainer.logprobs(plain, session.reference ?? false) : undefined;
+    const w = grpoWeights({ sequenceOf, advantages, logp, refLogp, totals }, objective);
+    let row = 0;
+    const train = batch.map((q) => ({ ids: q.ids, weights: w.weights.subarray(row, (row += q.ids.length)) }));
+    await trainer.microBatch(train);
+    sums.loss += w.loss;
+    sums.klSum += w.klSum;
+    sums.tokens += w.tokens;
+    sums.clipped += w.clippedLow + w.clippedHigh;
+    sums.trained += sequenceOf.length;
+  }
+  throwIfAborted(signal);
+  const { gradNorm } = await trainer.step(lr);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    loss: sums.loss,
+    lr,
+    gradNorm,
+    clipFraction: sums.tokens > 0 ? sums.clipped / sums.tokens : 0,
+    ...(objective.beta > 0 ? { kl: sums.tokens > 0 ? sums.klSum / sums.tokens : 0 } : {}),
+    tokensPerSecond: sums.trained / seconds,
+  };
+}
+
+function objectiveOf(o: GrpoSettings): Objective {
+  const dr = o.algorithm === 'dr_grpo';
+  const clip = o.clip ?? DEFAULT_GRPO.epsilonLow;
+  return {
+    lossType: o.lossType ?? (dr ? 'dr_grpo' : 'dapo'),
+    scaling: o.scaleRewards ?? (dr ? 'none' : 'group'),
+    epsilonLow: clip,
+    epsilonHigh: clip,
+    beta: o.kl,
+    maxCompletionLength: o.maxTokens,
+  };
+}
+
+/** The task's prompt, reward and annotator; Countdown problems get the paper's where none is given. */
+function taskOf<P>(model: Decoder, o: GrpoOptions<P>): GrpoTask<P> {
+  const given = o as Partial<GrpoTask<P>>;
+  const countdown = o.problems.every(isCountdownProblem);
+  if (!countdown && (!given.prompt || !given.reward)) throw new Error('grpo: problems that are not Countdown problems need a prompt and a reward function');
+  const chat = (p: CountdownProblem) => {
+    const c = countdownPrompt(p, 'chat');
+    return model.tokenizer.hasChatTemplate ? model.tokenizer.applyChatTemplate(c.messages) + c.assistantPrefix : c.text;
+  };
+  const defaults: GrpoTask<CountdownProblem> = {
+    prompt: o.template === 'chat' ? chat : (p) => countdownPrompt(p, 'base'),
+    reward: countdownReward,
+    annotate: annotateSpans,
+  };
+  const d = defaults as unknown as GrpoTask<P>; // reached only when the problems are Countdown problems
+  return { prompt: given.prompt ?? d.prompt, reward: given.reward ?? d.reward, annotate: given.annotate ?? (countdown ? d.annotate : undefined) };
+}
+
+function isCountdownProblem(p: unknown): p is CountdownProblem {
+  const q = p as Partial<CountdownProblem> | null;
+  return typeof q === 'object' && q !== null && Array.isArray(q.numbers) && typeof q.target === 'number';
+}
+
+function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
+  const bad = (field: string, why: string): never => {
+    throw new Error(`grpo: "${field}" ${why}, got ${JSON.stringify((o as unknown as Record<string, unknown>)[field])}`);
+  };
+  for (const field of ['steps', 'prompts', 'group', 'maxTokens', 'rank'] as const) {
+    if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, 'must be a positive integer');
+  }
+  if (o.group < 2) bad('group', 'must be at least 2 (advantages compare completions within a group)');
+  if (!Array.isArray(o.problems) || o.problems.length === 0) throw new Error('grpo: no problems');
+  if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr', 'must be a positive number');
+  if (!(o.kl >= 0) || !Number.isFinite(o.kl)) bad('kl', 'must be a non-negative number');
+  if (o.kl > 0 && o.method === 'full') bad('kl', 'must be 0 with full training (its reference would need a second copy of the weights, which is not implemented)');
+  if (!(o.temperature >= 0)) bad('temperature', 'must be a non-negative number');
+  if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0) bad('checkpointEvery', 'must be a non-negative integer');
+  if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1)) bad('stopAfter', 'must be a positive integer');
+  if (o.algorithm !== undefined && o.algorithm !== 'grpo' && o.algorithm !== 'dr_grpo') bad('algorithm', 'must be "grpo" or "dr_grpo"');
+  return o;
+}

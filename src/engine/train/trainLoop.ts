@@ -1,0 +1,207 @@
+// What SFT and GRPO share around the Trainer: starting fresh or from a checkpoint (the adapter or every weight,
+// AdamW's moments, the step, the RNG and the run's own state such as its data order), checkpoints, packing
+// sequences into micro-batches by a token budget, cancellation, timing, and the trained result as files.
+//
+// The model passed in is left as it was found. LoRA trains an adapter attached to it for the run (an adapter
+// that was already attached, e.g. a primed one, is the starting point and stays frozen as GRPO's reference),
+// then the previous adapter is put back. Full training trains a GPU copy of the weights.
+import { initLoraAdapter } from '../lora/adapter.ts';
+import { loraConfig, type LoraTarget } from '../lora/config.ts';
+import type { GpuLoraAdapter } from '../lora/gpuAdapter.ts';
+import { exportPeftAdapter } from '../lora/peft.ts';
+import type { Decoder } from '../model/decoder.ts';
+import type { AdamWConfig } from './adamw.ts';
+import { readCheckpoint, readFullCheckpoint, writeCheckpoint, writeFullCheckpoint, type Json, type TrainCheckpoint } from './checkpoint.ts';
+import { cloneDecoder, downloadWeights, fullModelFiles, writeWeights } from './fullWeights.ts';
+import { Rng } from './rng.ts';
+import { Trainer } from './trainer.ts';
+
+export interface TrainCallbacks<M> {
+  /** Aborting stops the run between micro-batches (or decode steps); the run then throws an AbortError. */
+  signal?: AbortSignal;
+  onStep?: (metrics: M) => void | Promise<void>;
+  /** Awaited: the caller stores the bytes (resume with them) before training goes on. */
+  onCheckpoint?: (step: number, bytes: Uint8Array) => void | Promise<void>;
+}
+
+export interface TrainOutcome {
+  /** Steps completed, counting those before a resume. */
+  steps: number;
+  /** LoRA: adapter_model.safetensors + adapter_config.json (PEFT). Full: model.safetensors + config.json. */
+  files: Record<string, Uint8Array>;
+}
+
+export type TrainMethod = 'lora' | 'full';
+
+export interface SessionSpec {
+  kind: 'sft' | 'grpo';
+  method: TrainMethod;
+  /** A fresh adapter's shape (ignored when the model already has an adapter attached, or on resume). */
+  lora: { rank: number; alpha: number; targets?: LoraTarget[] };
+  seed: number;
+  microBatchTokens: number;
+  checkpointing?: boolean;
+  adamw?: Partial<AdamWConfig>;
+  resume?: Uint8Array;
+}
+
+type RunState = Record<string, Json>;
+
+/** The checkpoint, when it comes from the same kind of run (SFT or GRPO, LoRA or full). */
+function checkRun<C extends { config: Json }>(checkpoint: C, spec: SessionSpec): C {
+  const saved = checkpoint.config as RunState | null;
+  if (saved?.kind !== spec.kind || saved?.method !== spec.method) {
+    throw new Error(`checkpoint: it is from ${String(saved?.kind)} (${String(saved?.method)}) training, this run is ${spec.kind} (${spec.method})`);
+  }
+  return checkpoint;
+}
+
+/** The token a completion ends with in training (the model's first eos id). */
+export function eosOf(model: Decoder): number {
+  const eos = model.config.eosTokenIds[0];
+  if (eos === undefined) throw new Error('training: the model has no eos token id (config.json / generation_config.json)');
+  return eos;
+}
+
+function abortError(): Error {
+  const err = new Error('training was cancelled');
+  err.name = 'AbortError';
+  return err;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError();
+}
+
+/** Consecutive groups of items whose lengths sum to at most `budget` (an item longer than it is an error). */
+export function packByTokens<T>(items: T[], length: (item: T) => number, budget: number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    const n = length(item);
+    if (n > budget) throw new Error(`a ${n}-token sequence does not fit the micro-batch budget of ${budget} tokens`);
+    if (used + n > budget && current.length > 0) {
+      groups.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(item);
+    used += n;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/** Wall time per step in this session, for "time left". */
+export class StepClock {
+  private last = performance.now();
+  private total = 0;
+  private laps = 0;
+
+  /** Seconds since the previous lap (or since the clock started). */
+  lap(): number {
+    const now = performance.now();
+    const seconds = (now - this.last) / 1000;
+    this.last = now;
+    this.total += seconds;
+    this.laps++;
+    return seconds;
+  }
+
+  secondsLeft(stepsLeft: number): number {
+    return this.laps === 0 ? 0 : (this.total / this.laps) * stepsLeft;
+  }
+}
+
+export class TrainSession {
+  /** Steps completed. */
+  step = 0;
+  rng: Rng;
+  /** The run's own state from the checkpoint resumed from. */
+  saved: RunState | undefined;
+
+  private constructor(
+    /** The model passed in. */
+    readonly base: Decoder,
+    /** The model being trained: `base` with the run's adapter (LoRA) or a copy of it (full). */
+    readonly model: Decoder,
+    readonly trainer: Trainer,
+    /** The adapter attached when the run began (LoRA only): the starting point, kept frozen. */
+    readonly reference: GpuLoraAdapter | undefined,
+    private readonly spec: SessionSpec,
+  ) {
+    this.rng = new Rng(spec.seed);
+  }
+
+  static async open(base: Decoder, spec: SessionSpec): Promise<TrainSession> {
+    const sizes = { maxTokens: spec.microBatchTokens, checkpointing: spec.checkpointing, adamw: spec.adamw };
+    let session: TrainSession;
+    let resume: Omit<TrainCheckpoint, 'adapter'> | undefined;
+    if (spec.method === 'full') {
+      if (base.lora) throw new Error('full training of a model with a LoRA adapter attached is not supported (merge the adapter first)');
+      const full = spec.resume && checkRun(readFullCheckpoint(spec.resume), spec);
+      const model = cloneDecoder(base);
+      try {
+        if (full) writeWeights(base.device, model.weights, full.weights, 'checkpoint');
+        session = new TrainSession(base, model, new Trainer(model, { mode: 'full', ...sizes }), undefined, spec);
+      } catch (err) {
+        model.destroy();
+        throw err;
+      }
+      resume = full;
+    } else {
+      const lora = spec.resume && checkRun(readCheckpoint(spec.resume, base.config), spec);
+      const reference = base.lora;
+      const { rank, alpha, targets } = spec.lora;
+      const adapter = lora ? lora.adapter : reference ? await reference.download() : initLoraAdapter(base.config, loraConfig({ rank, alpha, targets }), spec.seed);
+      session = new TrainSession(base, base, new Trainer(base, { mode: 'lora', adapter, ...sizes }), reference, spec);
+      resume = lora;
+    }
+    if (resume) {
+      try {
+        session.restore(resume);
+      } catch (err) {
+        session.close();
+        throw err;
+      }
+    }
+    return session;
+  }
+
+  private restore(resume: Omit<TrainCheckpoint, 'adapter'>): void {
+    this.trainer.optimizer.loadState(resume.optimizer);
+    this.step = resume.step;
+    this.rng = Rng.fromState(resume.rng);
+    this.saved = resume.config as RunState;
+  }
+
+  /** A checkpoint of everything a resumed run needs; `state` is the run's own (data order and such). */
+  async checkpoint(state: RunState): Promise<Uint8Array> {
+    const common = {
+      step: this.step,
+      rng: this.rng.state(),
+      config: { kind: this.spec.kind, method: this.spec.method, ...state },
+      optimizer: await this.trainer.optimizer.saveState(),
+    };
+    if (this.trainer.lora) return writeCheckpoint({ ...common, adapter: await this.trainer.lora.download() });
+    return writeFullCheckpoint({ ...common, weights: await downloadWeights(this.model.device, this.model.weights) });
+  }
+
+  async files(): Promise<Record<string, Uint8Array>> {
+    if (!this.trainer.lora) return fullModelFiles(this.model.device, this.model.weights);
+    const peft = exportPeftAdapter(await this.trainer.lora.download(), this.base.name);
+    return Object.fromEntries(Object.entries(peft).map(([name, data]) => [name, typeof data === 'string' ? new TextEncoder().encode(data) : data]));
+  }
+
+  /** Frees the run's GPU buffers and puts the model back as it was. */
+  close(): void {
+    this.trainer.destroy();
+    if (this.trainer.lora) {
+      this.base.lora = this.reference;
+      this.trainer.lora.destroy();
+    } else {
+      this.model.destroy();
+    }
+  }
+}

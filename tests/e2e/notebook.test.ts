@@ -1,0 +1,94 @@
+// The app's main job in headless Chromium on SwiftShader: import a notebook, run every cell (a tiny model is
+// built from scratch, primed on narrated traces, sampled, annotated and reinforced), see highlighted spans and
+// a chart, reload and find everything still there, and resume an RL run cut off by a closed page.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openPage, startApp, type AppSession } from '../support/browser.ts';
+
+const NOTEBOOK = 'tests/fixtures/notebooks/e2e-tiny.md';
+const CELLS = ['tiny', 'narrated', 'primed', 'samples', 'behaviors', 'rl', 'curve'];
+
+async function importNotebook(page: Page, file: string): Promise<void> {
+  await page.getByTestId('import-notebook').setInputFiles(file);
+}
+
+async function waitDone(page: Page, cellId: string, timeout = 300_000): Promise<void> {
+  await page.locator(`[data-testid="cell-${cellId}"][data-status="done"]`).waitFor({ timeout });
+}
+
+describe('a notebook end to end in the browser', () => {
+  let app: AppSession;
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('runs every cell, shows behaviors and a chart, and keeps it all across a reload', async () => {
+    const { page, errors } = await openPage(app);
+    await importNotebook(page, NOTEBOOK);
+    await page.getByTestId('notebook').waitFor();
+    await page.getByTestId('run-all').click();
+    for (const id of CELLS) await waitDone(page, id);
+
+    const marks = page.locator('[data-testid="cell-narrated"] mark');
+    expect(await marks.count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="cell-curve"] [data-testid="chart"] canvas').count()).toBe(2);
+    await page.screenshot({ path: join(ARTIFACTS, 'notebook-run.png'), fullPage: true });
+
+    await page.reload();
+    await page.getByTestId('notebook').waitFor();
+    for (const id of CELLS) await page.locator(`[data-testid="cell-${id}"][data-status="done"]`).waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="cell-narrated"] mark').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="cell-samples"] [data-testid="solution"]').count()).toBe(2);
+    await page.screenshot({ path: join(ARTIFACTS, 'notebook-reloaded.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('names the line of a broken notebook and keeps what is stored', async () => {
+    const { page } = await openPage(app);
+    await importNotebook(page, NOTEBOOK);
+    await page.getByTestId('notebook').waitFor();
+    await page.goto(app.url);
+    const listed = page.getByTestId('notebook-list').locator('li');
+    await listed.filter({ hasText: 'End-to-end on a tiny model' }).waitFor();
+    const before = await listed.count();
+    await importNotebook(page, 'tests/fixtures/notebooks/broken.md');
+    const message = page.getByTestId('message');
+    await message.waitFor();
+    expect(await message.textContent()).toMatch(/line 9/);
+    expect(await listed.count()).toBe(before);
+    expect(await listed.filter({ hasText: 'End-to-end on a tiny model' }).count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'broken-notebook.png') });
+    await page.close();
+  });
+
+  it('resumes an RL run from its last checkpoint after the page was closed', async () => {
+    let { page } = await openPage(app);
+    await importNotebook(page, NOTEBOOK);
+    await page.getByTestId('notebook').waitFor();
+    const url = page.url();
+    // Make the RL cell long enough to close the page in the middle of it.
+    await page.getByTestId('run-rl').waitFor();
+    await page.locator('[data-testid="cell-rl"] button', { hasText: 'Edit' }).click();
+    const editor = page.locator('[data-testid="cell-rl"] textarea');
+    await editor.fill((await editor.inputValue()).replace('steps: 2', 'steps: 6'));
+    await page.locator('[data-testid="cell-rl"] button', { hasText: 'Save' }).click();
+    await page.getByTestId('run-rl').click();
+    await page.locator('[data-testid="cell-rl"] [role="progressbar"][aria-valuenow="2"]').waitFor({ timeout: 300_000 });
+    const context = page.context();
+    await page.close();
+
+    ({ page } = await openPage(app, url.slice(app.url.length), context));
+    const rl = page.locator('[data-testid="cell-rl"]');
+    await rl.and(page.locator('[data-status="interrupted"]')).waitFor({ timeout: 30_000 });
+    await page.getByTestId('run-rl').click();
+    await waitDone(page, 'rl');
+    expect(await rl.textContent()).toMatch(/resumed from step [1-9]/);
+    await page.screenshot({ path: join(ARTIFACTS, 'notebook-resumed.png'), fullPage: true });
+    await page.close();
+  });
+});
