@@ -171,14 +171,14 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
   compare: {
     help: "Compare accuracy and behavior rates of several cells, and the paper's figures.",
     fields: {
-      from: { type: 'refs', help: 'the cells to compare', kinds: ['sample', 'annotate', 'rl'], required: true },
+      from: { type: 'refs', help: 'the cells to compare', kinds: ['sample', 'annotate', 'rl', 'dataset'], required: true },
       metrics: { type: 'strings', help: 'what to compare', oneOf: METRICS },
       paper: { type: 'strings', help: "the paper's runs to show beside them", oneOf: PAPER_RUNS },
       paper_step: int("which step of the paper's runs to show (the nearest logged one); 0 is before RL", 0, 1000),
     },
   },
   js: {
-    help: 'Your own JavaScript: the code after the --- line gets `inputs` (results of the cells in from) and returns a value.',
+    help: 'Your own JavaScript: the code after the --- line gets `inputs` (results of the cells in from), `params`, and `nb` (reward, annotate, problems, summarize, paper, traces) and returns a value.',
     fields: {
       from: { type: 'refs', help: 'cells whose results the code reads', kinds: READABLE },
     },

@@ -1,6 +1,9 @@
 // The app's main job in headless Chromium on SwiftShader: import a notebook, run every cell (a tiny model is
 // built from scratch, primed on narrated traces, sampled, annotated and reinforced), see highlighted spans and
 // a chart, reload and find everything still there, and resume an RL run cut off by a closed page.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -64,6 +67,18 @@ describe('a notebook end to end in the browser', () => {
     expect(await listed.filter({ hasText: 'End-to-end on a tiny model' }).count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'broken-notebook.png') });
     await page.close();
+  });
+
+  it('opens a notebook from a URL', async () => {
+    const text = await readFile(NOTEBOOK, 'utf8');
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/markdown', 'access-control-allow-origin': '*' }).end(text));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const { page } = await openPage(app, `?notebook=${encodeURIComponent(`http://127.0.0.1:${port}/e2e-tiny.md`)}`);
+    await page.getByTestId('notebook').waitFor();
+    expect(await page.locator('[data-testid^="cell-"][data-status]').count()).toBe(CELLS.length);
+    await page.close();
+    server.close();
   });
 
   it('resumes an RL run from its last checkpoint after the page was closed', async () => {

@@ -9,12 +9,11 @@ import type { JsonObject, JsonValue } from '../../store/schema.ts';
 import { COUNTDOWN_PRIMING_PRESET, COUNTDOWN_RL_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
 import { countdownPrompt } from '../../tasks/prompts.ts';
 import { countdownReward } from '../../tasks/reward.ts';
-import type { CountdownProblem, GenerateRequest, Generation } from '../../tasks/types.ts';
+import type { CountdownProblem, GenerateRequest, Generation, TextGenerator } from '../../tasks/types.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
-import { datasetId } from './offline.ts';
-import { input, num, str, type HandlerEnv } from './env.ts';
+import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
 
 function engineOf(env: HandlerEnv): EngineService {
   if (!env.engine) throw new Error('This cell needs WebGPU, and this browser has none: see the GPU panel on the home screen');
@@ -103,6 +102,13 @@ async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput,
   }
   await ensureLoaded(env, ctx, model);
   return (prompts, request) => engineOf(env).generate(model.handle, { ...request, prompts }, { signal: ctx.signal });
+}
+
+/** The model a cell's `model` field names, as a TextGenerator (WebLLM or the engine): the local judge's voice. */
+export async function localGenerator(env: HandlerEnv, ctx: CellContext, notes: string[]): Promise<TextGenerator> {
+  const ref = input(ctx, 'model');
+  const generate = await samplerFor(env, ctx, asModel(ref.value, ref.id), notes);
+  return { name: ref.id, generate: (request) => generate(request.prompts, request) };
 }
 
 function sampleHandler(env: HandlerEnv): CellHandler {

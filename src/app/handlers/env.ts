@@ -48,3 +48,8 @@ export async function tracesOf(env: HandlerEnv, ctx: CellContext, cellValue: Jso
   const cellId = value && typeof value === 'object' && typeof value.cellId === 'string' ? value.cellId : fallbackCell;
   return tracesBy(env.store, 'cell', [ctx.notebookId, cellId]);
 }
+
+/** Where a dataset cell's priming set is kept in the datasets store. */
+export function datasetId(notebookId: string, cellId: string): string {
+  return `${notebookId}/${cellId}`;
+}

@@ -11,7 +11,8 @@ import { annotateTraces, appendTraces, putDataset } from '../../store/traces.ts'
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
 import { ByteTokenizer } from '../../engine/tokenizer.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
-import { input, num, str, tracesOf, type HandlerEnv } from './env.ts';
+import { localGenerator } from './engine.ts';
+import { datasetId, input, num, str, tracesOf, type HandlerEnv } from './env.ts';
 
 /** Offline narrated search (or its derived controls); Claude and earlier traces are handled by their own cells. */
 function datasetHandler(env: HandlerEnv): CellHandler {
@@ -42,10 +43,6 @@ function datasetHandler(env: HandlerEnv): CellHandler {
   };
 }
 
-export function datasetId(notebookId: string, cellId: string): string {
-  return `${notebookId}/${cellId}`;
-}
-
 function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
   return {
     id: datasetId(ctx.notebookId, ctx.cell.id),
@@ -70,7 +67,8 @@ async function annotations(env: HandlerEnv, ctx: CellContext, traces: TraceRecor
     const judge = createJudgeAnnotator({ judge: 'claude', apiKey, model, baseURL: env.anthropicBaseURL });
     return judge.annotate(traces.map((t) => ({ problem: t.problem, completion: t.completion })), ctx.signal);
   }
-  throw new Error('annotator: local needs a loaded model; run it with a model cell and the engine');
+  const judge = createJudgeAnnotator({ judge: 'local', generator: await localGenerator(env, ctx, []) });
+  return judge.annotate(traces.map((t) => ({ problem: t.problem, completion: t.completion })), ctx.signal);
 }
 
 function annotateHandler(env: HandlerEnv): CellHandler {

@@ -8,6 +8,11 @@ import { PAPER_CITATION } from '../../charts/paper.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import type { JsonValue } from '../../store/schema.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
+import { annotateSpans } from '../../behaviors/rules.ts';
+import { summarizeStep } from '../../behaviors/metrics.ts';
+import { tracesBy } from '../../store/traces.ts';
+import { countdownReward } from '../../tasks/reward.ts';
+import { generateCountdownProblems } from '../../tasks/countdown.ts';
 import { input, num, str, strings, type HandlerEnv } from './env.ts';
 
 /** A result's curve over steps: an rl cell's per-step metrics, or a single point for a sample/annotate cell. */
@@ -99,17 +104,32 @@ function tableHandler(): CellHandler {
   };
 }
 
-/** The researcher's own code: `inputs` holds the results of the cells in `from`; the returned value is stored. */
-function jsHandler(): CellHandler {
+/** What a js cell's code can call: the same functions the other cells use. */
+export function notebookApi(env: HandlerEnv, ctx: CellContext) {
+  return {
+    reward: countdownReward,
+    annotate: annotateSpans,
+    problems: (count: number, seed = 1) => generateCountdownProblems({ count, seed }),
+    summarize: summarizeStep,
+    paper: paperPoints,
+    /** The solutions an earlier cell of this notebook stored. */
+    traces: (cellId: string) => tracesBy(env.store, 'cell', [ctx.notebookId, cellId]),
+  };
+}
+
+/**
+ * The researcher's own code, run as an async function of (inputs, params, nb): `inputs.<id>.value` holds the
+ * result of each cell in `from`, `nb` the notebook API above; the returned value (made JSON) is stored as the output.
+ */
+function jsHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
-    const inputs = Object.fromEntries(Object.entries(ctx.inputs).map(([id, i]) => [id, i.value]));
-    const fn = new AsyncFunction('inputs', 'params', ctx.cell.source);
-    const result = await fn(inputs, ctx.params);
+    const fn = new AsyncFunction('inputs', 'params', 'nb', ctx.cell.source);
+    const result = await fn(ctx.inputs, ctx.params, notebookApi(env, ctx));
     return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
   };
 }
 
-export function viewHandlers(_env: HandlerEnv): Record<'chart' | 'compare' | 'table' | 'js', CellHandler> {
-  return { chart: chartHandler(), compare: compareHandler(), table: tableHandler(), js: jsHandler() };
+export function viewHandlers(env: HandlerEnv): Record<'chart' | 'compare' | 'table' | 'js', CellHandler> {
+  return { chart: chartHandler(), compare: compareHandler(), table: tableHandler(), js: jsHandler(env) };
 }

@@ -1,0 +1,76 @@
+// Cell handlers that need no GPU, against a real (in-memory) IndexedDB store.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src/app/handlers/index.ts';
+import { parseNotebook } from '../../src/notebook/format.ts';
+import { NotebookRunner, storeOutputs } from '../../src/notebook/runner.ts';
+import { Store } from '../../src/store/db.ts';
+import { tracesBy } from '../../src/store/traces.ts';
+
+const NOTEBOOK = `---
+title: offline cells
+---
+
+\`\`\`primer dataset
+id: data
+source: offline
+condition: backtracking_verification
+size: 3
+seed: 2
+\`\`\`
+
+\`\`\`primer js
+id: check
+from: [data]
+---
+const traces = await nb.traces('data');
+return { rewards: traces.map((t) => nb.reward(t.completion, t.problem)), shown: inputs.data.value.behaviors, n: nb.problems(2, 5).length };
+\`\`\`
+
+\`\`\`primer compare
+id: vs
+from: [data]
+paper: [qwen2.5-3b/backtracking_verification]
+\`\`\`
+
+\`\`\`primer chart
+id: bars
+from: [data]
+y: [backtracking]
+style: bar
+\`\`\`
+`;
+
+describe('offline cell handlers', () => {
+  it('build a dataset, run trusted js with the nb API, compare with the paper and chart', async () => {
+    const store = await Store.open({ name: `handlers-${Math.random()}` });
+    const runner = new NotebookRunner({
+      notebookId: 'nb', notebook: parseNotebook(NOTEBOOK), origin: 'user', trusted: true,
+      handlers: createHandlers({ store }), outputs: storeOutputs(store),
+    });
+    await runner.load();
+    const ok = await runner.runAll();
+    expect(['data', 'check', 'vs', 'bars'].map((id) => runner.state(id).error ?? runner.state(id).status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(ok).toBe(true);
+    const traces = await tracesBy(store, 'cell', ['nb', 'data']);
+    expect(traces).toHaveLength(3);
+    expect(traces.every((t) => t.annotations?.[0].counts.backtracking)).toBe(true);
+    const js = runner.state('check').value as { rewards: number[]; shown: Record<string, number>; n: number };
+    expect(js.rewards).toEqual([1, 1, 1]);
+    expect(js.shown.verification).toBeGreaterThan(0);
+    expect(js.shown.subgoal).toBe(0);
+    expect(js.n).toBe(2);
+    const compare = runner.state('vs').value as { rows: { run: string }[] };
+    expect(compare.rows.map((r) => r.run)).toEqual(['data', 'paper: Qwen-2.5-3B backtracking_verification @0']);
+    expect((runner.state('bars').value as { charts: { kind: string }[] }).charts[0].kind).toBe('bar');
+  });
+
+  it('refuses engine cells clearly where there is no GPU', async () => {
+    const store = await Store.open({ name: `handlers-${Math.random()}` });
+    const nb = parseNotebook('```primer model\nid: m\nsource: scratch\nlayers: 1\ndim: 32\nheads: 2\n```\n');
+    const runner = new NotebookRunner({ notebookId: 'nb', notebook: nb, origin: 'user', trusted: true, handlers: createHandlers({ store }), outputs: storeOutputs(store) });
+    await runner.load();
+    expect(await runner.runAll()).toBe(false);
+    expect(runner.state('m').error).toMatch(/needs WebGPU/);
+  });
+});
