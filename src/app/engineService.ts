@@ -5,6 +5,8 @@ import type { StepMetrics } from '../behaviors/metrics.ts';
 import type { CountdownProblem, GenerateRequest, Generation } from '../tasks/types.ts';
 import type { ProgressReport } from '../store/schema.ts';
 import type { ModelSpec } from '../engine/openDecoder.ts';
+import type { SftOptions } from '../engine/train/sft.ts';
+import type { GrpoSettings } from '../engine/train/grpo.ts';
 
 export type { ModelSpec };
 
@@ -25,44 +27,11 @@ export type EngineEvent =
   | { type: 'text'; row: number; delta: string }
   | { type: 'step'; metrics: StepMetrics & Record<string, unknown> };
 
-export interface TrainExample {
-  prompt: string;
-  completion: string;
-}
+/** A priming run: the engine's SFT options as they are (plain data, so they cross to the Worker). */
+export type PrimeJob = SftOptions;
 
-export interface PrimeJob {
-  method: 'lora' | 'full';
-  examples: TrainExample[];
-  epochs: number;
-  lr: number;
-  batchSize: number;
-  maxLength: number;
-  warmup: number;
-  rank: number;
-  alpha: number;
-  checkpointEvery: number;
-  seed: number;
-  /** A checkpoint to continue from (bytes from an earlier run of the same job). */
-  resume?: Uint8Array;
-}
-
-export interface RlJob {
-  algorithm: 'grpo' | 'dr_grpo';
-  problems: CountdownProblem[];
-  steps: number;
-  prompts: number;
-  group: number;
-  lr: number;
-  kl: number;
-  clip: number;
-  temperature: number;
-  maxTokens: number;
-  rank: number;
-  checkpointEvery: number;
-  seed: number;
-  template: 'base' | 'chat';
-  resume?: Uint8Array;
-}
+/** An RL run on Countdown problems (the paper's prompt, reward and rule annotator). */
+export type RlJob = GrpoSettings & { problems: CountdownProblem[] };
 
 export interface Rollout {
   step: number;

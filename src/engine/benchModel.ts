@@ -1,12 +1,12 @@
-// Whole-model figures for `primer bench`: prefill and decode throughput through generateIds (the path sampling
-// really takes), and the GPU memory a model needs, counted from the buffers the engine creates (memory.ts) for
+// Whole-model figures for `primer bench`: prefill, decode and rollout throughput through generateIds (the path
+// sampling really takes), and the GPU memory a model needs, counted from the buffers the engine creates (memory.ts) for
 // a checkpoint of the model's shapes whose weights are all zero, so no download is needed.
 import { generateIds } from './generate.ts';
 import { checkLayerIndex, fullRange, layerShapes, type LayerWeights, type LinearWeight, type WeightReader } from './load/weights.ts';
 import { trackAllocations } from './memory.ts';
 import type { ModelConfig } from './model/config.ts';
 import { Decoder } from './model/decoder.ts';
-import { uploadFromReader, uploadWeights } from './model/gpuWeights.ts';
+import { uploadFromReader, uploadWeights, type UploadOptions } from './model/gpuWeights.ts';
 import { scratchConfig, scratchWeights } from './model/scratch.ts';
 import { Q4_GROUP, Q4_PER_WORD } from './quant/q4.ts';
 import { ByteTokenizer } from './tokenizer.ts';
@@ -14,9 +14,10 @@ import { ByteTokenizer } from './tokenizer.ts';
 /** The model bench times when given none: small enough for a software adapter, Llama-shaped with GQA, in q4. */
 export const SYNTHETIC_MODEL = { layers: 4, dim: 256, heads: 8, kvHeads: 2, context: 512, seed: 1 } as const;
 
-export function syntheticDecoder(device: GPUDevice): Decoder {
+/** The synthetic model; `keepOutputF32` keeps its (tied) output matrix in f32, as the trainer needs. */
+export function syntheticDecoder(device: GPUDevice, options: UploadOptions = {}): Decoder {
   const config = scratchConfig(SYNTHETIC_MODEL);
-  const weights = uploadWeights(device, config, scratchWeights(config, SYNTHETIC_MODEL.seed), 'q4');
+  const weights = uploadWeights(device, config, scratchWeights(config, SYNTHETIC_MODEL.seed), 'q4', options);
   const { layers, dim, heads, kvHeads } = SYNTHETIC_MODEL;
   return new Decoder(device, weights, new ByteTokenizer(), `synthetic ${layers}-layer ${dim}-wide q4 (${heads} heads, ${kvHeads} kv, vocab ${config.vocabSize})`);
 }
@@ -26,27 +27,30 @@ export interface GenerationTiming {
   prefillTokS: number;
   /** Tokens per second, all rows together, over the decode steps after the first token. */
   decodeTokS: number;
+  /** Tokens per second, all rows together, over the whole call, prefill included: a GRPO rollout's rate. */
+  rolloutTokS: number;
 }
 
 /**
- * Times generateIds on `batch` rows of one `promptTokens`-id prompt (a GRPO group, prefilled once), greedy, with
- * the eos ids switched off so every row decodes `decodeTokens` tokens after the first; the best of `runs` calls
- * (a shared machine only ever slows a run down).
+ * Times generateIds on `batch` rows of one `promptTokens`-id prompt (a GRPO group, prefilled once), greedy or
+ * sampled at `temperature` (seeded), with the eos ids switched off so every row decodes `decodeTokens` tokens
+ * after the first; the best of `runs` calls (a shared machine only ever slows a run down).
  */
-export async function timeGeneration(model: Decoder, batch: number, promptTokens: number, decodeTokens: number, runs = 1): Promise<GenerationTiming> {
+export async function timeGeneration(model: Decoder, batch: number, promptTokens: number, decodeTokens: number, runs = 1, temperature = 0): Promise<GenerationTiming> {
   const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 31 + 7) % model.config.vocabSize);
   const rows = Array.from({ length: batch }, () => prompt);
   const eos = model.config.eosTokenIds;
   model.config.eosTokenIds = [];
-  const best: GenerationTiming = { prefillTokS: 0, decodeTokS: 0 };
+  const best: GenerationTiming = { prefillTokS: 0, decodeTokS: 0, rolloutTokS: 0 };
   try {
     for (let run = 0; run < runs; run++) {
       const stepEnds: number[] = [];
       const t0 = performance.now();
-      await generateIds(model, rows, { maxTokens: decodeTokens + 1, temperature: 0 }, { onStep: () => stepEnds.push(performance.now()) });
+      await generateIds(model, rows, { maxTokens: decodeTokens + 1, temperature, seed: run + 1 }, { onStep: () => stepEnds.push(performance.now()) });
       const [first, last] = [stepEnds[0], stepEnds[stepEnds.length - 1]];
       best.prefillTokS = Math.max(best.prefillTokS, promptTokens / ((first - t0) / 1000));
       best.decodeTokS = Math.max(best.decodeTokS, (batch * decodeTokens) / ((last - first) / 1000));
+      best.rolloutTokS = Math.max(best.rolloutTokS, (batch * (decodeTokens + 1)) / ((last - t0) / 1000));
     }
   } finally {
     model.config.eosTokenIds = eos;
