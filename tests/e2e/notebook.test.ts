@@ -36,6 +36,7 @@ describe('a notebook end to end in the browser', () => {
     await page.getByTestId('run-all').click();
     for (const id of CELLS) await waitDone(page, id);
 
+    expect(await page.getByTestId('gpu-summary').textContent()).toMatch(/Primer's engine/);
     const marks = page.locator('[data-testid="cell-narrated"] mark');
     expect(await marks.count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="cell-curve"] [data-testid="chart"] canvas').count()).toBe(2);

@@ -29,6 +29,15 @@ function modelSpec(ctx: CellContext): ModelSpec {
   return { source: 'hub', name: str(ctx, 'name'), quantization };
 }
 
+/** Loads a model into the engine and enters it in the GPU ledger (making room by unloading WebLLM's models). */
+async function loadModel(env: HandlerEnv, ctx: CellContext, handle: string, spec: ModelSpec) {
+  const engine = engineOf(env);
+  const info = await engine.load(handle, withToken(env, spec), progressHooks(ctx));
+  await env.ledger?.makeRoom('primer', info.gpuBytes);
+  env.ledger?.register({ name: info.name, backend: 'primer', bytes: info.gpuBytes, unload: () => engine.unload(handle) });
+  return info;
+}
+
 /** The Hugging Face token joins the spec only on its way to the engine: outputs never hold a secret. */
 function withToken(env: HandlerEnv, spec: ModelSpec): ModelSpec {
   const token = env.secrets?.get('huggingface');
@@ -45,7 +54,7 @@ function asModel(value: JsonValue, id: string): ModelOutput {
 async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<void> {
   const engine = engineOf(env);
   if (await engine.has(model.handle)) return;
-  if (!(await engine.has(model.base))) await engine.load(model.base, withToken(env, model.spec), progressHooks(ctx));
+  if (!(await engine.has(model.base))) await loadModel(env, ctx, model.base, model.spec);
   if (model.adapterId) {
     const adapter = await getAdapter(env.store, model.adapterId);
     if (!adapter) throw new Error(`the trained result of "${model.handle}" is missing from storage: run that cell again`);
@@ -65,7 +74,7 @@ function modelHandler(env: HandlerEnv): CellHandler {
       // Sample cells may run this model in WebLLM; Primer's engine loads it only when a cell needs it.
       return toJson({ type: 'model', handle: ctx.cell.id, base: ctx.cell.id, spec, backend, fields: { model: spec.name, backend }, notes: ['Loaded when a cell first uses it.'] });
     }
-    const info = await engineOf(env).load(ctx.cell.id, withToken(env, spec), progressHooks(ctx));
+    const info = await loadModel(env, ctx, ctx.cell.id, spec);
     const output: ModelOutput = {
       type: 'model',
       handle: ctx.cell.id,
@@ -96,7 +105,7 @@ async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput,
   const backend = model.backend ?? 'primer';
   if (model.spec.source === 'hub' && backend !== 'primer' && env.gpu !== undefined) {
     const { openSampleBackend } = await import('../../generators/webllm/backend.ts');
-    const decision = await openSampleBackend({ backend, model: model.spec.name, trained: !!model.adapterId, gpu: env.gpu, signal: ctx.signal, generator: { onProgress: (p) => ctx.progress({ what: p.text, done: p.done, total: p.total ?? p.done }) } });
+    const decision = await openSampleBackend({ backend, model: model.spec.name, trained: !!model.adapterId, gpu: env.gpu, signal: ctx.signal, generator: { ledger: env.ledger, onProgress: (p) => ctx.progress({ what: p.text, done: p.done, total: p.total ?? p.done }) } });
     notes.push(decision.note);
     if (decision.use === 'webllm') return (prompts, request) => decision.generator.generate({ ...request, prompts, signal: ctx.signal });
   }

@@ -6,6 +6,7 @@ import type { JsonValue, TraceRecord } from '../../store/schema.ts';
 import { tracesBy } from '../../store/traces.ts';
 import type { EngineService } from '../engineService.ts';
 import type { GpuInfo } from '../../engine/gpu.ts';
+import type { GpuMemoryLedger } from '../../generators/memory.ts';
 
 export interface HandlerEnv {
   store: Store;
@@ -13,6 +14,8 @@ export interface HandlerEnv {
   /** This page's WebGPU adapter, or null without WebGPU; undefined where WebLLM cannot run at all (Node). */
   gpu?: Pick<GpuInfo, 'shaderF16'> | null;
   secrets?: Secrets;
+  /** What the engine and WebLLM hold on the GPU; loading a large model in one unloads the other's. */
+  ledger?: GpuMemoryLedger;
   /** Where the Anthropic SDK sends requests; tests point it at a local server. */
   anthropicBaseURL?: string;
 }

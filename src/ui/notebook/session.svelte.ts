@@ -4,6 +4,7 @@ import { NotebookRunner, storeOutputs, type CellHandlers, type CellState } from 
 import { isPrimerCell, NotebookParseError, type Cell, type CellParams, type Notebook } from '../../notebook/types.ts';
 import type { NotebookRecord } from '../../store/schema.ts';
 import type { Workspace } from '../workspace.svelte.ts';
+import type { GpuMemoryLedger } from '../../generators/memory.ts';
 
 export class NotebookSession {
   notebook = $state.raw<Notebook>();
@@ -11,6 +12,8 @@ export class NotebookSession {
   running = $state(false);
   error = $state('');
   trusted = $state(false);
+  /** What the GPU holds now (engine and WebLLM), refreshed as cells finish. */
+  gpuSummary = $state('');
   #runner: NotebookRunner;
 
   constructor(
@@ -18,6 +21,7 @@ export class NotebookSession {
     private readonly workspace: Workspace,
     handlers: CellHandlers,
     store: Parameters<typeof storeOutputs>[0],
+    ledger?: GpuMemoryLedger,
   ) {
     this.notebook = parseNotebook(record.source);
     this.trusted = record.trusted;
@@ -28,7 +32,10 @@ export class NotebookSession {
       trusted: record.trusted,
       handlers,
       outputs: storeOutputs(store),
-      onChange: (id, state) => (this.states[id] = state),
+      onChange: (id, state) => {
+        this.states[id] = state;
+        if (ledger && state.status !== 'running') this.gpuSummary = ledger.summary();
+      },
     });
   }
 
