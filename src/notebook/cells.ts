@@ -52,7 +52,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
   model: {
     help: 'A language model: from the Hugging Face hub, or a tiny one built from scratch on this GPU.',
     fields: {
-      source: str('where the weights come from', ['hub', 'scratch'], true),
+      source: str('where the weights come from: the Hugging Face hub, a folder on this computer, or built from scratch', ['hub', 'folder', 'scratch'], true),
       name: str('hub model id, e.g. Qwen/Qwen2.5-0.5B'),
       backend: str('who runs it: auto prefers WebLLM for sampling when it has the model', ['auto', 'primer', 'webllm']),
       quantization: str('weight format', ['q4f16_1', 'q4f32_1', 'f16', 'f32']),

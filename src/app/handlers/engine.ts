@@ -20,13 +20,27 @@ function engineOf(env: HandlerEnv): EngineService {
   return env.engine;
 }
 
-function modelSpec(ctx: CellContext): ModelSpec {
+type DirectoryPicker = { showDirectoryPicker?: () => Promise<FileSystemDirectoryHandle> };
+
+async function modelSpec(ctx: CellContext): Promise<ModelSpec> {
   const source = str(ctx, 'source');
   const quantization = ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? 'f32' : 'q4';
   if (source === 'scratch') {
     return { source, layers: num(ctx, 'layers', 4), dim: num(ctx, 'dim', 128), heads: num(ctx, 'heads', 4), context: num(ctx, 'context', 512), seed: num(ctx, 'seed', 1) };
   }
+  if (source === 'folder') {
+    // The File System Access API: Chrome asks the user for a folder holding config.json and the weights.
+    const pick = (globalThis as DirectoryPicker).showDirectoryPicker;
+    if (!pick) throw new Error('this browser cannot open a local folder (the File System Access API is missing): use Chrome or Edge');
+    const handle = await pick();
+    return { source, name: handle.name, handle, quantization };
+  }
   return { source: 'hub', name: str(ctx, 'name'), quantization };
+}
+
+/** What an output keeps of a spec: never a secret, never a folder handle. */
+function storable(spec: ModelSpec): ModelSpec {
+  return spec.source === 'folder' ? { source: spec.source, name: spec.name, quantization: spec.quantization } : spec;
 }
 
 /** Loads a model into the engine and enters it in the GPU ledger (making room by unloading WebLLM's models). */
@@ -68,7 +82,7 @@ function progressHooks(ctx: CellContext): TrainHooks {
 
 function modelHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const spec = modelSpec(ctx);
+    const spec = await modelSpec(ctx);
     const backend = str(ctx, 'backend', 'primer') as Backend;
     if (spec.source === 'hub' && backend !== 'primer') {
       // Sample cells may run this model in WebLLM; Primer's engine loads it only when a cell needs it.
@@ -79,7 +93,7 @@ function modelHandler(env: HandlerEnv): CellHandler {
       type: 'model',
       handle: ctx.cell.id,
       base: ctx.cell.id,
-      spec,
+      spec: storable(spec),
       backend,
       fields: { model: info.name, architecture: info.arch, parameters: info.params.toLocaleString(), layers: info.layers, vocabulary: info.vocab, weights: info.weights, 'GPU memory (MB)': Math.round(info.gpuBytes / 2 ** 20) },
     };
