@@ -1,8 +1,11 @@
 // `primer bench [--model DIR] [--quant none|q4] [--prompt-tokens N] [--decode-tokens N]`: measured throughput of
 // this machine's WebGPU adapter: the FMA peak, the matmul kernels at Qwen2.5-0.5B's MLP shape, prefill and decode
 // of a whole model (the given one, or a synthetic one small enough for a software adapter), and the GPU memory
-// Qwen2.5-0.5B in q4 needs at a 2,048-token context. The last line printed is one JSON object with every figure.
+// Qwen2.5-0.5B in q4 needs at a 2,048-token context; then Engine II's training figures: LoRA training throughput
+// and its cost over a forward pass, GRPO rollout throughput (both on the synthetic model), and the GPU memory
+// of LoRA training Qwen2.5-0.5B at batch 4 × 512. The last line printed is one JSON object with every figure.
 import { measureInferenceMemory, syntheticDecoder, timeGeneration } from '../../engine/benchModel.ts';
+import { measureTrainingMemory, timeGrpoRollout, timeLoraStep } from '../../engine/benchTrain.ts';
 import { measureFmaPeak } from '../../engine/fmaProbe.ts';
 import { requestGpu } from '../../engine/gpu.ts';
 import { benchMatmulF32, benchQ4Gemv, benchQ4Matmul } from '../../engine/kernels/bench.ts';
@@ -19,6 +22,10 @@ const BATCH = 16;
 const RUNS = 2;
 const MEMORY_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 const MEMORY_POSITIONS = 2048;
+const LORA_RANK = 16;
+const TRAIN_BATCH = { sequences: 4, tokens: 128 }; // timed on the synthetic model
+const MEMORY_BATCH = { sequences: 4, tokens: 512 }; // Qwen2.5-0.5B's training memory
+const GRPO = { group: 8, promptTokens: 128, completionTokens: 64 };
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
@@ -63,6 +70,35 @@ async function memoryFigures(device: GPUDevice, figures: Figures): Promise<void>
   figures.qwen05_q4_gpu_bytes_2k = memory.peakBytes;
 }
 
+async function trainingFigures(device: GPUDevice, figures: Figures): Promise<void> {
+  const model = syntheticDecoder(device, { keepOutputF32: true });
+  try {
+    const { sequences, tokens } = TRAIN_BATCH;
+    const step = await timeLoraStep(model, TRAIN_BATCH, LORA_RANK, RUNS);
+    console.log(`LoRA training (rank ${LORA_RANK}, all 7 projections) on ${sequences} × ${tokens} tokens: ${step.trainTokS.toFixed(1)} tok/s (step ${step.stepSeconds.toFixed(2)} s: forward + fused loss + backward + AdamW; best of ${RUNS})`);
+    console.log(`LoRA step / forward of the same rows: ${step.stepOverForward.toFixed(2)}× (forward ${step.forwardSeconds.toFixed(2)} s; target ≤ 3.5×)`);
+    const { group, promptTokens, completionTokens } = GRPO;
+    const rollout = await timeGrpoRollout(model, group, promptTokens, completionTokens, LORA_RANK, RUNS);
+    console.log(`GRPO rollout, G = ${group} sharing a ${promptTokens}-token prompt, ${completionTokens} tokens each at temperature 1 (adapter attached): ${rollout.rolloutTokS.toFixed(1)} tok/s (best of ${RUNS})`);
+    Object.assign(figures, {
+      train_tok_s: round(step.trainTokS), lora_step_over_forward: round(step.stepOverForward), grpo_rollout_tok_s: round(rollout.rolloutTokS),
+    });
+  } finally {
+    model.destroy();
+  }
+}
+
+async function trainingMemoryFigures(device: GPUDevice, figures: Figures): Promise<void> {
+  // Built, not run: even a 4 × 2-token step through Qwen2.5-0.5B takes ~45 s on a software adapter.
+  const memory = await measureTrainingMemory(device, findModel(MEMORY_MODEL).config, { rank: LORA_RANK, batch: MEMORY_BATCH, dispatchTokens: 0 });
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const { sequences, tokens } = MEMORY_BATCH;
+  const how = memory.dispatchedTokens > 0 ? `one step run on ${sequences} × ${memory.dispatchedTokens} tokens` : 'trainer built, no step dispatched';
+  console.log(`${MEMORY_MODEL} q4 LoRA training (rank ${LORA_RANK}) at ${sequences} × ${tokens} tokens with checkpointing: ${mb(memory.checkpointingBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB with the output matrix in f32; ${how}; target < 2500 MB)`);
+  console.log(`  without checkpointing: ${mb(memory.noCheckpointingBytes)} MB (derived: every layer's saved activations instead of its input)`);
+  Object.assign(figures, { qwen05_lora_gpu_bytes_b4x512: memory.checkpointingBytes, qwen05_lora_gpu_bytes_b4x512_no_checkpointing: memory.noCheckpointingBytes });
+}
+
 export async function run(args: string[]): Promise<void> {
   const flags = parseFlags(args);
   checkKnownFlags(flags, ['model', 'quant', 'prompt-tokens', 'decode-tokens']);
@@ -79,6 +115,8 @@ export async function run(args: string[]): Promise<void> {
   await modelFigures(model, promptTokens, decodeTokens, figures);
   model.destroy();
   await memoryFigures(device, figures);
+  await trainingFigures(device, figures);
+  await trainingMemoryFigures(device, figures);
   device.destroy();
   console.log(JSON.stringify(figures));
 }

@@ -214,6 +214,7 @@ export class Trainer {
     for (const b of [this.ws.xFinal, this.ws.hFinal, this.ws.rstdFinal, this.ws.dA, this.ws.dB, ...this.layerInputs]) b.destroy();
     destroyBackwardScratch(this.ws.scratch);
     if (this.full) destroyFullGrads(this.full);
+    this.loss.destroy();
     this.optimizer.destroy();
   }
 }
