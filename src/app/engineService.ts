@@ -25,13 +25,17 @@ export interface ModelInfo {
 export type EngineEvent =
   | { type: 'progress'; progress: ProgressReport }
   | { type: 'text'; row: number; delta: string }
-  | { type: 'step'; metrics: StepMetrics & Record<string, unknown> };
+  | { type: 'step'; metrics: StepMetrics & Record<string, unknown> }
+  | { type: 'eval'; metrics: StepMetrics };
 
 /** A priming run: the engine's SFT options as they are (plain data, so they cross to the Worker). */
 export type PrimeJob = SftOptions;
 
-/** An RL run on Countdown problems (the paper's prompt, reward and rule annotator). */
-export type RlJob = GrpoSettings & { problems: CountdownProblem[] };
+/**
+ * An RL run on Countdown problems (the paper's prompt, reward and rule annotator). Every `evalEvery` steps the
+ * current policy also answers `evalProblems` (held out, temperature 1, as the paper measured accuracy).
+ */
+export type RlJob = GrpoSettings & { problems: CountdownProblem[]; evalEvery?: number; evalProblems?: CountdownProblem[] };
 
 export interface Rollout {
   step: number;

@@ -52,6 +52,8 @@ export interface ModelOutput {
   fields: Record<string, string | number>;
   runId?: string;
   steps?: StepMetrics[];
+  /** rl: the policy on held-out problems every eval_every steps (the paper's accuracy). */
+  evals?: StepMetrics[];
   charts?: ChartSpec[];
   /** rl only: where its rollouts are in the traces store. */
   cellId?: string;

@@ -21,6 +21,8 @@ describe('primer run', () => {
     const traces = (await readFile(join(out, 'traces.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(traces.filter((t) => t.cellId === 'narrated')).toHaveLength(2);
     expect(traces.filter((t) => t.cellId === 'rl').length).toBeGreaterThan(0);
+    const rl = (outputs as unknown as Record<string, { value: { evals: { step: number; accuracy: number }[] } }>).rl.value;
+    expect(rl.evals.map((e) => e.step)).toEqual([0, 1]); // held-out evaluation before and after the one update
     const svgs = (await readdir(out)).filter((f) => f.endsWith('.svg'));
     expect(svgs).toContain('curve-1.svg');
     expect(await readFile(join(out, 'curve-1.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline/);

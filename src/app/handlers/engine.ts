@@ -1,7 +1,7 @@
 // Cells that run on the GPU through the engine: model, sample, prime, rl. Each result is written to the
 // store as it appears (traces per batch, metrics per step, checkpoints as made), so a closed tab loses at
 // most the step in flight, and a re-run resumes from the last checkpoint.
-import { summarizeStep } from '../../behaviors/metrics.ts';
+import { summarizeStep, type StepMetrics } from '../../behaviors/metrics.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { latestCheckpoint, pruneCheckpoints, putAdapter, putCheckpoint, putRun, setRunStatus, appendMetric, getAdapter } from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
@@ -210,12 +210,18 @@ async function trainRun(
   await putRun(env.store, { id: runId, kind, model: model.handle, notebookId: ctx.notebookId, cellId: ctx.cell.id, config, status: 'running', createdAt: Date.now(), updatedAt: Date.now() });
   await ctx.saveCheckpoint(runId);
   const steps: NonNullable<ModelOutput['steps']> = [];
+  const evals: StepMetrics[] = [];
   const started = performance.now();
   try {
     const result = await train(resumed ? new Uint8Array(resumed.data) : undefined, {
       signal: ctx.signal,
       onEvent: (e) => {
         if (e.type === 'progress') ctx.progress(e.progress);
+        if (e.type === 'eval') {
+          evals.push(e.metrics);
+          const values = { accuracy: e.metrics.accuracy, meanLength: e.metrics.meanLength, ...e.metrics.behaviors };
+          void appendMetric(env.store, { runId: `${runId}/eval`, step: e.metrics.step, at: Date.now(), values });
+        }
         if (e.type !== 'step') return;
         steps.push(e.metrics);
         const values = Object.fromEntries(Object.entries({ ...e.metrics, ...e.metrics.behaviors }).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
@@ -231,7 +237,7 @@ async function trainRun(
     const adapterId = runId;
     await putAdapter(env.store, { id: adapterId, name: ctx.cell.id, model: model.base, runId, createdAt: Date.now(), meta: config, data: packFiles(result.files) });
     await setRunStatus(env.store, runId, 'done');
-    return { type: 'model', handle: ctx.cell.id, base: model.base, spec: model.spec, adapterId, parent: model.handle, runId, steps, fields: { steps: result.steps, method: String(config.method ?? kind) }, cellId: kind === 'rl' ? ctx.cell.id : undefined,
+    return { type: 'model', handle: ctx.cell.id, base: model.base, spec: model.spec, adapterId, parent: model.handle, runId, steps, evals: evals.length ? evals : undefined, fields: { steps: result.steps, method: String(config.method ?? kind) }, cellId: kind === 'rl' ? ctx.cell.id : undefined,
       notes: resumed ? [`resumed from step ${resumed.step}`] : undefined };
   } catch (err) {
     await setRunStatus(env.store, runId, ctx.signal.aborted ? 'cancelled' : 'error', err instanceof Error ? err.message : String(err));
@@ -279,12 +285,15 @@ function rlHandler(env: HandlerEnv): CellHandler {
       steps, prompts, group: num(ctx, 'group', 8), lr: num(ctx, 'lr', 1e-5), kl: num(ctx, 'kl', 0), clip: num(ctx, 'clip', 0.2),
       temperature: num(ctx, 'temperature', 1), maxTokens: num(ctx, 'max_tokens', 256), rank: num(ctx, 'rank', 16),
       checkpointEvery: num(ctx, 'checkpoint_every', 10), seed: num(ctx, 'seed', 1), template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
+      evalEvery: num(ctx, 'eval_every', 0),
+      evalProblems: problemsFor(ctx, num(ctx, 'eval_problems', 0), 'test'),
     };
-    const out = await trainRun(env, ctx, model, 'rl', { ...job, problems: job.problems.length }, steps, (resume, hooks) =>
+    const out = await trainRun(env, ctx, model, 'rl', { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length }, steps, (resume, hooks) =>
       engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
-    const curve = { label: ctx.cell.id, steps: out.steps ?? [] };
-    out.charts = [accuracyChart([curve]), behaviorChart(curve)];
+    const train = { label: `${ctx.cell.id} (training rollouts)`, steps: out.steps ?? [] };
+    const heldOut = out.evals && { label: `${ctx.cell.id} (held-out problems)`, steps: out.evals };
+    out.charts = [accuracyChart(heldOut ? [heldOut, train] : [train]), behaviorChart(heldOut ?? train)];
     return toJson(out);
   };
 }

@@ -15,9 +15,10 @@ import { countdownReward } from '../../tasks/reward.ts';
 import { generateCountdownProblems } from '../../tasks/countdown.ts';
 import { input, num, str, strings, type HandlerEnv } from './env.ts';
 
-/** A result's curve over steps: an rl cell's per-step metrics, or a single point for a sample/annotate cell. */
+/** A result's curve over steps: an rl cell's held-out evaluations (else its rollouts), or one point for a sample/annotate cell. */
 export function stepsOf(value: JsonValue): StepMetrics[] {
-  const v = value as { steps?: StepMetrics[]; type?: string } & Partial<TracesOutput>;
+  const v = value as { steps?: StepMetrics[]; evals?: StepMetrics[]; type?: string } & Partial<TracesOutput>;
+  if (Array.isArray(v?.evals) && v.evals.length) return v.evals; // held-out accuracy, as the paper plots
   if (Array.isArray(v?.steps)) return v.steps;
   if (v?.type === 'traces') {
     return [{ step: 0, accuracy: v.accuracy!, meanReward: v.meanReward!, meanLength: v.meanLength!, behaviors: v.behaviors ?? { verification: 0, backtracking: 0, subgoal: 0, backward: 0 } }];
