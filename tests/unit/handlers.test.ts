@@ -6,6 +6,8 @@ import { parseNotebook } from '../../src/notebook/format.ts';
 import { NotebookRunner, storeOutputs } from '../../src/notebook/runner.ts';
 import { Store } from '../../src/store/db.ts';
 import { tracesBy } from '../../src/store/traces.ts';
+import { Secrets } from '../../src/store/secrets.ts';
+import { startAnthropicServer, text } from '../support/anthropic-server.ts';
 
 const NOTEBOOK = `---
 title: offline cells
@@ -72,5 +74,63 @@ describe('offline cell handlers', () => {
     await runner.load();
     expect(await runner.runAll()).toBe(false);
     expect(runner.state('m').error).toMatch(/needs WebGPU/);
+  });
+});
+
+describe('dataset cells from Claude and from earlier traces', () => {
+  const notebook = (size: number) => parseNotebook(`\`\`\`primer dataset
+id: claude
+source: claude
+condition: all_strategies
+claude_model: claude-test-1
+size: ${size}
+seed: 4
+\`\`\`
+
+\`\`\`primer dataset
+id: again
+source: traces
+from: claude
+condition: all_strategies
+size: 10
+\`\`\`
+`);
+
+  it('keeps each Claude trace as it arrives, continues a cut-off build, and reuses traces', async () => {
+    const server = await startAnthropicServer();
+    server.respondWith(() => text('Let me try 3 + 5 = 8, which is not 22. Too low.\n</think>\n<answer> 3 + 5 </answer>'));
+    try {
+      const store = await Store.open({ name: `handlers-${Math.random()}` });
+      const secrets = await Secrets.open(store);
+      await secrets.set('anthropic', 'sk-ant-test-key-0000000000000000000000');
+      const env = { store, secrets, anthropicBaseURL: server.url };
+      const runAll = async (size: number) => {
+        const runner = new NotebookRunner({ notebookId: 'nb', notebook: notebook(size), origin: 'user', trusted: true, handlers: createHandlers(env), outputs: storeOutputs(store) });
+        await runner.load();
+        await runner.runAll({ force: true });
+        return runner;
+      };
+      const first = await runAll(2);
+      expect(first.state('claude').status).toBe('done');
+      expect(await tracesBy(store, 'cell', ['nb', 'claude'])).toHaveLength(2);
+      const asked = server.requests.filter((r) => r.path === '/v1/messages').length;
+      expect(asked).toBe(2);
+      // A larger target continues from the two stored traces: only the missing one is asked for.
+      const second = await runAll(3);
+      expect(server.requests.filter((r) => r.path === '/v1/messages').length).toBe(asked + 1);
+      expect(await tracesBy(store, 'cell', ['nb', 'claude'])).toHaveLength(3);
+      expect((second.state('again').value as { count: number }).count).toBe(3);
+      expect(JSON.stringify(await tracesBy(store, 'cell', ['nb', 'claude']))).not.toContain('sk-ant-test');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('needs an Anthropic key, and says so', async () => {
+    const store = await Store.open({ name: `handlers-${Math.random()}` });
+    const runner = new NotebookRunner({ notebookId: 'nb', notebook: notebook(1), origin: 'user', trusted: true, handlers: createHandlers({ store }), outputs: storeOutputs(store) });
+    await runner.load();
+    await runner.runAll();
+    expect(runner.state('claude').error).toMatch(/Anthropic API key/);
   });
 });

@@ -4,43 +4,78 @@ import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
 import { createJudgeAnnotator } from '../../behaviors/judgeAnnotator.ts';
 import type { Annotation } from '../../behaviors/types.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
-import { buildPrimingDataset } from '../../priming/build.ts';
+import { buildPrimingDataset, primingTrace } from '../../priming/build.ts';
+import { buildClaudePriming, problemKey } from '../../priming/claudeBuilder.ts';
 import { primingCondition } from '../../priming/conditions.ts';
-import type { PrimingDataset } from '../../priming/types.ts';
-import { annotateTraces, appendTraces, putDataset } from '../../store/traces.ts';
+import type { PrimingDataset, PrimingTrace } from '../../priming/types.ts';
+import { annotateTraces, appendTraces, putDataset, tracesBy } from '../../store/traces.ts';
+import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
 import { ByteTokenizer } from '../../engine/tokenizer.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
 import { localGenerator } from './engine.ts';
 import { datasetId, input, num, str, tracesOf, type HandlerEnv } from './env.ts';
 
-/** Offline narrated search (or its derived controls); Claude and earlier traces are handled by their own cells. */
+/** A dataset cell: offline narrated search (or its derived controls), Claude, or traces an earlier cell made. */
 function datasetHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const source = str(ctx, 'source');
-    if (source !== 'offline') throw new Error(`dataset source "${source}" needs the ${source === 'claude' ? 'Claude builder' : 'traces'} path, which this cell does not run yet`);
-    const condition = primingCondition(str(ctx, 'condition'));
     const size = num(ctx, 'size', 100);
     ctx.progress({ what: 'traces', done: 0, total: size });
-    // Lengths are matched in bytes: the tokenizer of Primer's scratch models.
-    const bytes = new ByteTokenizer();
-    const dataset = buildPrimingDataset({ condition: condition.name, count: size, seed: num(ctx, 'seed', 1), countTokens: (t) => bytes.encode(t).length });
+    const dataset = source === 'offline' ? offlineDataset(ctx, size) : source === 'claude' ? await claudeDataset(env, ctx, size) : await tracesDataset(env, ctx, size);
     await putDataset(env.store, datasetRecord(ctx, dataset));
-    // The traces also go to the traces store, annotated, so the notebook shows them with their behaviors.
-    await appendTraces(env.store, dataset.traces.map((t) => ({
-      model: `offline narrator`, task: 'countdown', problem: t.problem, prompt: t.prompt, completion: t.completion, reward: t.reward,
-      correct: (t.reward >= 1 ? 1 : 0) as 0 | 1, annotations: [annotateSpans(t.problem, t.completion)], notebookId: ctx.notebookId, cellId: ctx.cell.id,
-    })));
-    ctx.progress({ what: 'traces', done: size, total: size });
+    if (source !== 'claude') await storeTraces(env, ctx, dataset.traces); // Claude's are stored as they arrive
+    ctx.progress({ what: 'traces', done: dataset.traces.length, total: size });
     const m = summarizeStep(0, dataset.traces.map((t) => ({ completion: t.completion, reward: t.reward, annotation: { annotator: RULES_ANNOTATOR_NAME, spans: [], counts: t.counts } })));
+    const condition = primingCondition(dataset.condition);
     const output: TracesOutput = {
       type: 'traces', cellId: ctx.cell.id, count: dataset.traces.length, accuracy: m.accuracy, meanReward: m.meanReward,
-      meanLength: m.meanLength, behaviors: m.behaviors, annotator: RULES_ANNOTATOR_NAME, model: 'offline narrator',
+      meanLength: m.meanLength, behaviors: m.behaviors, annotator: RULES_ANNOTATOR_NAME, model: dataset.source === 'claude' ? String(dataset.notes?.model ?? 'claude') : `${source} traces`,
       datasetId: datasetId(ctx.notebookId, ctx.cell.id),
-      notes: [`Priming dataset "${condition.name}": ${condition.description}`],
+      notes: [`Priming dataset "${condition.name}" (${source}): ${condition.description}`],
     };
     return toJson(output);
   };
+}
+
+function offlineDataset(ctx: CellContext, size: number): PrimingDataset {
+  // Lengths are matched in bytes: the tokenizer of Primer's scratch models.
+  const bytes = new ByteTokenizer();
+  return buildPrimingDataset({ condition: str(ctx, 'condition'), count: size, seed: num(ctx, 'seed', 1), countTokens: (t) => bytes.encode(t).length });
+}
+
+/** The traces go to the traces store too, annotated, so the notebook shows them with their behaviors. */
+async function storeTraces(env: HandlerEnv, ctx: CellContext, traces: readonly PrimingTrace[], model = 'offline narrator'): Promise<void> {
+  await appendTraces(env.store, traces.map((t) => ({
+    model, task: 'countdown', problem: t.problem, prompt: t.prompt, completion: t.completion, reward: t.reward,
+    correct: (t.reward >= 1 ? 1 : 0) as 0 | 1, annotations: [annotateSpans(t.problem, t.completion)], notebookId: ctx.notebookId, cellId: ctx.cell.id,
+  })));
+}
+
+/** Claude writes the traces (the paper's way); each kept one is stored at once, and a re-run continues. */
+async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): Promise<PrimingDataset> {
+  const apiKey = env.secrets?.get('anthropic');
+  if (!apiKey) throw new Error('source: claude needs an Anthropic API key: add it under Keys on the home screen');
+  const model = str(ctx, 'claude_model', 'claude-sonnet-4-5');
+  const earlier = await tracesBy(env.store, 'cell', [ctx.notebookId, ctx.cell.id]);
+  const previous = earlier.map((t) => primingTrace(t.problem, t.completion));
+  return buildClaudePriming({
+    apiKey, baseURL: env.anthropicBaseURL, model, condition: primingCondition(str(ctx, 'condition')).name, count: size, previous, signal: ctx.signal,
+    problems: generateCountdownProblems({ count: size * 3, seed: num(ctx, 'seed', 1), preset: COUNTDOWN_PRIMING_PRESET }),
+    skip: new Set(earlier.map((t) => problemKey(t.problem))),
+    onOutcome: async (o) => (o.kind === 'kept' ? storeTraces(env, ctx, [o.trace], model) : undefined),
+    onProgress: (p) => ctx.progress({ what: `traces (US$${(p.costUsd ?? 0).toFixed(2)} so far)`, done: p.kept, total: p.target }),
+  });
+}
+
+/** Traces an earlier cell produced (e.g. a model's own samples); incorrect_only keeps the wrong ones. */
+async function tracesDataset(env: HandlerEnv, ctx: CellContext, size: number): Promise<PrimingDataset> {
+  const from = input(ctx, 'from');
+  const condition = primingCondition(typeof ctx.params.condition === 'string' ? ctx.params.condition : 'all_strategies');
+  const rows = (await tracesOf(env, ctx, from.value, from.id)).filter((t) => condition.answers === 'correct' || t.reward < 1);
+  const traces = rows.slice(0, size).map((t) => primingTrace(t.problem, t.completion));
+  if (traces.length === 0) throw new Error(`cell "${from.id}" has no traces that fit ${condition.name}`);
+  return { condition: condition.name, source: 'offline', createdAt: new Date().toISOString(), problems: traces.map((t) => t.problem), traces, notes: { from: from.id } };
 }
 
 function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
