@@ -70,6 +70,23 @@ describe('a notebook end to end in the browser', () => {
     await page.close();
   });
 
+  it('shares a notebook by link and opens the link in another browser', async () => {
+    const { page } = await openPage(app);
+    await importNotebook(page, NOTEBOOK);
+    await page.getByTestId('notebook').waitFor();
+    await page.getByRole('button', { name: 'Copy share link' }).click();
+    const link = await page.getByTestId('share-url').inputValue();
+    expect(link).toMatch(/#nb=/);
+    const other = await openPage(app, link.slice(app.url.length));
+    await other.page.getByTestId('notebook').waitFor();
+    expect(await other.page.locator('[data-testid^="cell-"][data-status]').count()).toBe(CELLS.length);
+    await other.page.getByRole('button', { name: 'Present' }).click();
+    expect(await other.page.locator('[data-testid^="cell-"][data-status]').count()).toBeLessThanOrEqual(1);
+    await other.page.screenshot({ path: join(ARTIFACTS, 'presenting.png') });
+    await other.page.close();
+    await page.close();
+  });
+
   it('opens a notebook from a URL', async () => {
     const text = await readFile(NOTEBOOK, 'utf8');
     const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/markdown', 'access-control-allow-origin': '*' }).end(text));
