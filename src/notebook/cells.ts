@@ -90,7 +90,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
   annotate: {
     help: 'Find the four behaviors in each solution: by rules, by Claude, or by a local model.',
     fields: {
-      from: ref('the cell whose traces to annotate', ['sample', 'rl']),
+      from: ref('the cell whose traces to annotate', ['sample', 'rl', 'dataset']),
       annotator: str('who annotates', ['rules', 'claude', 'local'], true),
       claude_model: str('Claude model for annotator: claude'),
       model: ref('the judge model for annotator: local', TRAINED, false),

@@ -134,3 +134,29 @@ size: 10
     expect(runner.state('claude').error).toMatch(/Anthropic API key/);
   });
 });
+
+describe('annotate cells with a Claude judge', () => {
+  it('picks the judge from the models the key lists and stores its annotations beside the rules', async () => {
+    const server = await startAnthropicServer();
+    server.models = [
+      { id: 'claude-opus-test', display_name: 'Opus', created_at: '2026-01-01T00:00:00Z' },
+      { id: 'claude-haiku-test', display_name: 'Haiku', created_at: '2026-01-01T00:00:00Z' },
+    ];
+    server.respondWith(() => text('<annotation>\n{"verification": [], "backtracking": [], "subgoal": [], "backward": []}\n</annotation>'));
+    try {
+      const store = await Store.open({ name: `handlers-${Math.random()}` });
+      const secrets = await Secrets.open(store);
+      await secrets.set('anthropic', 'sk-ant-test-key-0000000000000000000000');
+      const nb = parseNotebook('```primer dataset\nid: d\nsource: offline\ncondition: only_backtracking\nsize: 2\n```\n\n```primer annotate\nid: judged\nfrom: d\nannotator: claude\n```\n');
+      const runner = new NotebookRunner({ notebookId: 'nb', notebook: nb, origin: 'user', trusted: true, handlers: createHandlers({ store, secrets, anthropicBaseURL: server.url }), outputs: storeOutputs(store) });
+      await runner.load();
+      expect(await runner.runAll()).toBe(true);
+      const asked = server.requests.filter((r) => r.path === '/v1/messages').map((r) => (r.body as { model: string }).model);
+      expect(asked).toEqual(['claude-haiku-test', 'claude-haiku-test']);
+      const traces = await tracesBy(store, 'cell', ['nb', 'd']);
+      expect(traces.map((t) => t.annotations?.map((a) => a.annotator).sort())).toEqual([['claude:claude-haiku-test', 'rules'], ['claude:claude-haiku-test', 'rules']]);
+    } finally {
+      server.close();
+    }
+  });
+});

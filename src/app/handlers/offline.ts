@@ -1,7 +1,8 @@
 // Cells that need no GPU: building priming datasets and annotating traces.
 import { summarizeStep } from '../../behaviors/metrics.ts';
 import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
-import { createJudgeAnnotator } from '../../behaviors/judgeAnnotator.ts';
+import { createJudgeAnnotator, defaultJudgeModel } from '../../behaviors/judgeAnnotator.ts';
+import { listClaudeModels } from '../../behaviors/claudeClient.ts';
 import type { Annotation } from '../../behaviors/types.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { buildPrimingDataset, primingTrace } from '../../priming/build.ts';
@@ -98,7 +99,8 @@ async function annotations(env: HandlerEnv, ctx: CellContext, traces: TraceRecor
   if (who === 'claude') {
     const apiKey = env.secrets?.get('anthropic');
     if (!apiKey) throw new Error('annotator: claude needs an Anthropic API key: add it under Settings');
-    const model = str(ctx, 'claude_model', 'claude-haiku-4-5');
+    // Without a claude_model, the judge is chosen from the models this key lists (the newest Haiku).
+    const model = typeof ctx.params.claude_model === 'string' ? ctx.params.claude_model : defaultJudgeModel(await listClaudeModels(apiKey, env.anthropicBaseURL, ctx.signal));
     const judge = createJudgeAnnotator({ judge: 'claude', apiKey, model, baseURL: env.anthropicBaseURL });
     return judge.annotate(traces.map((t) => ({ problem: t.problem, completion: t.completion })), ctx.signal);
   }
