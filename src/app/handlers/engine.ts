@@ -20,7 +20,17 @@ function engineOf(env: HandlerEnv): EngineService {
   return env.engine;
 }
 
-type DirectoryPicker = { showDirectoryPicker?: () => Promise<FileSystemDirectoryHandle> };
+/** Asks the user for a folder (an <input webkitdirectory>, which every current browser has) and returns its files. */
+function pickFolder(signal: AbortSignal): Promise<File[]> {
+  if (typeof document === 'undefined') throw new Error('source: folder needs a browser; in Node use `primer ... --model DIR`');
+  return new Promise((resolve, reject) => {
+    const input = Object.assign(document.createElement('input'), { type: 'file', webkitdirectory: true, multiple: true });
+    input.addEventListener('change', () => (input.files?.length ? resolve([...input.files]) : reject(new Error('no folder was chosen'))));
+    input.addEventListener('cancel', () => reject(new Error('no folder was chosen')));
+    signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+    input.click();
+  });
+}
 
 async function modelSpec(ctx: CellContext): Promise<ModelSpec> {
   const source = str(ctx, 'source');
@@ -29,16 +39,14 @@ async function modelSpec(ctx: CellContext): Promise<ModelSpec> {
     return { source, layers: num(ctx, 'layers', 4), dim: num(ctx, 'dim', 128), heads: num(ctx, 'heads', 4), context: num(ctx, 'context', 512), seed: num(ctx, 'seed', 1) };
   }
   if (source === 'folder') {
-    // The File System Access API: Chrome asks the user for a folder holding config.json and the weights.
-    const pick = (globalThis as DirectoryPicker).showDirectoryPicker;
-    if (!pick) throw new Error('this browser cannot open a local folder (the File System Access API is missing): use Chrome or Edge');
-    const handle = await pick();
-    return { source, name: handle.name, handle, quantization };
+    const files = await pickFolder(ctx.signal);
+    const name = files[0].webkitRelativePath.split('/')[0] || 'folder';
+    return { source, name, files, quantization };
   }
   return { source: 'hub', name: str(ctx, 'name'), quantization };
 }
 
-/** What an output keeps of a spec: never a secret, never a folder handle. */
+/** What an output keeps of a spec: never a secret, never the picked files. */
 function storable(spec: ModelSpec): ModelSpec {
   return spec.source === 'folder' ? { source: spec.source, name: spec.name, quantization: spec.quantization } : spec;
 }
