@@ -100,7 +100,7 @@ export class Trainer {
   }
 
   /** Rows for whole sequences packed one after another; targets are each row's next token. */
-  private pack(seqs: TrainSequence[]): { rows: ForwardRows; targets: GPUBuffer; weights: GPUBuffer; temps: GPUBuffer[] } {
+  private pack(seqs: TrainSequence[]): { rows: ForwardRows; targets: GPUBuffer; weights: GPUBuffer; hostWeights: Float32Array; temps: GPUBuffer[] } {
     const R = seqs.reduce((s, q) => s + q.ids.length, 0);
     if (R > this.options.maxTokens) throw new Error(`trainer: ${R} tokens exceed the micro-batch size of ${this.options.maxTokens}`);
     const ids = new Uint32Array(R);
@@ -119,7 +119,7 @@ export class Trainer {
     }
     const d = this.model.device;
     const temps = [ids, positions, packedKeys(seqs.map((q) => q.ids.length)), targets, weights].map((a) => uploadBuffer(d, a));
-    return { rows: { R, ids: temps[0], positions: temps[1], keys: temps[2] }, targets: temps[3], weights: temps[4], temps };
+    return { rows: { R, ids: temps[0], positions: temps[1], keys: temps[2] }, targets: temps[3], weights: temps[4], hostWeights: weights, temps };
   }
 
   private actsOf(l: number): LayerActs {
@@ -165,7 +165,7 @@ export class Trainer {
   /** Records forward, loss and backward of one micro-batch, adding its gradients to the accumulated ones. */
   async microBatch(seqs: TrainSequence[]): Promise<MicroBatchResult> {
     const { device, config: c } = this.model;
-    const { rows, targets, weights, temps } = this.pack(seqs);
+    const { rows, targets, weights, hostWeights, temps } = this.pack(seqs);
     const ctx = this.context(true);
     const encoder = device.createCommandEncoder();
     this.recordForward(encoder, rows, true);
@@ -188,10 +188,9 @@ export class Trainer {
     if (this.full) embeddingBackward(device, encoder, { dh: dOut, tokens: rows.ids, dE: this.full.embed, T: rows.R, V: c.vocabSize, D: c.hiddenSize });
     device.queue.submit([encoder.finish()]);
     const logp = await readF32(device, this.loss.logp, rows.R);
-    const w = await readF32(device, weights, rows.R);
     for (const b of temps) b.destroy();
     let total = 0;
-    for (let i = 0; i < rows.R; i++) total -= w[i] * logp[i];
+    for (let i = 0; i < rows.R; i++) total -= hostWeights[i] * logp[i];
     return { loss: total, logp };
   }
 
