@@ -1,4 +1,5 @@
 // The notebooks shipped in notebooks/, bundled at build time so the first screen needs no network.
+import { parseNotebook } from '../notebook/format.ts';
 
 export interface ShippedNotebook {
   id: string;
@@ -12,20 +13,14 @@ const files = import.meta.glob('/notebooks/*.md', { query: '?raw', import: 'defa
   string
 >;
 
-/** Title and description from the YAML front matter's `title:` and `description:` lines. */
-function frontMatterField(source: string, field: string): string | undefined {
-  const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(source)?.[1] ?? '';
-  const line = new RegExp(`^${field}:\\s*(.+)$`, 'm').exec(front)?.[1]?.trim();
-  return line?.replace(/^(['"])(.*)\1$/, '$2');
-}
-
 export const shippedNotebooks: ShippedNotebook[] = Object.entries(files)
   .map(([path, source]) => {
     const id = path.split('/').pop()!.replace(/\.md$/, '');
+    const { title, description } = parseNotebook(source).meta;
     return {
       id,
-      title: frontMatterField(source, 'title') ?? id,
-      description: frontMatterField(source, 'description') ?? '',
+      title: typeof title === 'string' ? title : id,
+      description: typeof description === 'string' ? description : '',
       source,
     };
   })
