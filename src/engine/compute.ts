@@ -37,26 +37,6 @@ export function uploadBuffer(device: GPUDevice, data: ArrayBufferView, label?: s
   return buffer;
 }
 
-export function uniformBuffer(device: GPUDevice, words: ArrayLike<number>, kind: 'u32' | 'f32' = 'u32'): GPUBuffer {
-  const data = kind === 'u32' ? new Uint32Array(words) : new Float32Array(words);
-  const buffer = device.createBuffer({
-    size: Math.max(16, align4(data.byteLength)),
-    usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    mappedAtCreation: true,
-  });
-  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer));
-  buffer.unmap();
-  return buffer;
-}
-
-/** A uniform of u32 words followed by f32 words, for Dims structs that mix counts and scalars. */
-export function mixedUniform(device: GPUDevice, u32s: readonly number[], f32s: readonly number[]): GPUBuffer {
-  const words = new Uint32Array(u32s.length + f32s.length);
-  words.set(u32s);
-  new Float32Array(words.buffer, u32s.length * 4).set(f32s);
-  return uniformBuffer(device, words);
-}
-
 /** Copies `bytes` from a GPU buffer into CPU memory (one staging buffer, one map). */
 export async function readBuffer(device: GPUDevice, source: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
   const size = align4(bytes);

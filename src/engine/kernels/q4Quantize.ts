@@ -1,4 +1,5 @@
-import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, uniformBuffer } from '../compute.ts';
+import { createStorageBuffer, dispatch, foldWorkgroups, pipeline } from '../compute.ts';
+import { params } from './params.ts';
 import { checkQ4Cols, Q4_GROUP, Q4_PER_WORD } from '../quant/q4.ts';
 import code from './q4Quantize.wgsl?raw';
 
@@ -16,6 +17,6 @@ export function q4Quantize(device: GPUDevice, encoder: GPUCommandEncoder, w: GPU
   const qweight = createStorageBuffer(device, ((rows * cols) / Q4_PER_WORD) * 4, 'q4 weight');
   const scales = createStorageBuffer(device, groups * 4, 'q4 scales');
   const [x, y] = foldWorkgroups(Math.ceil(groups / 64));
-  dispatch(device, encoder, pipeline(device, code), [uniformBuffer(device, [groups, x * 64]), w, qweight, scales], [x, y]);
+  dispatch(device, encoder, pipeline(device, code), [params(device, [groups, x * 64]), w, qweight, scales], [x, y]);
   return { qweight, scales, rows, cols };
 }

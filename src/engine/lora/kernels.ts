@@ -1,6 +1,7 @@
 // Wrappers for the two LoRA kernels: loraForward / loraBackward record the side path of one adapted
 // projection into an encoder. Shapes: x [T, in], A [r, in], B [out, r], u and du [T, r], y and dy [T, out].
-import { dispatch, foldWorkgroups, mixedUniform, pipeline, type Bindable } from '../compute.ts';
+import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { params } from '../kernels/params.ts';
 import rowCode from './loraRow.wgsl?raw';
 import outerCode from './loraOuter.wgsl?raw';
 
@@ -41,7 +42,7 @@ function row(
   bufs: { x: Bindable; w1: Bindable; w2: Bindable; u: Bindable; y: Bindable },
   d: { T: number; K: number; N: number; R: number; w1J: number; w1K: number; w2N: number; w2J: number; c1: number; c2: number },
 ): void {
-  const dims = mixedUniform(device, [d.T, d.K, d.N, d.R, d.w1J, d.w1K, d.w2N, d.w2J], [d.c1, d.c2]);
+  const dims = params(device, [d.T, d.K, d.N, d.R, d.w1J, d.w1K, d.w2N, d.w2J, { f32: d.c1 }, { f32: d.c2 }]);
   dispatch(device, encoder, pipeline(device, rowCode), [{ buffer: dims }, bufs.x, bufs.w1, bufs.w2, bufs.u, bufs.y], foldWorkgroups(d.T));
 }
 
@@ -50,7 +51,7 @@ function outer(
   device: GPUDevice, encoder: GPUCommandEncoder, p: Bindable, q: Bindable, g: Bindable,
   d: { T: number; Pn: number; Qn: number; c: number },
 ): void {
-  const dims = mixedUniform(device, [d.T, d.Pn, d.Qn], [d.c]);
+  const dims = params(device, [d.T, d.Pn, d.Qn, { f32: d.c }]);
   dispatch(device, encoder, pipeline(device, outerCode), [{ buffer: dims }, p, q, g], foldWorkgroups(Math.ceil((d.Pn * d.Qn) / 256)));
 }
 

@@ -1,16 +1,10 @@
 // CPU twins of the forward operators of a decoder layer, written for clarity: one loop nest per formula,
 // f64 accumulation, f32 results. Shapes are row-major [tokens, features] for one sequence.
+import { rmsnormWithRstdRef } from './rmsnorm.ts';
 
 /** y[t, :] = x[t, :] / sqrt(mean(x[t, :]²) + eps) · w.  x [T, D], w [D]. */
 export function rmsnormRef(x: ArrayLike<number>, w: ArrayLike<number>, T: number, D: number, eps: number): Float32Array {
-  const y = new Float32Array(T * D);
-  for (let t = 0; t < T; t++) {
-    let sumSquares = 0;
-    for (let d = 0; d < D; d++) sumSquares += x[t * D + d] ** 2;
-    const r = 1 / Math.sqrt(sumSquares / D + eps);
-    for (let d = 0; d < D; d++) y[t * D + d] = x[t * D + d] * r * w[d];
-  }
-  return y;
+  return rmsnormWithRstdRef(x, w, T, D, eps).y;
 }
 
 /**

@@ -2,7 +2,8 @@
 // class owns. Gradient accumulation: zeroGrads() once, let every micro-batch's backward add into the gradient
 // buffers, then step(lr) once: it records the global gradient norm (the backward kernels' sumOfSquares) and
 // the update, clipping inside the update kernel. The lr comes from a schedule (schedule.ts) per step.
-import { createStorageBuffer, dispatch, foldWorkgroups, mixedUniform, pipeline, readF32 } from '../compute.ts';
+import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, readF32 } from '../compute.ts';
+import { params } from '../kernels/params.ts';
 import { sumOfSquares } from '../kernels/gradientUtils.ts';
 import code from './adamw.wgsl?raw';
 
@@ -63,9 +64,8 @@ export class AdamW {
     const bc2Sqrt = Math.sqrt(1 - c.beta2 ** t);
     const pipe = pipeline(this.device, code);
     this.tensors.forEach((x, i) => {
-      const dims = mixedUniform(this.device, [x.count, c.maxGradNorm > 0 ? 1 : 0], [
-        lr, c.beta1, c.beta2, c.eps, x.weightDecay ?? c.weightDecay, bc1, bc2Sqrt, c.maxGradNorm,
-      ]);
+      const scalars = [lr, c.beta1, c.beta2, c.eps, x.weightDecay ?? c.weightDecay, bc1, bc2Sqrt, c.maxGradNorm];
+      const dims = params(this.device, [x.count, c.maxGradNorm > 0 ? 1 : 0, ...scalars.map((f32) => ({ f32 }))]);
       dispatch(this.device, encoder, pipe, [{ buffer: dims }, this.sumSq, x.grad, x.param, this.m[i], this.v[i]], foldWorkgroups(Math.ceil(x.count / 256)));
     });
   }

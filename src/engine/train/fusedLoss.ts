@@ -7,7 +7,8 @@
 // The two passes are separate calls so GRPO can read logp, compute its weights (objective.ts), then run the
 // backward on the same inputs. The gradient kernel also writes dzᵀ [C, T], which makes dH = (dzᵀ)ᵀ E_c a
 // weight-gradient-shaped product: the tiled linearWeightBackward kernel computes both dH and dE.
-import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, uniformBuffer, type Bindable } from '../compute.ts';
+import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { params } from '../kernels/params.ts';
 import { linearWeightBackward } from '../kernels/linearBackward.ts';
 import { matmulF32 } from '../kernels/matmul.ts';
 import gradCode from './lossGrad.wgsl?raw';
@@ -58,7 +59,7 @@ export class FusedLoss {
     const pipe = pipeline(this.device, lseCode);
     this.eachChunk((start, rows) => {
       this.logits(encoder, a, start, rows);
-      const dims = uniformBuffer(this.device, [a.T, rows, start, start === 0 ? 1 : 0]);
+      const dims = params(this.device, [a.T, rows, start, start === 0 ? 1 : 0]);
       dispatch(this.device, encoder, pipe, [{ buffer: dims }, this.z, a.targets, this.stats, this.lse, this.logp], foldWorkgroups(a.T));
     });
   }
@@ -71,7 +72,7 @@ export class FusedLoss {
     const pipe = pipeline(this.device, gradCode);
     this.eachChunk((start, rows) => {
       this.logits(encoder, a, start, rows);
-      const dims = uniformBuffer(this.device, [T, rows, start]);
+      const dims = params(this.device, [T, rows, start]);
       dispatch(this.device, encoder, pipe, [{ buffer: dims }, this.z, a.targets, a.weights, this.lse, this.zT], foldWorkgroups(Math.ceil((T * rows) / 256)));
       // dH [T, D] += (dzᵀ)ᵀ E_c: "dW += dyᵀ x" with dy = dzᵀ [rows, T] and x = E_c [rows, D].
       linearWeightBackward(this.device, encoder, { dy: this.zT, x: this.rowsOf(a.e, start, rows), dw: a.dh, M: rows, N: T, K: D });
