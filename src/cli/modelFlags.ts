@@ -8,14 +8,17 @@ import type { Decoder } from '../engine/model/decoder.ts';
 import type { Quantization } from '../engine/model/gpuWeights.ts';
 import { flag, requireFlag, type Flags } from './args.ts';
 
-const QUANT_FLAG: Record<string, Quantization> = { none: 'f32', q4: 'q4' };
+const QUANTIZATIONS: readonly Quantization[] = ['none', 'f16', 'f32', 'q4'];
 
-/** --quant none|q4: keep the checkpoint's weights in f32, or quantize them to q4 as they are uploaded. */
+/**
+ * --quant none|f16|f32|q4: keep the checkpoint's precision (f32, f16 or bf16), hold 16-bit weights (rounding f32
+ * ones to f16), widen everything to f32, or quantize to q4 as the weights are uploaded.
+ */
 export function quantizationFlag(flags: Flags, fallback: Quantization): Quantization {
   const value = flag(flags, 'quant');
   if (value === undefined) return fallback;
-  const quant = QUANT_FLAG[value];
-  if (!quant) throw new Error(`--quant must be none or q4, got "${value}"`);
+  const quant = QUANTIZATIONS.find((q) => q === value);
+  if (!quant) throw new Error(`--quant must be one of ${QUANTIZATIONS.join(', ')}, got "${value}"`);
   return quant;
 }
 

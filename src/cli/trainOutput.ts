@@ -17,13 +17,16 @@ export function methodFlag(flags: Flags): TrainMethod {
 }
 
 /**
- * Loads --model for training: LoRA keeps the layers in q4 by default (--quant none for f32), full training
- * needs f32. The output matrix stays f32 either way (the fused loss reads it so). --adapter attaches a PEFT
+ * Loads --model for training: LoRA keeps the layers in q4 by default (--quant none keeps the checkpoint's
+ * precision), full training widens every weight to f32. The output matrix stays f32 either way (the fused loss reads it so). --adapter attaches a PEFT
  * adapter to continue from.
  */
 export async function trainingModel(flags: Flags, method: TrainMethod): Promise<{ device: GPUDevice; model: Decoder }> {
-  const quantization = quantizationFlag(flags, method === 'full' ? 'f32' : 'q4');
-  if (method === 'full' && quantization !== 'f32') throw new Error('--method full trains f32 weights: drop --quant q4');
+  let quantization = quantizationFlag(flags, method === 'full' ? 'f32' : 'q4');
+  if (method === 'full') {
+    if (quantization !== 'f32' && quantization !== 'none') throw new Error(`--method full trains f32 weights: drop --quant ${quantization}`);
+    quantization = 'f32';
+  }
   const dir = await modelDirFlag(flags);
   const { device } = await requestGpu();
   const model = await openDecoder(device, { source: 'path', dir, quantization, keepOutputF32: true });

@@ -113,7 +113,7 @@ describe('primer logits', () => {
       [[...base, '--model', emptyDir, '--ids', '1'], /empty: file config\.json not found/],
       [[...base, '--model', modelDir, '--ids', '1,x'], /"x" in "1,x" is not a token id/],
       [[...base, '--model', modelDir, '--ids', '1,256'], /token id 256 is outside the vocabulary 0\.\.255/],
-      [[...base, '--model', modelDir, '--ids', '1', '--quant', 'q8'], /--quant must be none or q4, got "q8"/],
+      [[...base, '--model', modelDir, '--ids', '1', '--quant', 'q8'], /--quant must be one of none, f16, f32, q4, got "q8"/],
       [[...base, '--model', modelDir, '--ids', '1', '--temperature', '1'], /unknown flag --temperature/],
     ] as const) {
       const r = failure([...args]);

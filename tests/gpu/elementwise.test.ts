@@ -8,7 +8,7 @@ import { embeddingRef } from '../../src/engine/reference/embedding.ts';
 import { siluGateRef } from '../../src/engine/reference/ops.ts';
 import { siluGateFusedRef } from '../../src/engine/reference/siluGate.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { randomQ4, relativeError, submit, uploadQ4 } from '../support/kernels.ts';
+import { randomQ4, relativeError, submit, uploadDense, uploadQ4 } from '../support/kernels.ts';
 
 describe('siluGate on WebGPU', () => {
   const [T, I] = [5, 77];
@@ -35,14 +35,16 @@ describe('embedding gather on WebGPU', () => {
   const [V, D] = [50, 64];
   const ids = Uint32Array.from([3, 0, 49, 3, 17]);
 
-  it('gathers rows of an f32 table', async () => {
-    const { device } = await testGpu();
-    const table = randomF32(V * D, 64);
-    const out = createStorageBuffer(device, ids.length * D * 4);
-    const inputs = { ids: uploadBuffer(device, ids), table: { f32: uploadBuffer(device, table) } };
-    submit(device, (e) => embedding(device, e, { ...inputs, out, T: ids.length, D, V }));
-    expect(Array.from(await readF32(device, out, ids.length * D))).toEqual(Array.from(embeddingRef(table, ids, D)));
-  });
+  // D = 63 puts rows of a 16-bit table across word boundaries.
+  for (const [format, width] of [['f32', D], ['f16', D], ['bf16', D], ['f16', 63], ['bf16', 63]] as const) {
+    it(`gathers rows of an ${format} table (D=${width})`, async () => {
+      const { device } = await testGpu();
+      const { weight, stored } = uploadDense(device, randomF32(V * width, 64), format);
+      const out = createStorageBuffer(device, ids.length * width * 4);
+      submit(device, (e) => embedding(device, e, { ids: uploadBuffer(device, ids), table: weight, out, T: ids.length, D: width, V }));
+      expect(Array.from(await readF32(device, out, ids.length * width))).toEqual(Array.from(embeddingRef(stored, ids, width)));
+    });
+  }
 
   it('gathers and dequantizes rows of a q4 table', async () => {
     const { device } = await testGpu();

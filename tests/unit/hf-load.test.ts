@@ -7,7 +7,7 @@ import { openModel } from '../../src/engine/load/model.ts';
 import { nodeDirectorySource } from '../../src/engine/load/nodeSource.ts';
 import { writeSafetensors } from '../../src/engine/load/safetensorsWriter.ts';
 import { memoryModelSource } from '../../src/engine/load/source.ts';
-import { readAllWeights } from '../../src/engine/load/weights.ts';
+import { linearToF32, readAllWeights } from '../../src/engine/load/weights.ts';
 import { buildTinyModel, weightsMismatch, writeTinyModel, type TinyModelOptions } from '../support/tinyModel.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'primer-hf-'));
@@ -55,7 +55,9 @@ describe('Hugging Face layout from a directory', () => {
     const slice = await model.weights.readEmbed({ start: 10, count: 3 });
     const hidden = tiny.config.hiddenSize;
     expect(slice.rows).toBe(3);
-    expect(slice.kind === 'f32' && Array.from(slice.data)).toEqual(Array.from(tiny.weights.embed.kind === 'f32' ? tiny.weights.embed.data.subarray(10 * hidden, 13 * hidden) : []));
+    expect(slice.kind).toBe('bf16'); // 16-bit rows keep their bits
+    expect(Array.from(linearToF32(slice))).toEqual(Array.from(linearToF32(tiny.weights.embed, 10, 3)));
+    expect(linearToF32(slice).length).toBe(3 * hidden);
     await expect(model.weights.readEmbed({ start: 250, count: 10 })).rejects.toThrow(/rows 250\.\.260 are outside \[0, 256\)/);
     await expect(model.weights.readLayer(2)).rejects.toThrow(/layer 2 does not exist \(the model has 2\)/);
     await model.weights.close();

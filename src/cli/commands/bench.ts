@@ -1,4 +1,4 @@
-// `primer bench [--model DIR] [--quant none|q4] [--prompt-tokens N] [--decode-tokens N]`: measured throughput of
+// `primer bench [--model DIR] [--quant none|f16|f32|q4] [--prompt-tokens N] [--decode-tokens N]`: measured throughput of
 // this machine's WebGPU adapter: the FMA peak, the matmul kernels at Qwen2.5-0.5B's MLP shape, prefill and decode
 // of a whole model (the given one, or a synthetic one small enough for a software adapter), and the GPU memory
 // Qwen2.5-0.5B in q4 needs at a 2,048-token context; then Engine II's training figures: LoRA training throughput

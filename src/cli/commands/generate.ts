@@ -1,5 +1,5 @@
 // `primer generate --model DIR --prompt TEXT [--chat] [--max-tokens N] [--temperature T] [--seed S] [--batch B]
-// [--top-k K] [--top-p P] [--quant none|q4] [--adapter DIR]`: B completions of one prompt, decoded together
+// [--top-k K] [--top-p P] [--quant none|f16|f32|q4] [--adapter DIR]`: B completions of one prompt, decoded together
 // (a GRPO group: the prompt is prefilled once). The first completion streams to stdout as it is generated;
 // with B > 1 each completion follows a "--- completion i of B ---" line. Counts and speed go to stderr.
 // Defaults: greedy (temperature 0), 256 tokens, f32 weights; generation ends at the eos ids of config.json and
@@ -41,7 +41,7 @@ export async function run(args: string[]): Promise<void> {
   if (chat && flag(flags, 'chat') !== 'true') throw new Error(`--chat takes no value, got "${flag(flags, 'chat')}"`);
   const sampling = samplingFlags(flags);
   const batch = integerFlag(flags, 'batch', 1, 1);
-  const quantization = quantizationFlag(flags, 'f32');
+  const quantization = quantizationFlag(flags, 'none');
   const dir = await modelDirFlag(flags);
   const adapterDir = flag(flags, 'adapter');
 

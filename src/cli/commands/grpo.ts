@@ -1,6 +1,6 @@
 // `primer grpo --model DIR --task countdown --steps N --out DIR [--adapter DIR] [--prompts P --group G --lr LR
 // --kl BETA --max-tokens N --temperature T --top-p P --seed S --dr-grpo --method lora|full --rank R --alpha A
-// --template base|chat --checkpoint-every N --resume CKPT --quant none|q4 --micro-batch-tokens N --checkpointing]`
+// --template base|chat --checkpoint-every N --resume CKPT --quant none|f16|f32|q4 --micro-batch-tokens N --checkpointing]`
 // GRPO on Countdown problems drawn from --seed. Continues from --adapter when given (it is also the KL
 // reference). Writes the trained adapter (or model) into --out with checkpoint-STEP.bin files and every
 // rollout to rollouts.jsonl, and prints one line of metrics per step.

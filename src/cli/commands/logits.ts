@@ -1,6 +1,7 @@
-// `primer logits --model DIR --ids 1,2,3 [--quant none|q4] [--adapter DIR] --out FILE`: the logits of one
+// `primer logits --model DIR --ids 1,2,3 [--quant none|f16|f32|q4] [--adapter DIR] --out FILE`: the logits of one
 // sequence of token ids, written as little-endian float32 [ids, vocab], row-major, for comparison with another
-// implementation. Only config.json and the weights are read (no tokenizer). --quant defaults to none (f32).
+// implementation. Only config.json and the weights are read (no tokenizer). --quant defaults to none: the
+// checkpoint's own precision (16-bit weights are widened in the kernels, so the sums are f32 either way).
 import { writeFile } from 'node:fs/promises';
 import { requestGpu } from '../../engine/gpu.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<void> {
   checkKnownFlags(flags, ['model', 'ids', 'quant', 'adapter', 'out']);
   const ids = parseIds(requireFlag(flags, 'ids'));
   const out = requireFlag(flags, 'out');
-  const quantization = quantizationFlag(flags, 'f32');
+  const quantization = quantizationFlag(flags, 'none');
   const dir = await modelDirFlag(flags);
   const adapterDir = flag(flags, 'adapter');
   const { device } = await requestGpu();

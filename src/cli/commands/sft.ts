@@ -1,6 +1,6 @@
 // `primer sft --model DIR --data FILE.jsonl --out DIR [--method lora|full] [--rank R --alpha A --lr LR
 // --epochs E --batch B --max-length L --warmup F --schedule cosine|constant --micro-batch-tokens N
-// --checkpoint-every N --resume CKPT --seed S --quant none|q4 --checkpointing --adapter DIR]`
+// --checkpoint-every N --resume CKPT --seed S --quant none|f16|f32|q4 --checkpointing --adapter DIR]`
 // Supervised fine-tuning on TRL JSONL (prompt/completion, or messages rendered with the model's chat
 // template). Writes adapter_model.safetensors + adapter_config.json (LoRA) or model.safetensors + config.json
 // (full) into --out, and a checkpoint-STEP.bin every N steps. Prints one line per step.

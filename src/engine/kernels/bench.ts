@@ -2,7 +2,7 @@
 // `reps` timed submits after one warm-up (which compiles the pipeline), so a busy machine under-reports
 // rather than over-reports. Compare GEMM figures with measureFmaPeak, GEMV ones with memory bandwidth.
 import { createStorageBuffer, uploadBuffer } from '../compute.ts';
-import { matmulF32 } from './matmul.ts';
+import { matmul } from './matmul.ts';
 import { q4Gemv } from './q4gemv.ts';
 import { q4Matmul } from './q4matmul.ts';
 
@@ -32,7 +32,7 @@ export async function benchMatmulF32(device: GPUDevice, M: number, N: number, K:
   const x = uploadBuffer(device, randomFloats(M * K));
   const w = uploadBuffer(device, randomFloats(N * K));
   const y = createStorageBuffer(device, M * N * 4);
-  const ms = await bestMs(device, (e) => matmulF32(device, e, { x, w, y, M, N, K }), reps);
+  const ms = await bestMs(device, (e) => matmul(device, e, { x, w, y, M, N, K }), reps);
   for (const b of [x, w, y]) b.destroy();
   return (2 * M * N * K) / (ms * 1e6);
 }

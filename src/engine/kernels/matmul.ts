@@ -5,9 +5,22 @@ import { params } from './params.ts';
 /** How a weight is stored: "NK" = [N, K] (a linear layer's [out, in]); "KN" = [K, N]. */
 export type WeightLayout = 'NK' | 'KN';
 
+/** The element type of a dense weight: 16-bit weights are packed two to a u32 and widened in the kernel. */
+export type DenseFormat = 'f32' | 'f16' | 'bf16';
+/** The kernels' W_FORMAT / FORMAT constant for each format. */
+export const FORMAT_CODE: Record<DenseFormat, number> = { f32: 0, f16: 1, bf16: 2 };
+
+/** A dense weight matrix on the GPU. */
+export interface DenseWeight {
+  format: DenseFormat;
+  w: Bindable;
+}
+
 export interface MatmulArgs {
   x: Bindable; // [M, K]
   w: Bindable; // [N, K] for "NK", [K, N] for "KN"
+  /** How w's elements are stored (default f32). */
+  format?: DenseFormat;
   bias?: Bindable; // [N]
   y: Bindable; // [M, N], written
   M: number;
@@ -34,18 +47,21 @@ export function checkDims(kernel: string, dims: Record<string, number>): void {
   }
 }
 
-/** Records Y = X Wᵀ (+ bias), or Y = X W for layout "KN", into `encoder`. */
-export function matmulF32(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulArgs): void {
-  checkDims('matmulF32', { M: a.M, N: a.N, K: a.K });
+/** Records Y = X Wᵀ (+ bias), or Y = X W for layout "KN", into `encoder`; the sums are f32 whatever W's format. */
+export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulArgs): void {
+  checkDims('matmul', { M: a.M, N: a.N, K: a.K });
   const kn = a.layout === 'KN';
-  if (kn && a.wRowBase) throw new Error('matmulF32: wRowBase applies to "NK" weights only');
+  if (kn && a.wRowBase) throw new Error('matmul: wRowBase applies to "NK" weights only');
+  const half = (a.format ?? 'f32') !== 'f32';
+  if (half && (kn ? a.N : a.K) % 4 !== 0) throw new Error(`matmul: a ${a.format} weight needs ${kn ? 'N' : 'K'} % 4 == 0`);
   // Quads along K (and along N for "KN") must not straddle rows, and the vec4 views must cover whole ranges.
   const vec4 =
-    a.K % 4 === 0 && (!kn || a.N % 4 === 0) && bindingBytes(a.x) % 16 === 0 && bindingBytes(a.w) % 16 === 0;
+    a.K % 4 === 0 && (!kn || a.N % 4 === 0) && bindingBytes(a.x) % 16 === 0 && (half || bindingBytes(a.w) % 16 === 0);
   const none = placeholderBuffer(device);
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
-  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0 });
-  dispatch(device, encoder, pipe, [dims, a.x, vec4 ? a.x : none, a.w, vec4 ? a.w : none, a.bias ?? none, a.y], [
+  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'] });
+  const [w, w4, wh] = half ? [none, none, a.w] : [a.w, vec4 ? a.w : none, none];
+  dispatch(device, encoder, pipe, [dims, a.x, vec4 ? a.x : none, w, w4, a.bias ?? none, a.y, wh], [
     Math.ceil(a.N / TILE_N),
     Math.ceil(a.M / TILE_M),
   ]);

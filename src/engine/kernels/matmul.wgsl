@@ -15,9 +15,15 @@
 // VEC4 (K % 4 == 0, bound ranges whole vec4s) reads quads through X4/W4, vec4 views of the same buffers;
 // otherwise quads are built from scalars with zeros past K. Rows and columns past M, N are clamped on load
 // and masked on store, so any shape works.
+//
+// W_FORMAT says how W's elements are stored: 0 f32 (W, W4), or 16-bit, four to a vec2<u32> in WH (element i is
+// half i % 2 of word i / 2, lowest first): 1 f16, 2 bf16. 16-bit weights are widened as they are loaded and the
+// arithmetic stays f32, so a Hugging Face f16/bf16 checkpoint keeps half the memory and gives the same sums
+// without shader-f16 (which SwiftShader lacks). 16-bit W needs K % 4 == 0 ("NK") or N % 4 == 0 ("KN").
 
 override W_KN: bool = false;
 override VEC4: bool = false;
+override W_FORMAT: u32 = 0u;
 
 struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32 }
 
@@ -28,6 +34,15 @@ struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32 }
 @group(0) @binding(4) var<storage, read> W4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(7) var<storage, read> WH: array<vec2<u32>>;
+
+/** W[i..i+3] of a 16-bit W (i % 4 == 0), widened to f32. */
+fn halfQuad(i: u32) -> vec4<f32> {
+  let w = WH[i / 4u];
+  if (W_FORMAT == 1u) { return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)); }
+  // bf16 is the top half of an f32.
+  return bitcast<vec4<f32>>(vec4<u32>(w.x << 16u, w.x & 0xffff0000u, w.y << 16u, w.y & 0xffff0000u));
+}
 
 fn scalarAt(i: u32, inside: bool, fromW: bool) -> f32 {
   if (!inside) { return 0.0; }
@@ -46,6 +61,7 @@ fn xQuad(row: u32, k: u32) -> vec4<f32> {
 /** W[col, k..k+3] of an NK weight: B's column `col` at rows k..k+3. */
 fn wColumnQuad(col: u32, k: u32) -> vec4<f32> {
   let i = (p.wRowBase + min(col, p.N - 1u)) * p.K + k;
+  if (W_FORMAT != 0u) { return halfQuad(i); }
   if (VEC4) { return W4[i / 4u]; }
   return vec4<f32>(scalarAt(i, k < p.K, true), scalarAt(i + 1u, k + 1u < p.K, true),
                    scalarAt(i + 2u, k + 2u < p.K, true), scalarAt(i + 3u, k + 3u < p.K, true));
@@ -53,6 +69,7 @@ fn wColumnQuad(col: u32, k: u32) -> vec4<f32> {
 
 /** W[k, c..c+3] of a KN weight: B's row k at columns c..c+3. */
 fn wRowQuad(k: u32, c: u32) -> vec4<f32> {
+  if (W_FORMAT != 0u) { return select(vec4<f32>(0.0), halfQuad(k * p.N + min(c, p.N - 4u)), k < p.K); }
   if (VEC4) { return select(vec4<f32>(0.0), W4[(k * p.N + min(c, p.N - 4u)) / 4u], k < p.K); }
   let row = k * p.N;
   let last = p.N - 1u;

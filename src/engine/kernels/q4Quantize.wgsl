@@ -1,10 +1,11 @@
 // Quantizes an f32 weight W [rows, cols] to MLC's q4 layout on the GPU (quantize on load), the twin of
 // quantizeQ4 in src/engine/quant/q4.ts:
-//   per group of 32 along a row: scale = max|w| / 7,  code = clamp(round(w / scale + 7), 0, 14)
+//   per group of 32 along a row: scale = max|w| · f32(1/7),  code = clamp(round(w / scale + 7), 0, 14)
 //   qweight u32 [rows, cols / 8] (element j of a word at bits 4j..4j+3), scales f32 [rows, cols / 32].
 // One thread per group; it writes the group's 4 words and its scale, so no two threads share a word.
-// The CPU rounds half away from zero (Math.round on w/scale + 7 >= 0); WGSL's round() is half-to-even, so
-// the kernel uses floor(x + 0.5) to match.
+// Ties round up (WGSL's round() is half-to-even). A 16-bit checkpoint puts many w / scale on or next to a tie, and
+// WGSL lets division be off by 2.5 ulp, so division only guesses the code: products, rounded alike on every
+// IEEE device and by the CPU twin, settle it (code c is the largest with (c − 7.5) · scale <= w).
 
 struct Dims { groups: u32, groupsPerDim: u32 }
 
@@ -13,6 +14,13 @@ struct Dims { groups: u32, groupsPerDim: u32 }
 @group(0) @binding(2) var<storage, read_write> qweight: array<u32>;
 @group(0) @binding(3) var<storage, read_write> scales: array<f32>;
 
+fn code(w: f32, scale: f32) -> u32 {
+  var c = clamp(floor(w / scale + 7.5), 0.0, 14.0);
+  if (c < 14.0 && (c - 6.5) * scale <= w) { c += 1.0; }
+  if (c > 0.0 && (c - 7.5) * scale > w) { c -= 1.0; }
+  return u32(c);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = gid.x + gid.y * dims.groupsPerDim;
@@ -20,14 +28,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let start = g * 32u;
   var maxAbs = 0.0;
   for (var i = 0u; i < 32u; i++) { maxAbs = max(maxAbs, abs(W[start + i])); }
-  let scale = maxAbs / 7.0;
+  let scale = maxAbs * (1.0 / 7.0);
   scales[g] = scale;
   for (var word = 0u; word < 4u; word++) {
     var packed = 0u;
     for (var j = 0u; j < 8u; j++) {
-      var code = 7u;
-      if (scale > 0.0) { code = u32(clamp(floor(W[start + word * 8u + j] / scale + 7.5), 0.0, 14.0)); }
-      packed |= code << (4u * j);
+      var c = 7u;
+      if (scale > 0.0) { c = code(W[start + word * 8u + j], scale); }
+      packed |= c << (4u * j);
     }
     qweight[g * 4u + word] = packed;
   }

@@ -1,5 +1,5 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, checkDims, type WeightLayout } from './matmul.ts';
+import { bindingBytes, checkDims, type DenseWeight, type WeightLayout } from './matmul.ts';
 import { params } from './params.ts';
 import code from './q4matmul.wgsl?raw';
 
@@ -8,6 +8,9 @@ export interface Q4Weight {
   qweight: Bindable;
   scales: Bindable;
 }
+
+/** A weight matrix in any form the kernels read. */
+export type WeightMatrix = DenseWeight | Q4Weight;
 
 export interface Q4MatmulArgs extends Q4Weight {
   x: Bindable; // [M, K]

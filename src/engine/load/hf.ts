@@ -5,7 +5,8 @@
 
 import { parseModelConfig, type ModelConfig } from '../model/config.ts';
 import type { ByteSource } from './byteSource.ts';
-import { checkWeightDtype, readSafetensorsHeader, readTensorF32, type TensorEntry } from './safetensors.ts';
+import { aligned } from './dtype.ts';
+import { checkWeightDtype, readSafetensorsHeader, readTensorBytes, readTensorF32, type TensorEntry } from './safetensors.ts';
 import { readJson, type ModelSource } from './source.ts';
 import {
   checkLayerIndex, checkShape, fullRange, layerShapes,
@@ -106,10 +107,14 @@ export async function openHfWeights(source: ModelSource, config: ModelConfig): P
     const { source: bytes, entry } = tensors.get(name)!;
     return readTensorF32(bytes, entry, range);
   };
+  // 16-bit matrices keep their bits: the uploader decides whether they stay 16-bit on the GPU.
   const linear = async (name: string, range?: RowRange): Promise<LinearWeight> => {
-    const [rows, cols] = tensors.get(name)!.entry.shape;
+    const { source: bytes, entry } = tensors.get(name)!;
+    const [rows, cols] = entry.shape;
     const r = fullRange(rows, range);
-    return { kind: 'f32', data: await read(name, r), rows: r.count, cols };
+    if (entry.dtype === 'F32') return { kind: 'f32', data: await read(name, r), rows: r.count, cols };
+    const bits = new Uint16Array(aligned(await readTensorBytes(bytes, entry, r)));
+    return { kind: entry.dtype === 'BF16' ? 'bf16' : 'f16', bits, rows: r.count, cols };
   };
   return {
     config,

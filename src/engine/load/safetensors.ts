@@ -131,15 +131,16 @@ export function bytesToF32(bytes: Uint8Array, dtype: SafetensorsDtype, what: str
   return new Float32Array(aligned(bytes));
 }
 
-/**
- * Reads a tensor (or a range of rows of its first dimension) as f32. Row ranges let a caller stream a big
- * embedding table in slices.
- */
-export async function readTensorF32(source: ByteSource, entry: TensorEntry, range?: RowRange): Promise<Float32Array> {
-  const what = `${source.name}: tensor "${entry.name}"`;
-  checkWeightDtype(what, entry.dtype);
+/** The raw bytes of a weight tensor, or of a range of rows of its first dimension (to stream a big table in slices). */
+export async function readTensorBytes(source: ByteSource, entry: TensorEntry, range?: RowRange): Promise<Uint8Array> {
+  checkWeightDtype(`${source.name}: tensor "${entry.name}"`, entry.dtype);
   const rows = entry.shape[0] ?? 1;
   const r = fullRange(rows, range);
   const rowBytes = rows === 0 ? 0 : (entry.end - entry.begin) / rows;
-  return bytesToF32(await source.read(entry.begin + r.start * rowBytes, r.count * rowBytes), entry.dtype, what);
+  return source.read(entry.begin + r.start * rowBytes, r.count * rowBytes);
+}
+
+/** A tensor (or a range of its rows) as f32. */
+export async function readTensorF32(source: ByteSource, entry: TensorEntry, range?: RowRange): Promise<Float32Array> {
+  return bytesToF32(await readTensorBytes(source, entry, range), entry.dtype, `${source.name}: tensor "${entry.name}"`);
 }

@@ -1,12 +1,15 @@
 // The weights of a loaded model in one shape whatever the checkpoint format: per layer, the logical tensors
 // of the forward pass (fused MLC projections are split back into q/k/v and gate/up). A linear weight is
-// [rows = out features, cols = in features], row-major, either f32 or MLC q4.
+// [rows = out features, cols = in features], row-major: f32, the 16-bit bits of an f16 or bf16 checkpoint
+// (kept as they are, so a GPU can hold them at 2 bytes a weight), or MLC q4.
 
 import type { ModelConfig } from '../model/config.ts';
 import { dequantizeQ4, type Q4Matrix } from '../quant/q4.ts';
+import { bf16ToF32, f16ToF32 } from './dtype.ts';
 
 export type LinearWeight =
   | { kind: 'f32'; data: Float32Array; rows: number; cols: number }
+  | { kind: 'f16' | 'bf16'; bits: Uint16Array; rows: number; cols: number }
   | ({ kind: 'q4' } & Q4Matrix);
 
 export interface LayerWeights {
@@ -69,7 +72,10 @@ export async function readAllWeights(reader: WeightReader): Promise<ModelWeights
 /** The f32 values of rows [start, start + count) of a linear weight (all rows by default). */
 export function linearToF32(w: LinearWeight, start = 0, count = w.rows): Float32Array {
   if (w.kind === 'q4') return dequantizeQ4(w, start, count);
-  return w.data.subarray(start * w.cols, (start + count) * w.cols);
+  if (w.kind === 'f32') return w.data.subarray(start * w.cols, (start + count) * w.cols);
+  const rows = w.bits.subarray(start * w.cols, (start + count) * w.cols);
+  const bytes = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+  return w.kind === 'bf16' ? bf16ToF32(bytes) : f16ToF32(bytes);
 }
 
 /** The [rows, cols] every linear weight of a layer must have, from the config. */

@@ -8,8 +8,8 @@ import type { GpuLoraAdapter } from '../lora/gpuAdapter.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import { createLayerActs, destroyLayerActs, type LayerActs } from './activations.ts';
 import type { ModelConfig } from './config.ts';
-import { embedRows, finalNorm, layerForward, tableOf, type ForwardContext, type ForwardRows } from './forward.ts';
-import { destroyWeights, type GpuWeights } from './gpuWeights.ts';
+import { embedRows, finalNorm, layerForward, type ForwardContext, type ForwardRows } from './forward.ts';
+import { destroyWeights, weightMatrix, type GpuWeights } from './gpuWeights.ts';
 
 /** Vocabulary rows per logits chunk when a whole [T, V] would not fit one binding. */
 const LOGITS_CHUNK = 16384;
@@ -70,7 +70,7 @@ export class Decoder {
 
   /** Records z [R, V] = H Eᵀ for hidden states already on the GPU. */
   recordLogits(encoder: GPUCommandEncoder, h: GPUBuffer, z: GPUBuffer, R: number, start = 0, rows = this.config.vocabSize): void {
-    logitsChunk(this.device, encoder, { h, e: tableOf(this.weights.lmHead), z, T: R, D: this.config.hiddenSize, start, rows });
+    logitsChunk(this.device, encoder, { h, e: weightMatrix(this.weights.lmHead), z, T: R, D: this.config.hiddenSize, start, rows });
   }
 
   /** Logits [ids.length, V] of one sequence (little-endian f32, row-major). */

@@ -16,7 +16,7 @@ import { siluGate } from '../kernels/siluGate.ts';
 import type { LoraTarget } from '../lora/config.ts';
 import type { GpuLoraAdapter } from '../lora/gpuAdapter.ts';
 import type { LayerActs } from './activations.ts';
-import type { GpuLinear, GpuWeights } from './gpuWeights.ts';
+import { weightMatrix, type GpuLinear, type GpuWeights } from './gpuWeights.ts';
 import { linear } from './linear.ts';
 
 export interface ForwardRows {
@@ -35,14 +35,10 @@ export interface ForwardContext {
   lora?: GpuLoraAdapter;
 }
 
-export function tableOf(l: GpuLinear): { f32: Bindable } | { qweight: Bindable; scales: Bindable } {
-  return l.kind === 'f32' ? { f32: l.w } : { qweight: l.qweight, scales: l.scales };
-}
-
 /** Writes the token embeddings of the rows into x [R, D]. */
 export function embedRows(ctx: ForwardContext, encoder: GPUCommandEncoder, rows: ForwardRows, x: GPUBuffer): void {
   const c = ctx.weights.config;
-  embedding(ctx.device, encoder, { ids: rows.ids, table: tableOf(ctx.weights.embed), out: x, T: rows.R, D: c.hiddenSize, V: c.vocabSize });
+  embedding(ctx.device, encoder, { ids: rows.ids, table: weightMatrix(ctx.weights.embed), out: x, T: rows.R, D: c.hiddenSize, V: c.vocabSize });
 }
 
 function project(ctx: ForwardContext, encoder: GPUCommandEncoder, layer: number, target: LoraTarget, w: GpuLinear, x: GPUBuffer, y: GPUBuffer, acts: LayerActs, R: number, bias?: GPUBuffer): void {

@@ -2,7 +2,7 @@
 // same rule; this is its twin and the decoder for MLC checkpoints.
 //
 // A weight matrix W [rows, cols] is cut into groups of 32 consecutive elements along a row (the K axis).
-//   scale = max|w| / 7 over the group,   q = clamp(round(w / scale + 7), 0, 14),   w' = (q - 7) * scale
+//   scale = max|w| · f32(1/7) over the group,   q = clamp(round(w / scale + 7), 0, 14),   w' = (q - 7) * scale
 // Symmetric, no zero point; code 15 is never produced. Eight 4-bit codes share one u32: element j of the
 // eight sits at bits 4j..4j+3, lowest nibble first.
 //   qweight: Uint32Array [rows, cols / 8]      scales: Float32Array [rows, cols / 32]
@@ -10,6 +10,19 @@
 export const Q4_GROUP = 32;
 export const Q4_PER_WORD = 8;
 const MAX_CODE = 7;
+const ONE_SEVENTH = Math.fround(1 / MAX_CODE);
+
+/**
+ * round(w / scale + 7) clamped to [0, 14], ties up, decided as the GPU quantizer decides it: the largest code c
+ * with (c − 7.5) · scale <= w, the product rounded to f32. Products round alike everywhere; a 16-bit checkpoint
+ * puts many w / scale on or next to a tie, where division in f64 (here) and in f32 (there) would disagree.
+ */
+function roundedCode(w: number, scale: number): number {
+  let c = Math.min(2 * MAX_CODE, Math.max(0, Math.floor(w / scale + MAX_CODE + 0.5)));
+  if (c < 2 * MAX_CODE && Math.fround((c - MAX_CODE + 0.5) * scale) <= w) c++;
+  if (c > 0 && Math.fround((c - MAX_CODE - 0.5) * scale) > w) c--;
+  return c;
+}
 
 export interface Q4Matrix {
   qweight: Uint32Array;
@@ -34,11 +47,11 @@ export function quantizeQ4(w: Float32Array, rows: number, cols: number): Q4Matri
     const start = g * Q4_GROUP;
     let maxAbs = 0;
     for (let i = 0; i < Q4_GROUP; i++) maxAbs = Math.max(maxAbs, Math.abs(w[start + i]));
-    const scale = Math.fround(maxAbs / MAX_CODE);
+    const scale = Math.fround(maxAbs * ONE_SEVENTH);
     scales[g] = scale;
     for (let i = 0; i < Q4_GROUP; i++) {
       // An all-zero group has scale 0: every code is the offset 7, which decodes to 0.
-      const code = scale === 0 ? MAX_CODE : Math.min(2 * MAX_CODE, Math.max(0, Math.round(w[start + i] / scale + MAX_CODE)));
+      const code = scale === 0 ? MAX_CODE : roundedCode(w[start + i], scale);
       const index = start + i;
       qweight[index >>> 3] |= code << (4 * (index & 7));
     }

@@ -1,5 +1,5 @@
 /**
- * CPU twin of matmulF32: Y[M, N] = X[M, K] · W[N, K]ᵀ (+ bias[N]), or with layout "KN" Y = X · W[K, N];
+ * CPU twin of matmul: Y[M, N] = X[M, K] · W[N, K]ᵀ (+ bias[N]), or with layout "KN" Y = X · W[K, N];
  * accumulated in f64.
  */
 export function matmulRef(

@@ -18,7 +18,7 @@ export interface NamedTensor {
 const LAYER_TENSOR = /^model\.layers\.(\d+)\.(?:(input_layernorm|post_attention_layernorm)|(?:self_attn|mlp)\.(q|k|v|o|gate|up|down)_proj)\.(weight|bias)$/;
 
 function f32Buffer(l: GpuLinear, name: string): GPUBuffer {
-  if (l.kind !== 'f32') throw new Error(`full training needs f32 weights, but ${name} is q4: load the model with quantization f32`);
+  if (l.kind !== 'f32') throw new Error(`full training needs f32 weights, but ${name} is ${l.kind}: load the model with quantization f32`);
   return l.w;
 }
 

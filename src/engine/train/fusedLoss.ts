@@ -10,7 +10,7 @@
 import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
 import { params } from '../kernels/params.ts';
 import { linearWeightBackward } from '../kernels/linearBackward.ts';
-import { matmulF32 } from '../kernels/matmul.ts';
+import { matmul } from '../kernels/matmul.ts';
 import gradCode from './lossGrad.wgsl?raw';
 import lseCode from './lossLogSumExp.wgsl?raw';
 
@@ -90,7 +90,7 @@ export class FusedLoss {
 
   /** z [T, rows] = H E[start : start + rows]ᵀ */
   private logits(encoder: GPUCommandEncoder, a: FusedLossInputs, start: number, rows: number): void {
-    matmulF32(this.device, encoder, { x: a.h, w: this.rowsOf(a.e, start, rows), y: this.z, M: a.T, N: rows, K: this.shape.D });
+    matmul(this.device, encoder, { x: a.h, w: this.rowsOf(a.e, start, rows), y: this.z, M: a.T, N: rows, K: this.shape.D });
   }
 
   private rowsOf(buffer: GPUBuffer, start: number, rows: number): Bindable {
