@@ -1,7 +1,8 @@
 // Where a model comes from, and how it becomes a Decoder on this device: built from scratch (no download),
-// from a Hugging Face repo over HTTPS (cached in the browser), from files the user picked, or from a folder
-// (Node). Hub names may also be full URLs of a server laid out like the Hub (a local test server).
-import { fileListSource } from './load/fileSource.ts';
+// from a Hugging Face repo over HTTPS (cached in the browser), from a folder the user picked or dropped, or
+// from a directory on disk (Node). Hub names may also be full URLs of a server laid out like the Hub (a local
+// test server).
+import { directoryHandleSource, fileListSource } from './load/fileSource.ts';
 import { hubSource } from './load/hubSource.ts';
 import { openModel } from './load/model.ts';
 import type { ModelSource } from './load/source.ts';
@@ -15,8 +16,8 @@ export type ModelSpec =
   | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
   | { source: 'hub'; name: string; quantization?: Quantization; token?: string; keepOutputF32?: boolean }
   | { source: 'path'; dir: string; quantization?: Quantization; idsOnly?: boolean; keepOutputF32?: boolean }
-  /** A folder the user picked in the browser; its files are not stored, so a reload asks for it again. */
-  | { source: 'folder'; name: string; files?: File[]; quantization?: Quantization; keepOutputF32?: boolean };
+  /** A folder the user picked or dropped in the browser: its files, or (Chromium) its directory handle. */
+  | { source: 'folder'; name: string; files?: File[]; handle?: FileSystemDirectoryHandle; quantization?: Quantization; keepOutputF32?: boolean };
 
 export type OnProgress = (progress: ProgressReport) => void;
 
@@ -39,7 +40,8 @@ function tokenizerOf(texts: Awaited<ReturnType<typeof openModel>>['texts'], wher
 
 async function sourceOf(spec: Exclude<ModelSpec, { source: 'scratch' }>, onProgress?: OnProgress): Promise<ModelSource> {
   if (spec.source === 'folder') {
-    if (!spec.files?.length) throw new Error(`the folder "${spec.name}" must be picked again: run its model cell`);
+    if (spec.handle) return directoryHandleSource(spec.handle);
+    if (!spec.files?.length) throw new Error(`the folder "${spec.name}" must be picked again: run its model cell, or drop the folder onto it`);
     return fileListSource(spec.files, spec.name);
   }
   if (spec.source === 'path') {

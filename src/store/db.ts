@@ -15,7 +15,7 @@ export interface OpenOptions {
 }
 
 export const ALL_STORES: readonly StoreName[] = [
-  'notebooks', 'outputs', 'traces', 'datasets', 'runs', 'metrics', 'adapters', 'checkpoints', 'settings', 'secrets',
+  'notebooks', 'outputs', 'traces', 'datasets', 'runs', 'metrics', 'adapters', 'checkpoints', 'settings', 'secrets', 'folders',
 ];
 
 export type WriteTx<N extends StoreName[]> = IDBPTransaction<PrimerSchema, N, 'readwrite'>;

