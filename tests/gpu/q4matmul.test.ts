@@ -69,6 +69,7 @@ describe('q4Gemv (batched decode) on WebGPU', () => {
     [1, 257, 64, true],
     [3, 100, 96, false],
     [8, 64, 128, true],
+    [16, 36, 64, true], // two quads a thread; the last thread's second quad is past N
     [17, 300, 64, false],
     [32, 90, 32, true],
   ] as const) {
@@ -84,9 +85,9 @@ describe('q4Gemv (batched decode) on WebGPU', () => {
     });
   }
 
-  it('agrees with the GEMM on the same rows, including a vocabulary chunk', async () => {
+  for (const B of [5, 16]) it(`agrees with the GEMM on the same rows, including a vocabulary chunk (B=${B})`, async () => {
     const { device } = await testGpu();
-    const [B, V, K, start, rows] = [5, 200, 96, 64, 100];
+    const [V, K, start, rows] = [200, 96, 64, 100];
     const x = uploadBuffer(device, randomF32(B * K, 24));
     const w = uploadQ4(device, randomQ4(V, K, 25));
     const [viaGemv, viaGemm] = [createStorageBuffer(device, B * rows * 4), createStorageBuffer(device, B * rows * 4)];
