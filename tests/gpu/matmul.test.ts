@@ -54,6 +54,18 @@ describe('matmul on WebGPU', () => {
     });
   }
 
+  // A thin Y (N <= 32: a LoRA rank) takes the 32-column tile; scale and accumulate serve the LoRA side path.
+  for (const [M, N, K, layout] of [[70, 16, 40, 'NK'], [9, 32, 24, 'KN'], [130, 3, 7, 'NK']] as const) {
+    it(`adds scale · X W to Y for a thin ${layout} Y, M=${M} N=${N} K=${K}`, async () => {
+      const { device } = await testGpu();
+      const [x, w, y0] = [randomF32(M * K, 9), randomF32(N * K, 10), randomF32(M * N, 11)];
+      const y = uploadBuffer(device, y0);
+      submit(device, (e) => matmul(device, e, { x: uploadBuffer(device, x), w: uploadBuffer(device, w), y, M, N, K, layout, scale: 0.25, accumulate: true }));
+      const want = matmulRef(x, w, M, N, K, undefined, layout).map((v, i) => y0[i] + 0.25 * v);
+      expect(maxAbsDiff(await readF32(device, y, M * N), want)).toBeLessThan(1e-5);
+    });
+  }
+
   it('refuses a 16-bit weight whose rows are not whole quads', async () => {
     const { device } = await testGpu();
     const b = createStorageBuffer(device, 256);

@@ -30,10 +30,15 @@ export interface MatmulArgs {
   layout?: WeightLayout;
   /** "NK" only: first row of W to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
   wRowBase?: number;
+  /** Multiplies the product (not the bias); default 1. */
+  scale?: number;
+  /** Adds to Y instead of overwriting it (a LoRA side path onto the base projection's output). */
+  accumulate?: boolean;
 }
 
 const TILE_M = 64;
-const TILE_N = 128;
+/** Columns a thread group of the tile covers: the tile is 32 or 128 columns wide (one or four groups). */
+const GROUP_N = 32;
 
 /** Bytes a binding covers. */
 export function bindingBytes(b: Bindable): number {
@@ -47,7 +52,7 @@ export function checkDims(kernel: string, dims: Record<string, number>): void {
   }
 }
 
-/** Records Y = X Wᵀ (+ bias), or Y = X W for layout "KN", into `encoder`; the sums are f32 whatever W's format. */
+/** Records Y (+)= scale · X Wᵀ (+ bias), or with X W for layout "KN"; the sums are f32 whatever W's format. */
 export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulArgs): void {
   checkDims('matmul', { M: a.M, N: a.N, K: a.K });
   const kn = a.layout === 'KN';
@@ -58,11 +63,12 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
   const vec4 =
     a.K % 4 === 0 && (!kn || a.N % 4 === 0) && bindingBytes(a.x) % 16 === 0 && (half || bindingBytes(a.w) % 16 === 0);
   const none = placeholderBuffer(device);
-  const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
-  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'] });
+  const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: a.scale ?? 1 }, a.accumulate ? 1 : 0]);
+  const groups = a.N <= GROUP_N ? 1 : 4;
+  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'], COLUMN_GROUPS: groups });
   const [w, w4, wh] = half ? [none, none, a.w] : [a.w, vec4 ? a.w : none, none];
   dispatch(device, encoder, pipe, [dims, a.x, vec4 ? a.x : none, w, w4, a.bias ?? none, a.y, wh], [
-    Math.ceil(a.N / TILE_N),
+    Math.ceil(a.N / (GROUP_N * groups)),
     Math.ceil(a.M / TILE_M),
   ]);
 }

@@ -1,10 +1,12 @@
-// Y[M, N] = X[M, K] · B (+ bias[N]) in f32, where B is a linear layer's weight W seen one of two ways:
+// Y[M, N] = scale · X[M, K] · B (+ bias[N]) (+ Y when accumulating) in f32, where B is a linear layer's weight W
+// seen one of two ways:
 //   W_KN = false: W [N, K] ("NK", Hugging Face's [out, in]), B = Wᵀ: the forward y = x Wᵀ.
 //                 wRowBase skips that many rows of W, so a vocabulary chunk of an embedding multiplies in place.
 //   W_KN = true:  W [K, N], B = W: the input gradient dx = dy W of the layer above (W [out, in] = [K, N] here).
 //
 // Each thread owns an 8 × 16 block of Y: rows r..r+7 and four groups of four adjacent columns c + 32j..+3.
-// 8 × 8 threads make a 64 × 128 tile. The block sits in eight named mat4x4 accumulators acc{g}{j} (rows
+// 8 × 8 threads make a 64 × 128 tile. For a thin Y (a LoRA rank's few columns) COLUMN_GROUPS = 1 keeps only
+// the first group: a 64 × 32 tile, instead of computing 96 clamped copies of the last column. The block sits in eight named mat4x4 accumulators acc{g}{j} (rows
 // 4g..4g+3, column group j; matrix column i holds row 4g+i), never an array, which compilers may spill.
 // Per step of four k: Xg = mat4x4(rows' k-quads), Pj = mat4x4(k-rows of B over the 4 columns of group j), and
 // acc{g}{j} += Pj · Xg is 64 multiply-adds; 24 quad loads feed 512 of them.
@@ -24,8 +26,9 @@
 override W_KN: bool = false;
 override VEC4: bool = false;
 override W_FORMAT: u32 = 0u;
+override COLUMN_GROUPS: u32 = 4u;
 
-struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32 }
+struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32, scale: f32, accumulate: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
@@ -91,7 +94,8 @@ fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
       if (col < p.N) {
         var b = 0.0;
         if (p.hasBias != 0u) { b = bias[col]; }
-        Y[(r + i) * p.N + col] = acc[i][q] + b;
+        let y = p.scale * acc[i][q] + b;
+        Y[(r + i) * p.N + col] = select(y, Y[(r + i) * p.N + col] + y, p.accumulate != 0u);
       }
     }
   }
@@ -100,7 +104,7 @@ fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = wg.y * 64u + lid.y * 8u;
-  let c = wg.x * 128u + lid.x * 4u;
+  let c = wg.x * 32u * COLUMN_GROUPS + lid.x * 4u;
   let last = p.M - 1u;
   let rowsA = min(vec4<u32>(r) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last));
   let rowsB = min(vec4<u32>(r) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(last));
@@ -111,14 +115,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let xb = mat4x4<f32>(xQuad(rowsB.x, k), xQuad(rowsB.y, k), xQuad(rowsB.z, k), xQuad(rowsB.w, k));
     let w0 = weightBlock(c, k);
     acc00 += w0 * xa; acc10 += w0 * xb;
-    let w1 = weightBlock(c + 32u, k);
-    acc01 += w1 * xa; acc11 += w1 * xb;
-    let w2 = weightBlock(c + 64u, k);
-    acc02 += w2 * xa; acc12 += w2 * xb;
-    let w3 = weightBlock(c + 96u, k);
-    acc03 += w3 * xa; acc13 += w3 * xb;
+    if (COLUMN_GROUPS == 4u) {
+      let w1 = weightBlock(c + 32u, k);
+      acc01 += w1 * xa; acc11 += w1 * xb;
+      let w2 = weightBlock(c + 64u, k);
+      acc02 += w2 * xa; acc12 += w2 * xb;
+      let w3 = weightBlock(c + 96u, k);
+      acc03 += w3 * xa; acc13 += w3 * xb;
+    }
   }
-  storeBlock(r, c, acc00); storeBlock(r, c + 32u, acc01); storeBlock(r, c + 64u, acc02); storeBlock(r, c + 96u, acc03);
-  storeBlock(r + 4u, c, acc10); storeBlock(r + 4u, c + 32u, acc11);
-  storeBlock(r + 4u, c + 64u, acc12); storeBlock(r + 4u, c + 96u, acc13);
+  storeBlock(r, c, acc00); storeBlock(r + 4u, c, acc10);
+  if (COLUMN_GROUPS == 4u) {
+    storeBlock(r, c + 32u, acc01); storeBlock(r, c + 64u, acc02); storeBlock(r, c + 96u, acc03);
+    storeBlock(r + 4u, c + 32u, acc11); storeBlock(r + 4u, c + 64u, acc12); storeBlock(r + 4u, c + 96u, acc13);
+  }
 }
