@@ -55,7 +55,7 @@ export function cacheKeys(rows: readonly { slot: number; position: number }[], m
   return out;
 }
 
-function checkQuads(what: string, values: Record<string, number>): void {
+export function checkQuads(what: string, values: Record<string, number>): void {
   for (const [name, value] of Object.entries(values)) {
     if (value % 4 !== 0) throw new Error(`attention: ${what} ${name} = ${value} must be a multiple of 4 (read as vec4)`);
   }

@@ -1,11 +1,11 @@
-import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { checkDims } from './matmul.ts';
+import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { checkQuads } from './attention.ts';
+import { bindingBytes, checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import common from './attentionBackward.wgsl?raw';
 import keyValueCode from './attentionBackwardKeyValue.wgsl?raw';
 import queryCode from './attentionBackwardQuery.wgsl?raw';
 
-const BLOCK = 16;
 const MAX_HEAD_DIM = 128;
 
 export interface AttentionBackwardArgs {
@@ -46,13 +46,20 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   if (!a.dV && kColOffset === vColOffset) {
     throw new Error('attentionBackward: without dV, k and v must sit at different columns of one buffer');
   }
+  const layout = {
+    headDim: a.headDim, qRowStride: a.qRowStride ?? a.nHeads * a.headDim, qColOffset: a.qColOffset ?? 0,
+    kvRowStride: a.kvRowStride ?? a.nKvHeads * a.headDim, kColOffset, vColOffset,
+  };
+  checkQuads('layout', layout);
+  checkQuads('binding bytes / 4 of', { q: bindingBytes(a.q) / 4, k: bindingBytes(a.k) / 4, v: bindingBytes(a.v) / 4 });
   const dims = params(device, [
-    a.R, a.nHeads, a.nKvHeads, a.headDim, a.qRowStride ?? a.nHeads * a.headDim, a.qColOffset ?? 0,
-    a.kvRowStride ?? a.nKvHeads * a.headDim, kColOffset, vColOffset, a.dV ? 0 : 1,
+    a.R, a.nHeads, a.nKvHeads, layout.qRowStride, layout.qColOffset, layout.kvRowStride, kColOffset, vColOffset,
+    a.dV ? 0 : 1, { f32: 1 / Math.sqrt(a.headDim) },
   ]);
   const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];
-  const blocks = Math.ceil(a.R / BLOCK);
-  dispatch(device, encoder, pipeline(device, common + queryCode), [...shared, a.o, a.delta, a.dQ], [blocks, a.nHeads]);
-  dispatch(device, encoder, pipeline(device, common + keyValueCode),
-    [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)], [blocks, a.nKvHeads]);
+  const constants = { HEAD_DIM: a.headDim };
+  dispatch(device, encoder, pipeline(device, common + queryCode, constants), [...shared, a.o, a.delta, a.dQ],
+    foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)));
+  dispatch(device, encoder, pipeline(device, common + keyValueCode, constants),
+    [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)], foldWorkgroups(Math.ceil((a.R * a.nKvHeads) / 64)));
 }

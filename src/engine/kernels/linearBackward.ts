@@ -1,5 +1,5 @@
-import { dispatch, pipeline, type Bindable } from '../compute.ts';
-import { checkDims } from './matmul.ts';
+import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { bindingBytes, checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
 import code from './linearWeightBackward.wgsl?raw';
@@ -15,14 +15,15 @@ export interface LinearWeightBackwardArgs {
   scale?: number;
 }
 
-/** Records dW[N, K] += scale · dyᵀ x: the weight gradient of y = x Wᵀ (full training). */
+/** Records dW[N, K] += scale · dyᵀ x: the weight gradient of y = x Wᵀ (full training, and LoRA's A and B). */
 export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: LinearWeightBackwardArgs): void {
   checkDims('linearWeightBackward', { M: a.M, N: a.N, K: a.K });
   const dims = params(device, [a.M, a.N, a.K, { f32: a.scale ?? 1 }]);
-  dispatch(device, encoder, pipeline(device, code), [dims, a.dy, a.x, a.dw], [
-    Math.ceil(a.K / 32),
-    Math.ceil(a.N / 32),
-  ]);
+  const vec4 = a.N % 4 === 0 && a.K % 4 === 0 && bindingBytes(a.dy) % 16 === 0 && bindingBytes(a.x) % 16 === 0;
+  const none = placeholderBuffer(device);
+  const blocks = Math.ceil(a.N / 8) * Math.ceil(a.K / 8);
+  dispatch(device, encoder, pipeline(device, code, { VEC4: vec4 ? 1 : 0 }), [dims, a.dy, vec4 ? a.dy : none, a.x, vec4 ? a.x : none, a.dw],
+    foldWorkgroups(Math.ceil(blocks / 64)));
 }
 
 /** Records db[N] += Σ_m dy[m, :]: the bias gradient of y = x Wᵀ + b. */

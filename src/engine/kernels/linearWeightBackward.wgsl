@@ -1,69 +1,73 @@
-// Weight gradient of a linear layer y = x Wᵀ for full training:  dW[N, K] += scale · dYᵀ[N, M] · X[M, K].
-// Same tiling as matmul.wgsl: a workgroup owns a 32×32 tile of dW (32 output features × 32 input features),
-// each of its 8×8 threads a 4×4 block in four named vec4 accumulators. The reduction runs over the M tokens in
-// chunks of 16; both operands are read along their rows (dY[m, n0..n0+31], X[m, k0..k0+31]), so the loads
-// coalesce without a transpose. Edges read zero and stores are masked. Accumulates so micro-batches sum.
+// Weight gradient of a linear layer y = x Wᵀ:  dW[N, K] += scale · dYᵀ[N, M] · X[M, K], accumulated so
+// micro-batches sum. Full training uses it for every weight, LoRA for dA and dB.
+//
+// Each thread owns an 8 × 8 block of dW (rows n0..n0+7, columns k0..k0+7) in four named mat4x4 accumulators
+// and walks all M tokens: per token it loads two quads of dY's row m and two of X's row m and adds their outer
+// products, 64 multiply-adds per 4 quad loads. Blocks are numbered along K first and dealt one per thread, so a
+// thin dW (LoRA's dA [r, in] and dB [out, r]) idles no thread on blocks past its edge. Like matmul.wgsl, no
+// workgroup memory: a version that staged 16-token chunks in shared memory ran 3-4× slower on SwiftShader,
+// whose barriers are expensive. VEC4 (N % 4 == 0, K % 4 == 0, bindings of whole vec4s) reads the quads as
+// vec4s; otherwise from scalars, with zeros past the edges. Stores are masked.
+
+override VEC4: bool = false;
 
 struct Dims { M: u32, N: u32, K: u32, scale: f32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> dY: array<f32>;
-@group(0) @binding(2) var<storage, read> X: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dW: array<f32>;
+@group(0) @binding(2) var<storage, read> dY4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> X: array<f32>;
+@group(0) @binding(4) var<storage, read> X4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> dW: array<f32>;
 
-const TILE = 32u;
-const TM = 16u;
-var<workgroup> gs: array<array<f32, 32>, 16>; // gs[m][n]
-var<workgroup> xs: array<array<f32, 32>, 16>; // xs[m][k]
-
-fn loadDY(m: u32, n: u32) -> f32 {
-  if (m < dims.M && n < dims.N) { return dY[m * dims.N + n]; }
-  return 0.0;
-}
-fn loadX(m: u32, k: u32) -> f32 {
-  if (m < dims.M && k < dims.K) { return X[m * dims.K + k]; }
-  return 0.0;
+fn scalarAt(i: u32, inside: bool, fromX: bool) -> f32 {
+  if (!inside) { return 0.0; }
+  if (fromX) { return X[i]; }
+  return dY[i];
 }
 
-@compute @workgroup_size(8, 8)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = wg.y * TILE;
-  let k0 = wg.x * TILE;
-  let t = lid.y * 8u + lid.x;
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var m0 = 0u; m0 < dims.M; m0 += TM) {
-    for (var i = 0u; i < 8u; i++) {
-      let e = t + i * 64u;
-      let r = e / TILE;
-      let c = e % TILE;
-      gs[r][c] = loadDY(m0 + r, n0 + c);
-      xs[r][c] = loadX(m0 + r, k0 + c);
-    }
-    workgroupBarrier();
-    for (var m = 0u; m < TM; m++) {
-      let g = vec4<f32>(gs[m][lid.y * 4u], gs[m][lid.y * 4u + 1u], gs[m][lid.y * 4u + 2u], gs[m][lid.y * 4u + 3u]);
-      let xv = vec4<f32>(xs[m][lid.x * 4u], xs[m][lid.x * 4u + 1u], xs[m][lid.x * 4u + 2u], xs[m][lid.x * 4u + 3u]);
-      acc0 += g.x * xv;
-      acc1 += g.y * xv;
-      acc2 += g.z * xv;
-      acc3 += g.w * xv;
-    }
-    workgroupBarrier();
+/** Row m of dY (fromX false, width N) or of X (width K), columns c..c+3; c % 4 == 0. */
+fn quad(m: u32, c: u32, width: u32, fromX: bool) -> vec4<f32> {
+  if (VEC4) {
+    let i = (m * width + min(c, width - 4u)) / 4u; // a block past the edge reads in range; its stores are masked
+    if (fromX) { return X4[i]; }
+    return dY4[i];
   }
-  let nBase = n0 + lid.y * 4u;
-  let kBase = k0 + lid.x * 4u;
-  addRow(nBase, kBase, acc0);
-  addRow(nBase + 1u, kBase, acc1);
-  addRow(nBase + 2u, kBase, acc2);
-  addRow(nBase + 3u, kBase, acc3);
+  let i = m * width + c;
+  return vec4<f32>(scalarAt(i, c < width, fromX), scalarAt(i + 1u, c + 1u < width, fromX),
+                   scalarAt(i + 2u, c + 2u < width, fromX), scalarAt(i + 3u, c + 3u < width, fromX));
 }
 
-fn addRow(n: u32, k: u32, v: vec4<f32>) {
-  if (n >= dims.N) { return; }
+/** The outer product of a dY quad g and an X quad x: column j is dW[n + j, k..k+3]. */
+fn outer(g: vec4<f32>, x: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(x * g.x, x * g.y, x * g.z, x * g.w);
+}
+
+fn addBlock(n: u32, k: u32, acc: mat4x4<f32>) {
   for (var j = 0u; j < 4u; j++) {
-    if (k + j < dims.K) { dW[n * dims.K + k + j] += dims.scale * v[j]; }
+    if (n + j >= dims.N) { return; }
+    for (var i = 0u; i < 4u; i++) {
+      if (k + i < dims.K) { dW[(n + j) * dims.K + k + i] += dims.scale * acc[j][i]; }
+    }
   }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let block = gid.y * nwg.x * 64u + gid.x;
+  let blocksK = (dims.K + 7u) / 8u;
+  if (block >= blocksK * ((dims.N + 7u) / 8u)) { return; }
+  let n0 = (block / blocksK) * 8u;
+  let k0 = (block % blocksK) * 8u;
+  var acc00 = mat4x4<f32>(); var acc01 = mat4x4<f32>(); var acc10 = mat4x4<f32>(); var acc11 = mat4x4<f32>();
+  for (var m = 0u; m < dims.M; m++) {
+    let g0 = quad(m, n0, dims.N, false);
+    let g1 = quad(m, n0 + 4u, dims.N, false);
+    let x0 = quad(m, k0, dims.K, true);
+    let x1 = quad(m, k0 + 4u, dims.K, true);
+    acc00 += outer(g0, x0); acc01 += outer(g0, x1);
+    acc10 += outer(g1, x0); acc11 += outer(g1, x1);
+  }
+  addBlock(n0, k0, acc00); addBlock(n0, k0 + 4u, acc01);
+  addBlock(n0 + 4u, k0, acc10); addBlock(n0 + 4u, k0 + 4u, acc11);
 }
