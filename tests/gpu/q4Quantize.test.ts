@@ -29,12 +29,12 @@ describe('q4Quantize on WebGPU', () => {
     });
   }
 
-  it('rounds exact ties up, as round(w / scale + 7) with ties away from zero', async () => {
+  it('rounds exact ties to even, as numpy, PyTorch and TVM do', async () => {
     const { device } = await testGpu();
     // max |w| = 7 gives scale 1 up to f32(1/7)'s rounding: 0.5 and -0.5 sit on ties.
     const w = Float32Array.from({ length: 32 }, (_, i) => [7, 0.5, -0.5, 2.5][i % 4]);
     const cpu = quantizeQ4(w, 1, 32);
-    expect([1, 2, 3].map((c) => q4Code(cpu, 0, c))).toEqual([8, 7, 10]);
+    expect([1, 2, 3].map((c) => q4Code(cpu, 0, c) - 7)).toEqual([0, 0, 2]); // round(0.5), round(-0.5), round(2.5)
     expect(Array.from((await gpuQuantize(device, w, 1, 32)).qweight)).toEqual(Array.from(cpu.qweight));
   });
 

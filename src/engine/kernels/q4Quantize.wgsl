@@ -1,11 +1,11 @@
 // Quantizes an f32 weight W [rows, cols] to MLC's q4 layout on the GPU (quantize on load), the twin of
 // quantizeQ4 in src/engine/quant/q4.ts:
-//   per group of 32 along a row: scale = max|w| · f32(1/7),  code = clamp(round(w / scale + 7), 0, 14)
+//   per group of 32 along a row: scale = max|w| · f32(1/7),  code = clamp(round(w / scale) + 7, 0, 14)
 //   qweight u32 [rows, cols / 8] (element j of a word at bits 4j..4j+3), scales f32 [rows, cols / 32].
 // One thread per group; it writes the group's 4 words and its scale, so no two threads share a word.
-// Ties round up (WGSL's round() is half-to-even). A 16-bit checkpoint puts many w / scale on or next to a tie, and
-// WGSL lets division be off by 2.5 ulp, so division only guesses the code: products, rounded alike on every
-// IEEE device and by the CPU twin, settle it (code c is the largest with (c − 7.5) · scale <= w).
+// Ties round to even, as numpy, PyTorch and TVM (MLC's quantizer) round. WGSL lets division be off by 2.5 ulp,
+// so division only guesses the code: products, correctly rounded on every device and by the CPU twin, settle
+// it (code c is the largest with (c − 7.5) · scale <= w, and a w exactly on that boundary is a tie).
 
 struct Dims { groups: u32, groupsPerDim: u32 }
 
@@ -18,6 +18,8 @@ fn code(w: f32, scale: f32) -> u32 {
   var c = clamp(floor(w / scale + 7.5), 0.0, 14.0);
   if (c < 14.0 && (c - 6.5) * scale <= w) { c += 1.0; }
   if (c > 0.0 && (c - 7.5) * scale > w) { c -= 1.0; }
+  // On a tie w / scale = c − 7.5 exactly, round to the even one of c − 8 and c − 7.
+  if (c > 0.0 && (c - 7.5) * scale == w && (u32(c) & 1u) == 0u) { c -= 1.0; }
   return u32(c);
 }
 

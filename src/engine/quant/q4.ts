@@ -2,7 +2,7 @@
 // same rule; this is its twin and the decoder for MLC checkpoints.
 //
 // A weight matrix W [rows, cols] is cut into groups of 32 consecutive elements along a row (the K axis).
-//   scale = max|w| · f32(1/7) over the group,   q = clamp(round(w / scale + 7), 0, 14),   w' = (q - 7) * scale
+//   scale = max|w| · f32(1/7) over the group,   q = clamp(round(w / scale) + 7, 0, 14) (ties to even),   w' = (q - 7) * scale
 // Symmetric, no zero point; code 15 is never produced. Eight 4-bit codes share one u32: element j of the
 // eight sits at bits 4j..4j+3, lowest nibble first.
 //   qweight: Uint32Array [rows, cols / 8]      scales: Float32Array [rows, cols / 32]
@@ -13,14 +13,16 @@ const MAX_CODE = 7;
 const ONE_SEVENTH = Math.fround(1 / MAX_CODE);
 
 /**
- * round(w / scale + 7) clamped to [0, 14], ties up, decided as the GPU quantizer decides it: the largest code c
- * with (c − 7.5) · scale <= w, the product rounded to f32. Products round alike everywhere; a 16-bit checkpoint
- * puts many w / scale on or next to a tie, where division in f64 (here) and in f32 (there) would disagree.
+ * round(w / scale) + 7 clamped to [0, 14], ties to even (numpy's, PyTorch's and TVM's rounding), decided as
+ * the GPU quantizer decides it: the largest code c with (c − 7.5) · scale <= w, the product rounded to f32,
+ * and a w exactly on that boundary a tie. Products round alike everywhere; GPU division need not.
  */
 function roundedCode(w: number, scale: number): number {
   let c = Math.min(2 * MAX_CODE, Math.max(0, Math.floor(w / scale + MAX_CODE + 0.5)));
-  if (c < 2 * MAX_CODE && Math.fround((c - MAX_CODE + 0.5) * scale) <= w) c++;
-  if (c > 0 && Math.fround((c - MAX_CODE - 0.5) * scale) > w) c--;
+  const boundary = (code: number) => Math.fround((code - MAX_CODE - 0.5) * scale);
+  if (c < 2 * MAX_CODE && boundary(c + 1) <= w) c++;
+  if (c > 0 && boundary(c) > w) c--;
+  if (c > 0 && boundary(c) === w && c % 2 === 0) c--; // c − 7 odd: the even neighbour is c − 8
   return c;
 }
 
