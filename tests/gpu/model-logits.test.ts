@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryModelSource } from '../../src/engine/load/source.ts';
 import { openModel } from '../../src/engine/load/model.ts';
+import { roundTo } from '../../src/engine/load/dtype.ts';
 import { linearToF32, readAllWeights, type LinearWeight, type ModelWeights } from '../../src/engine/load/weights.ts';
 import { Decoder } from '../../src/engine/model/decoder.ts';
 import { uploadFromReader, type Quantization } from '../../src/engine/model/gpuWeights.ts';
@@ -18,13 +19,19 @@ function q4Of(w: LinearWeight): LinearWeight {
   return w.kind === 'q4' ? w : { kind: 'q4', ...quantizeQ4(linearToF32(w), w.rows, w.cols) };
 }
 
-/** The weights as the GPU holds them after quantize-on load: every linear weight (and the embedding) in q4. */
-function quantized(w: ModelWeights): ModelWeights {
+function f16Of(w: LinearWeight): LinearWeight {
+  return { kind: 'f32', data: roundTo(linearToF32(w), 'f16'), rows: w.rows, cols: w.cols };
+}
+
+/** The weights as the GPU holds them after `quant`: every linear weight (and the embedding) in q4, or in f16. */
+function asUploaded(w: ModelWeights, quant: Quantization): ModelWeights {
+  if (quant !== 'q4' && quant !== 'f16') return w;
+  const of = quant === 'q4' ? q4Of : f16Of;
   return {
-    embed: q4Of(w.embed),
+    embed: of(w.embed),
     finalNorm: w.finalNorm,
-    lmHead: w.lmHead && q4Of(w.lmHead),
-    layers: w.layers.map((l) => ({ ...l, q: q4Of(l.q), k: q4Of(l.k), v: q4Of(l.v), o: q4Of(l.o), gate: q4Of(l.gate), up: q4Of(l.up), down: q4Of(l.down) })),
+    lmHead: w.lmHead && of(w.lmHead),
+    layers: w.layers.map((l) => ({ ...l, q: of(l.q), k: of(l.k), v: of(l.v), o: of(l.o), gate: of(l.gate), up: of(l.up), down: of(l.down) })),
   };
 }
 
@@ -37,7 +44,7 @@ async function gpuVersusReference(o: TinyModelOptions, quant: Quantization): Pro
   const weights = await uploadFromReader(device, loaded.weights, quant);
   const decoder = new Decoder(device, weights, new ByteTokenizer(), 'tiny');
   const got = await decoder.logits(IDS);
-  const want = referenceLogits(loaded.config, quant === 'q4' ? quantized(reference) : reference, IDS);
+  const want = referenceLogits(loaded.config, asUploaded(reference, quant), IDS);
   decoder.destroy();
   let maxAbs = 0;
   let maxErr = 0;
@@ -63,6 +70,12 @@ describe('whole-model logits on WebGPU equal the CPU reference', () => {
         expect(kept.bytes).toBeLessThan(wide.bytes * 0.55);
       });
     }
+    it(`${arch}, f32 safetensors rounded to f16 on upload`, async () => {
+      const wide = await gpuVersusReference({ arch, layout: 'hf', seed: 7, tied: false }, 'f32');
+      const narrow = await gpuVersusReference({ arch, layout: 'hf', seed: 7, tied: false }, 'f16');
+      expect(narrow.error).toBeLessThan(1e-5); // against the reference with its weights rounded to f16 too
+      expect(narrow.bytes).toBeLessThan(wide.bytes * 0.55);
+    });
     it(`${arch}, MLC q4f32_1 shards`, async () => {
       expect((await gpuVersusReference({ arch, layout: 'mlc-q4f32_1', seed: 4 }, 'f32')).error).toBeLessThan(1e-3);
     });
