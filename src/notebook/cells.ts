@@ -55,7 +55,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       source: str('where the weights come from: the Hugging Face hub, a folder on this computer, or built from scratch', ['hub', 'folder', 'scratch'], true),
       name: str('hub model id, e.g. Qwen/Qwen2.5-0.5B'),
       backend: str('who runs it: auto prefers WebLLM for sampling when it has the model', ['auto', 'primer', 'webllm']),
-      quantization: str('weight format', ['q4f16_1', 'q4f32_1', 'f16', 'f32']),
+      quantization: str('weights on the GPU: 4-bit (q4f16_1, q4f32_1), 16-bit (f16: a bf16 checkpoint stays bf16), or f32', ['q4f16_1', 'q4f32_1', 'f16', 'f32']),
       layers: int('transformer blocks (scratch)', 1, 64),
       dim: int('model width (scratch)', 8, 8192),
       heads: int('attention heads (scratch); must divide dim', 1, 128),
