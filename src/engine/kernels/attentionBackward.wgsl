@@ -32,6 +32,11 @@ struct Dims {
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
 @group(0) @binding(6) var<storage, read> keys: array<vec2<u32>>;
 
+/** The thread's number: the grid of 64-thread workgroups may be folded into 2-D (foldWorkgroups). */
+fn threadIndex(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.y * nwg.x * 64u + gid.x;
+}
+
 /** First quad of head `head` of row `row` in Q (and dQ). */
 fn qBase(row: u32, head: u32) -> u32 {
   return (row * dims.qRowStride + dims.qColOffset + head * HEAD_DIM) / 4u;

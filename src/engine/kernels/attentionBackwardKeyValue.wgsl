@@ -12,7 +12,7 @@
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = gid.y * nwg.x * 64u + gid.x;
+  let index = threadIndex(gid, nwg);
   if (index >= dims.T * dims.nKvHeads) { return; }
   let g = index % dims.nKvHeads;
   let j = index / dims.nKvHeads;
