@@ -6,7 +6,8 @@
 //
 // Each thread owns an 8 × 16 block of Y: rows r..r+7 and four groups of four adjacent columns c + 32j..+3.
 // 8 × 8 threads make a 64 × 128 tile. For a thin Y (a LoRA rank's few columns) COLUMN_GROUPS = 1 keeps only
-// the first group: a 64 × 32 tile, instead of computing 96 clamped copies of the last column. The block sits in eight named mat4x4 accumulators acc{g}{j} (rows
+// the first group: a 64 × 32 tile, instead of computing 96 clamped copies of the last column. For a short Y
+// (a decode step's few rows through a LoRA adapter) ROW_THREADS < 8 shrinks the tile's height the same way. The block sits in eight named mat4x4 accumulators acc{g}{j} (rows
 // 4g..4g+3, column group j; matrix column i holds row 4g+i), never an array, which compilers may spill.
 // Per step of four k: Xg = mat4x4(rows' k-quads), Pj = mat4x4(k-rows of B over the 4 columns of group j), and
 // acc{g}{j} += Pj · Xg is 64 multiply-adds; 24 quad loads feed 512 of them.
@@ -27,6 +28,7 @@ override W_KN: bool = false;
 override VEC4: bool = false;
 override W_FORMAT: u32 = 0u;
 override COLUMN_GROUPS: u32 = 4u;
+override ROW_THREADS: u32 = 8u;
 
 struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32, scale: f32, accumulate: u32 }
 
@@ -101,9 +103,9 @@ fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
   }
 }
 
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(8, ROW_THREADS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let r = wg.y * 64u + lid.y * 8u;
+  let r = wg.y * 8u * ROW_THREADS + lid.y * 8u;
   let c = wg.x * 32u * COLUMN_GROUPS + lid.x * 4u;
   let last = p.M - 1u;
   let rowsA = min(vec4<u32>(r) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last));
