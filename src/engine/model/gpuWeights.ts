@@ -95,7 +95,8 @@ class Uploader {
       return l;
     }
     // Quantization groups run along rows (cols % 32); a matrix that does not fit keeps its precision.
-    if (this.quant !== 'q4' || w.cols % 32 !== 0) return this.dense(w, denseFormat(w.kind, this.quant === 'q4' ? 'none' : this.quant), label);
+    if (this.quant !== 'q4') return this.dense(w, denseFormat(w.kind, this.quant), label);
+    if (w.cols % 32 !== 0) return this.dense(w, w.kind, label);
     const f32 = uploadBuffer(this.device, linearToF32(w), label);
     const encoder = this.device.createCommandEncoder();
     const q = q4Quantize(this.device, encoder, f32, w.rows, w.cols);
