@@ -58,19 +58,20 @@ export async function timeGeneration(model: Decoder, batch: number, promptTokens
   return best;
 }
 
-/** A checkpoint with `config`'s shapes whose q4 codes, scales, norms and biases are all zero. */
-export function zeroQ4Reader(config: ModelConfig): WeightReader {
-  const q4 = (rows: number, cols: number): LinearWeight => ({
-    kind: 'q4', rows, cols, qweight: new Uint32Array((rows * cols) / Q4_PER_WORD), scales: new Float32Array((rows * cols) / Q4_GROUP),
-  });
+/** A checkpoint with `config`'s shapes whose weights (MLC q4, or Hugging Face bf16), norms and biases are all zero. */
+export function zeroReader(config: ModelConfig, format: 'q4' | 'bf16' = 'q4'): WeightReader {
+  const matrix = (rows: number, cols: number): LinearWeight =>
+    format === 'q4'
+      ? { kind: 'q4', rows, cols, qweight: new Uint32Array((rows * cols) / Q4_PER_WORD), scales: new Float32Array((rows * cols) / Q4_GROUP) }
+      : { kind: 'bf16', rows, cols, bits: new Uint16Array(rows * cols) };
   const shapes = layerShapes(config);
-  const linear = (name: keyof typeof shapes) => q4(...shapes[name]);
+  const linear = (name: keyof typeof shapes) => matrix(...shapes[name]);
   const vector = (length: number) => new Float32Array(length);
   return {
     config,
-    format: 'mlc',
-    storage: 'q4f32_1',
-    readEmbed: async (range) => q4(fullRange(config.vocabSize, range).count, config.hiddenSize),
+    format: format === 'q4' ? 'mlc' : 'hf',
+    storage: format === 'q4' ? 'q4f32_1' : 'bf16',
+    readEmbed: async (range) => matrix(fullRange(config.vocabSize, range).count, config.hiddenSize),
     readLayer: async (index) => {
       checkLayerIndex(config, index);
       const layer: LayerWeights = {
@@ -85,7 +86,7 @@ export function zeroQ4Reader(config: ModelConfig): WeightReader {
       return layer;
     },
     readFinalNorm: async () => vector(config.hiddenSize),
-    readLmHead: async (range) => (config.tieWordEmbeddings ? null : q4(fullRange(config.vocabSize, range).count, config.hiddenSize)),
+    readLmHead: async (range) => (config.tieWordEmbeddings ? null : matrix(fullRange(config.vocabSize, range).count, config.hiddenSize)),
     close: async () => {},
   };
 }
@@ -98,15 +99,16 @@ export interface InferenceMemory {
 }
 
 /**
- * GPU memory to sample from `config` in q4 with a KV cache of `positions` for one sequence: tracks every buffer
- * while zero q4 weights go through the real uploader and generateIds runs the first step of a generation whose
- * cache holds `positions` (prompt of one token, then cancelled), so the figure is what the engine allocates.
+ * GPU memory to sample from `config` (q4, or bf16 weights kept 16-bit) with a KV cache of `positions` for one
+ * sequence: tracks every buffer while zero weights go through the real uploader and generateIds runs the first
+ * step of a generation whose cache holds `positions` (prompt of one token, then cancelled), so the figure is
+ * what the engine allocates.
  */
-export async function measureInferenceMemory(device: GPUDevice, config: ModelConfig, positions: number): Promise<InferenceMemory> {
+export async function measureInferenceMemory(device: GPUDevice, config: ModelConfig, positions: number, format: 'q4' | 'bf16' = 'q4'): Promise<InferenceMemory> {
   const tracker = trackAllocations(device);
   let model: Decoder | undefined;
   try {
-    model = new Decoder(device, await uploadFromReader(device, zeroQ4Reader(config), 'q4'), new ByteTokenizer(), 'zero q4');
+    model = new Decoder(device, await uploadFromReader(device, zeroReader(config, format), 'none'), new ByteTokenizer(), `zero ${format}`);
     const cancel = new AbortController();
     await generateIds(model, [[0]], { maxTokens: positions - 1, temperature: 0, signal: cancel.signal }, { onStep: () => cancel.abort() });
     await device.queue.onSubmittedWorkDone();

@@ -2,7 +2,7 @@
 // through the Trainer itself; GRPO rollout throughput with the policy's adapter attached; and the GPU memory LoRA
 // training needs, counted from the buffers the engine creates (memory.ts) while a Trainer is built on a
 // zero-weight checkpoint (and, where asked, runs a micro-batch and a step).
-import { timeGeneration, zeroQ4Reader, type GenerationTiming } from './benchModel.ts';
+import { timeGeneration, zeroReader, type GenerationTiming } from './benchModel.ts';
 import { align4 } from './compute.ts';
 import { initLoraAdapter } from './lora/adapter.ts';
 import { loraConfig } from './lora/config.ts';
@@ -150,7 +150,7 @@ export async function measureTrainingMemory(device: GPUDevice, config: ModelConf
   const tracker = trackAllocations(device);
   let model: Decoder | undefined;
   try {
-    model = new Decoder(device, await uploadFromReader(device, zeroQ4Reader(config), 'q4', undefined, { keepOutputF32: true }), new ByteTokenizer(), 'zero q4');
+    model = new Decoder(device, await uploadFromReader(device, zeroReader(config), 'q4', undefined, { keepOutputF32: true }), new ByteTokenizer(), 'zero q4');
     await device.queue.onSubmittedWorkDone();
     const weightBytes = tracker.live;
     const R = o.batch.sequences * o.batch.tokens;

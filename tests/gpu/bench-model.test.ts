@@ -27,20 +27,22 @@ describe('allocation tracking', () => {
   });
 });
 
-describe('inference memory of a zero-weight q4 model', () => {
-  it('holds the q4 weights the catalog counts, plus the KV cache, plus a little scratch', async () => {
-    const { device } = await testGpu();
-    const qwen = findModel('Qwen/Qwen2.5-0.5B-Instruct').config;
-    // Qwen2.5's field set at a tenth of the size (the bench measures the real one).
-    const config: ModelConfig = { ...qwen, vocabSize: 4096, hiddenSize: 128, intermediateSize: 512, numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 32 };
-    const positions = 256;
-    const memory = await measureInferenceMemory(device, config, positions);
-    const estimate = estimateGpuBytes(config, { quant: 'q4', contextTokens: positions, sequences: 1 });
-    expect(memory.weightBytes).toBe(estimate.weights + (config.headDim / 2) * 4); // + RoPE's inverse frequencies
-    const kvCache = estimate.kvCache + positions * config.numKvHeads * config.headDim * 4; // + copyKvSlot's staging slot
-    expect(memory.peakBytes).toBeGreaterThan(estimate.weights + kvCache);
-    expect(memory.peakBytes).toBeLessThan(estimate.total);
-  });
+describe('inference memory of a zero-weight model', () => {
+  for (const format of ['q4', 'bf16'] as const) {
+    it(`holds the ${format} weights the catalog counts, plus the KV cache, plus a little scratch`, async () => {
+      const { device } = await testGpu();
+      const qwen = findModel('Qwen/Qwen2.5-0.5B-Instruct').config;
+      // Qwen2.5's field set at a tenth of the size (the bench measures the real one).
+      const config: ModelConfig = { ...qwen, vocabSize: 4096, hiddenSize: 128, intermediateSize: 512, numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 32 };
+      const positions = 256;
+      const memory = await measureInferenceMemory(device, config, positions, format);
+      const estimate = estimateGpuBytes(config, { quant: format === 'q4' ? 'q4' : 'f16', contextTokens: positions, sequences: 1 });
+      expect(memory.weightBytes).toBe(estimate.weights + (config.headDim / 2) * 4); // + RoPE's inverse frequencies
+      const kvCache = estimate.kvCache + positions * config.numKvHeads * config.headDim * 4; // + copyKvSlot's staging slot
+      expect(memory.peakBytes).toBeGreaterThan(estimate.weights + kvCache);
+      expect(memory.peakBytes).toBeLessThan(estimate.total);
+    });
+  }
 });
 
 describe('generation timing', () => {

@@ -64,10 +64,13 @@ async function modelFigures(model: Decoder, promptTokens: number, decodeTokens: 
 }
 
 async function memoryFigures(device: GPUDevice, figures: Figures): Promise<void> {
-  const memory = await measureInferenceMemory(device, findModel(MEMORY_MODEL).config, MEMORY_POSITIONS);
+  const config = findModel(MEMORY_MODEL).config;
   const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const memory = await measureInferenceMemory(device, config, MEMORY_POSITIONS);
   console.log(`${MEMORY_MODEL} q4 at ${MEMORY_POSITIONS} positions: ${mb(memory.peakBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB; target < 600 MB)`);
-  figures.qwen05_q4_gpu_bytes_2k = memory.peakBytes;
+  const bf16 = await measureInferenceMemory(device, config, MEMORY_POSITIONS, 'bf16');
+  console.log(`${MEMORY_MODEL} kept bf16 (--quant none) at ${MEMORY_POSITIONS} positions: ${mb(bf16.peakBytes)} MB at peak (weights ${mb(bf16.weightBytes)} MB, half of f32)`);
+  Object.assign(figures, { qwen05_q4_gpu_bytes_2k: memory.peakBytes, qwen05_bf16_gpu_bytes_2k: bf16.peakBytes });
 }
 
 async function trainingFigures(device: GPUDevice, figures: Figures): Promise<void> {
