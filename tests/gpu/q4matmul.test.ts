@@ -8,9 +8,12 @@ import { randomF32, testGpu } from '../support/gpu.ts';
 import { randomQ4, relativeError, submit, uploadQ4 } from '../support/kernels.ts';
 
 describe('q4Matmul (prefill GEMM) on WebGPU', () => {
+  // M = 1, 7 take a one-thread-high tile, 16 and 30 a decode batch's short tile, the rest the full 64 rows.
   for (const [M, N, K, withBias, layout] of [
     [1, 1, 32, false, 'NK'],
     [7, 33, 64, true, 'NK'],
+    [16, 300, 64, true, 'NK'],
+    [30, 64, 96, false, 'NK'],
     [70, 200, 96, false, 'NK'],
     [130, 131, 256, true, 'NK'],
     [7, 32, 8, false, 'KN'],

@@ -1,14 +1,15 @@
-// `primer bench [--model DIR] [--quant none|f16|f32|q4] [--prompt-tokens N] [--decode-tokens N]`: measured throughput of
-// this machine's WebGPU adapter: the FMA peak, the matmul kernels at Qwen2.5-0.5B's MLP shape, prefill and decode
-// of a whole model (the given one, or a synthetic one small enough for a software adapter), and the GPU memory
-// Qwen2.5-0.5B in q4 needs at a 2,048-token context; then Engine II's training figures: LoRA training throughput
-// and its cost over a forward pass, GRPO rollout throughput (both on the synthetic model), and the GPU memory
-// of LoRA training Qwen2.5-0.5B at batch 4 × 512. The last line printed is one JSON object with every figure.
+// `primer bench [--model DIR] [--quant none|f16|f32|q4] [--prompt-tokens N] [--decode-tokens N]`: measured
+// throughput of this machine's WebGPU adapter: the FMA peak, the matmul kernels at Qwen2.5-0.5B's MLP shape,
+// prefill and decode of a whole model (the given one, or a synthetic one small enough for a software adapter),
+// and the GPU memory Qwen2.5-0.5B needs at a 2,048-token context (q4, and bf16 kept 16-bit); then Engine II's
+// training figures: LoRA training throughput and its cost over a forward pass, GRPO rollout throughput (both on
+// the synthetic model), and the GPU memory of LoRA training Qwen2.5-0.5B at batch 4 × 512. The last line
+// printed is one JSON object with every figure.
 import { measureInferenceMemory, syntheticDecoder, timeGeneration } from '../../engine/benchModel.ts';
 import { measureTrainingMemory, timeGrpoRollout, timeLoraStep } from '../../engine/benchTrain.ts';
 import { measureFmaPeak } from '../../engine/fmaProbe.ts';
 import { requestGpu } from '../../engine/gpu.ts';
-import { benchMatmulF32, benchQ4Gemv, benchQ4Matmul } from '../../engine/kernels/bench.ts';
+import { benchMatmulF32, benchQ4Decode, benchQ4Matmul } from '../../engine/kernels/bench.ts';
 import { findModel } from '../../engine/model/catalog.ts';
 import type { Decoder } from '../../engine/model/decoder.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
@@ -38,12 +39,12 @@ async function kernelFigures(device: GPUDevice, figures: Figures): Promise<void>
   const f32 = await benchMatmulF32(device, M, N, K, 3);
   const q4 = await benchQ4Matmul(device, M, N, K, 3);
   console.log(`matmul ${M}×${N}×${K}: f32 ${f32.toFixed(2)} GFLOP/s, q4 ${q4.toFixed(2)} GFLOP/s (best of 3)`);
-  const gemv1 = await benchQ4Gemv(device, 1, N, K);
-  const gemv16 = await benchQ4Gemv(device, BATCH, N, K);
-  console.log(`q4 GEMV ${N}×${K}: ${gemv1.toFixed(2)} GB/s of weights at batch 1, ${gemv16.toFixed(2)} GB/s at batch ${BATCH} (one read of the weights serves ${BATCH} rows)`);
+  const decode1 = await benchQ4Decode(device, 1, N, K);
+  const decode16 = await benchQ4Decode(device, BATCH, N, K);
+  console.log(`q4 decode product ${N}×${K}: ${decode1.toFixed(2)} GB/s of weights at batch 1 (GEMV), ${decode16.toFixed(2)} GB/s at batch ${BATCH} (short-tile GEMM; one read of the weights serves ${BATCH} rows)`);
   Object.assign(figures, {
     fma_peak_gflops: round(fma), matmul_f32_gflops: round(f32), q4_matmul_gflops: round(q4),
-    q4_gemv_b1_gbs: round(gemv1), q4_gemv_b16_gbs: round(gemv16),
+    q4_decode_b1_gbs: round(decode1), q4_decode_b16_gbs: round(decode16),
   });
 }
 

@@ -3,7 +3,7 @@
 // rather than over-reports. Compare GEMM figures with measureFmaPeak, GEMV ones with memory bandwidth.
 import { createStorageBuffer, uploadBuffer } from '../compute.ts';
 import { matmul } from './matmul.ts';
-import { q4Gemv } from './q4gemv.ts';
+import { GEMV_ROWS, q4Gemv } from './q4gemv.ts';
 import { q4Matmul } from './q4matmul.ts';
 
 async function bestMs(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void, reps: number): Promise<number> {
@@ -48,13 +48,19 @@ export async function benchQ4Matmul(device: GPUDevice, M: number, N: number, K: 
   return (2 * M * N * K) / (ms * 1e6);
 }
 
-/** GB/s of q4 weight bytes (codes + f32 scales) streamed by the decode GEMV for a batch of B rows. */
-export async function benchQ4Gemv(device: GPUDevice, B: number, N: number, K: number, reps = 5): Promise<number> {
+/**
+ * GB/s of q4 weight bytes (codes + f32 scales) streamed by a decode step's product for a batch of B rows, through
+ * the kernel the engine picks for B (the GEMV, or from GEMV_ROWS on the GEMM's short tile).
+ */
+export async function benchQ4Decode(device: GPUDevice, B: number, N: number, K: number, reps = 5): Promise<number> {
   const x = uploadBuffer(device, randomFloats(B * K));
   const qweight = uploadBuffer(device, randomWords((N * K) / 8));
   const scales = uploadBuffer(device, randomFloats((N * K) / 32));
   const y = createStorageBuffer(device, B * N * 4);
-  const ms = await bestMs(device, (e) => q4Gemv(device, e, { x, qweight, scales, y, B, N, K }), reps);
+  const operands = { x, qweight, scales, y, N, K };
+  const record = (e: GPUCommandEncoder) =>
+    B <= GEMV_ROWS ? q4Gemv(device, e, { ...operands, B }) : q4Matmul(device, e, { ...operands, M: B });
+  const ms = await bestMs(device, record, reps);
   for (const b of [x, qweight, scales, y]) b.destroy();
   return (N * K * (0.5 + 4 / 32)) / (ms * 1e6);
 }

@@ -7,12 +7,14 @@
 // Shapes: X is read as vec4 rows, so K % 8 == 0 in both cases.
 //
 // The blocking is matmul.wgsl's: each thread owns 8 rows × 4 groups of 4 columns in eight mat4x4
-// accumulators, 8 × 8 threads a 64 × 128 tile, no workgroup memory (see there for why). A step covers 8 k
+// accumulators, 8 × ROW_THREADS threads a (8 · ROW_THREADS) × 128 tile, no workgroup memory (see there for why);
+// a decode batch of 8-32 rows gets a tile no taller than itself. A step covers 8 k
 // (one q4 word per column): the four columns of a group give a vec4<u32> of words and a vec4 of scales, and one
 // shift-mask-convert over that vec4 dequantizes a k-row of B for all four columns at once. So each word is
 // loaded once per thread and feeds 8 rows × 8 k of multiply-adds.
 
 override W_KN: bool = false;
+override ROW_THREADS: u32 = 8u;
 
 struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32 }
 
@@ -87,9 +89,9 @@ fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
   }
 }
 
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(8, ROW_THREADS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let r = wg.y * 64u + lid.y * 8u;
+  let r = wg.y * 8u * ROW_THREADS + lid.y * 8u;
   let c = wg.x * 128u + lid.x * 4u;
   let last = p.M - 1u;
   let rowsA = min(vec4<u32>(r) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last));
