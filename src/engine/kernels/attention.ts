@@ -5,14 +5,8 @@ import code from './attention.wgsl?raw';
 
 export const MAX_HEAD_DIM = 128;
 
-export interface AttentionArgs {
-  q: Bindable; // [R, qRowStride]
-  k: Bindable; // [key rows, kvRowStride]
-  v: Bindable; // [key rows, kvRowStride] (may be the same buffer as k)
-  /** [R, 2] u32 from packedKeys or cacheKeys: the key rows each query row attends to. */
-  keys: Bindable;
-  o: Bindable; // [R, nHeads · headDim], written
-  lse: Bindable; // [nHeads, R], written
+/** R query rows, their heads, and where the heads sit in q's and k, v's rows (shared by the backward and the twin). */
+export interface AttentionLayout {
   R: number;
   nHeads: number;
   nKvHeads: number;
@@ -23,6 +17,28 @@ export interface AttentionArgs {
   kvRowStride?: number;
   kColOffset?: number;
   vColOffset?: number;
+}
+
+/** The layout with its defaults filled in, checked for what the kernels read as vec4s. */
+export function resolvedLayout(a: AttentionLayout & { q: Bindable; k: Bindable; v: Bindable }): Required<AttentionLayout> {
+  const l = {
+    ...a, qRowStride: a.qRowStride ?? a.nHeads * a.headDim, qColOffset: a.qColOffset ?? 0,
+    kvRowStride: a.kvRowStride ?? a.nKvHeads * a.headDim, kColOffset: a.kColOffset ?? 0, vColOffset: a.vColOffset ?? 0,
+  };
+  const { headDim, qRowStride, qColOffset, kvRowStride, kColOffset, vColOffset } = l;
+  checkQuads('layout', { headDim, qRowStride, qColOffset, kvRowStride, kColOffset, vColOffset });
+  checkQuads('binding bytes / 4 of', { q: bindingBytes(a.q) / 4, k: bindingBytes(a.k) / 4, v: bindingBytes(a.v) / 4 });
+  return l;
+}
+
+export interface AttentionArgs extends AttentionLayout {
+  q: Bindable; // [R, qRowStride]
+  k: Bindable; // [key rows, kvRowStride]
+  v: Bindable; // [key rows, kvRowStride] (may be the same buffer as k)
+  /** [R, 2] u32 from packedKeys or cacheKeys: the key rows each query row attends to. */
+  keys: Bindable;
+  o: Bindable; // [R, nHeads · headDim], written
+  lse: Bindable; // [nHeads, R], written
 }
 
 /**
@@ -55,7 +71,7 @@ export function cacheKeys(rows: readonly { slot: number; position: number }[], m
   return out;
 }
 
-export function checkQuads(what: string, values: Record<string, number>): void {
+function checkQuads(what: string, values: Record<string, number>): void {
   for (const [name, value] of Object.entries(values)) {
     if (value % 4 !== 0) throw new Error(`attention: ${what} ${name} = ${value} must be a multiple of 4 (read as vec4)`);
   }
@@ -66,16 +82,9 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   checkDims('attention', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
   if (a.nHeads % a.nKvHeads !== 0) throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
-  const qRowStride = a.qRowStride ?? a.nHeads * a.headDim;
-  const kvRowStride = a.kvRowStride ?? a.nKvHeads * a.headDim;
-  const layout = {
-    headDim: a.headDim, qRowStride, qColOffset: a.qColOffset ?? 0, kvRowStride,
-    kColOffset: a.kColOffset ?? 0, vColOffset: a.vColOffset ?? 0,
-  };
-  checkQuads('layout', layout);
-  checkQuads('binding bytes / 4 of', { q: bindingBytes(a.q) / 4, k: bindingBytes(a.k) / 4, v: bindingBytes(a.v) / 4 });
+  const l = resolvedLayout(a);
   const dims = params(device, [
-    a.R, a.nHeads, a.nKvHeads, qRowStride, layout.qColOffset, kvRowStride, layout.kColOffset, layout.vColOffset,
+    a.R, a.nHeads, a.nKvHeads, l.qRowStride, l.qColOffset, l.kvRowStride, l.kColOffset, l.vColOffset,
     { f32: 1 / Math.sqrt(a.headDim) },
   ]);
   const pipe = pipeline(device, code, { HEAD_DIM: a.headDim });

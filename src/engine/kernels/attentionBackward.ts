@@ -1,6 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { checkQuads } from './attention.ts';
-import { bindingBytes, checkDims } from './matmul.ts';
+import { resolvedLayout, type AttentionLayout } from './attention.ts';
+import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import common from './attentionBackward.wgsl?raw';
 import keyValueCode from './attentionBackwardKeyValue.wgsl?raw';
@@ -8,7 +8,8 @@ import queryCode from './attentionBackwardQuery.wgsl?raw';
 
 const MAX_HEAD_DIM = 128;
 
-export interface AttentionBackwardArgs {
+/** The forward's layout (see the stride and offset fields of AttentionLayout). */
+export interface AttentionBackwardArgs extends AttentionLayout {
   /** The forward's inputs (after RoPE), in the forward's layout: see the stride and offset fields. */
   q: Bindable;
   k: Bindable;
@@ -24,16 +25,6 @@ export interface AttentionBackwardArgs {
   dQ: Bindable;
   dK: Bindable;
   dV?: Bindable;
-  R: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  /** As in the forward's AttentionArgs. Defaults: q dense [R, nHeads · d]; k, v dense [R, nKvHeads · d]. */
-  qRowStride?: number;
-  qColOffset?: number;
-  kvRowStride?: number;
-  kColOffset?: number;
-  vColOffset?: number;
 }
 
 /** Records dQ, dK, dV of causal GQA attention over packed sequences (two passes: query side, then key/value). */
@@ -41,19 +32,12 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   checkDims('attentionBackward', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attentionBackward: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
   if (a.nHeads % a.nKvHeads !== 0) throw new Error(`attentionBackward: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
-  const kColOffset = a.kColOffset ?? 0;
-  const vColOffset = a.vColOffset ?? 0;
-  if (!a.dV && kColOffset === vColOffset) {
+  const l = resolvedLayout(a);
+  if (!a.dV && l.kColOffset === l.vColOffset) {
     throw new Error('attentionBackward: without dV, k and v must sit at different columns of one buffer');
   }
-  const layout = {
-    headDim: a.headDim, qRowStride: a.qRowStride ?? a.nHeads * a.headDim, qColOffset: a.qColOffset ?? 0,
-    kvRowStride: a.kvRowStride ?? a.nKvHeads * a.headDim, kColOffset, vColOffset,
-  };
-  checkQuads('layout', layout);
-  checkQuads('binding bytes / 4 of', { q: bindingBytes(a.q) / 4, k: bindingBytes(a.k) / 4, v: bindingBytes(a.v) / 4 });
   const dims = params(device, [
-    a.R, a.nHeads, a.nKvHeads, layout.qRowStride, layout.qColOffset, layout.kvRowStride, kColOffset, vColOffset,
+    a.R, a.nHeads, a.nKvHeads, l.qRowStride, l.qColOffset, l.kvRowStride, l.kColOffset, l.vColOffset,
     a.dV ? 0 : 1, { f32: 1 / Math.sqrt(a.headDim) },
   ]);
   const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];

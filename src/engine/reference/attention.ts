@@ -1,14 +1,4 @@
-export interface AttentionLayout {
-  R: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  qRowStride?: number;
-  qColOffset?: number;
-  kvRowStride?: number;
-  kColOffset?: number;
-  vColOffset?: number;
-}
+import type { AttentionLayout } from '../kernels/attention.ts';
 
 /**
  * CPU twin of the attention kernel, in f64: query row r, head h attends to key rows keys[2r] .. keys[2r] +
