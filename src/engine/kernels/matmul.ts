@@ -16,20 +16,24 @@ export interface DenseWeight {
   w: Bindable;
 }
 
-export interface MatmulArgs {
+/** Y [M, N] = X [M, K] · (W's product form), whatever W is: what the matmul and the q4 GEMM share. */
+export interface ProductArgs {
   x: Bindable; // [M, K]
-  w: Bindable; // [N, K] for "NK", [K, N] for "KN"
-  /** How w's elements are stored (default f32). */
-  format?: DenseFormat;
   bias?: Bindable; // [N]
   y: Bindable; // [M, N], written
   M: number;
   N: number;
   K: number;
-  /** Default "NK": Y = X Wᵀ. "KN": Y = X W, e.g. dx = dy W of a layer whose W is [out = K, in = N]. */
+  /** Default "NK": W stored [N, K], Y = X Wᵀ. "KN": stored [K, N], Y = X W (dx = dy W of a layer [out = K, in = N]). */
   layout?: WeightLayout;
-  /** "NK" only: first row of W to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
+  /** "NK" only: first stored row of W to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
   wRowBase?: number;
+}
+
+export interface MatmulArgs extends ProductArgs {
+  w: Bindable; // [N, K] for "NK", [K, N] for "KN"
+  /** How w's elements are stored (default f32). */
+  format?: DenseFormat;
   /** Multiplies the product (not the bias); default 1. */
   scale?: number;
   /** Adds to Y instead of overwriting it (a LoRA side path onto the base projection's output). */

@@ -1,5 +1,5 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, checkDims, type DenseWeight, type WeightLayout } from './matmul.ts';
+import { bindingBytes, checkDims, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
 import { params } from './params.ts';
 import code from './q4matmul.wgsl?raw';
 
@@ -12,18 +12,7 @@ export interface Q4Weight {
 /** A weight matrix in any form the kernels read. */
 export type WeightMatrix = DenseWeight | Q4Weight;
 
-export interface Q4MatmulArgs extends Q4Weight {
-  x: Bindable; // [M, K]
-  bias?: Bindable; // [N]
-  y: Bindable; // [M, N], written
-  M: number;
-  N: number;
-  K: number;
-  /** Default "NK": stored [N, K], Y = X Wᵀ. "KN": stored [K, N], Y = X W (dx = dy W of a layer [out = K, in = N]). */
-  layout?: WeightLayout;
-  /** "NK" only: first stored row to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
-  wRowBase?: number;
-}
+export type Q4MatmulArgs = ProductArgs & Q4Weight;
 
 /** Throws unless the shapes fit the q4 kernels: groups of 32 along the stored rows, X rows of whole octets. */
 export function checkQ4Shapes(kernel: string, a: { N: number; K: number; layout?: WeightLayout; x: Bindable }): void {
