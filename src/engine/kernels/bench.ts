@@ -27,24 +27,41 @@ function randomFloats(count: number): Float32Array {
   return Float32Array.from({ length: count }, () => Math.random() - 0.5);
 }
 
+interface Operands {
+  x: GPUBuffer; // [M, K]
+  y: GPUBuffer; // [M, N]
+  w: GPUBuffer; // [N, K] f32
+  qweight: GPUBuffer; // the same shape in q4: codes [N, K/8] and scales [N, K/32]
+  scales: GPUBuffer;
+}
+
+/** Best milliseconds of `record` over random operands of the shape M, N, K (K a multiple of 32). */
+async function timeProduct(
+  device: GPUDevice, M: number, N: number, K: number, reps: number, record: (e: GPUCommandEncoder, o: Operands) => void,
+): Promise<number> {
+  const o: Operands = {
+    x: uploadBuffer(device, randomFloats(M * K)),
+    y: createStorageBuffer(device, M * N * 4),
+    w: uploadBuffer(device, randomFloats(N * K)),
+    qweight: uploadBuffer(device, randomWords((N * K) / 8)),
+    scales: uploadBuffer(device, randomFloats((N * K) / 32)),
+  };
+  try {
+    return await bestMs(device, (e) => record(e, o), reps);
+  } finally {
+    for (const b of Object.values(o)) b.destroy();
+  }
+}
+
 /** GFLOP/s of Y[M, N] = X[M, K] Wᵀ with f32 W. */
 export async function benchMatmulF32(device: GPUDevice, M: number, N: number, K: number, reps = 5): Promise<number> {
-  const x = uploadBuffer(device, randomFloats(M * K));
-  const w = uploadBuffer(device, randomFloats(N * K));
-  const y = createStorageBuffer(device, M * N * 4);
-  const ms = await bestMs(device, (e) => matmul(device, e, { x, w, y, M, N, K }), reps);
-  for (const b of [x, w, y]) b.destroy();
+  const ms = await timeProduct(device, M, N, K, reps, (e, o) => matmul(device, e, { x: o.x, w: o.w, y: o.y, M, N, K }));
   return (2 * M * N * K) / (ms * 1e6);
 }
 
 /** GFLOP/s of the prefill GEMM Y[M, N] = X[M, K] dequant(Wq)ᵀ with q4 W (K a multiple of 32). */
 export async function benchQ4Matmul(device: GPUDevice, M: number, N: number, K: number, reps = 5): Promise<number> {
-  const x = uploadBuffer(device, randomFloats(M * K));
-  const qweight = uploadBuffer(device, randomWords((N * K) / 8));
-  const scales = uploadBuffer(device, randomFloats((N * K) / 32));
-  const y = createStorageBuffer(device, M * N * 4);
-  const ms = await bestMs(device, (e) => q4Matmul(device, e, { x, qweight, scales, y, M, N, K }), reps);
-  for (const b of [x, qweight, scales, y]) b.destroy();
+  const ms = await timeProduct(device, M, N, K, reps, (e, o) => q4Matmul(device, e, { ...o, M, N, K }));
   return (2 * M * N * K) / (ms * 1e6);
 }
 
@@ -53,14 +70,7 @@ export async function benchQ4Matmul(device: GPUDevice, M: number, N: number, K: 
  * the kernel the engine picks for B (the GEMV, or from GEMV_ROWS on the GEMM's short tile).
  */
 export async function benchQ4Decode(device: GPUDevice, B: number, N: number, K: number, reps = 5): Promise<number> {
-  const x = uploadBuffer(device, randomFloats(B * K));
-  const qweight = uploadBuffer(device, randomWords((N * K) / 8));
-  const scales = uploadBuffer(device, randomFloats((N * K) / 32));
-  const y = createStorageBuffer(device, B * N * 4);
-  const operands = { x, qweight, scales, y, N, K };
-  const record = (e: GPUCommandEncoder) =>
-    B <= GEMV_ROWS ? q4Gemv(device, e, { ...operands, B }) : q4Matmul(device, e, { ...operands, M: B });
-  const ms = await bestMs(device, record, reps);
-  for (const b of [x, qweight, scales, y]) b.destroy();
+  const ms = await timeProduct(device, B, N, K, reps, (e, o) =>
+    B <= GEMV_ROWS ? q4Gemv(device, e, { ...o, B, N, K }) : q4Matmul(device, e, { ...o, M: B, N, K }));
   return (N * K * (0.5 + 4 / 32)) / (ms * 1e6);
 }
