@@ -5,12 +5,11 @@
 // problems it was told are done.
 import { DEFAULT_RETRY, claudeText, createClaudeClient, isFatal, runPool, type RetryPolicy } from '../behaviors/claudeClient.ts';
 import { addUsage, zeroUsage, type TokenUsage } from '../behaviors/judge.ts';
-import { annotateSpans } from '../behaviors/rules.ts';
-import { countdownPrompt, countdownQuery } from '../tasks/prompts.ts';
-import { countdownReward } from '../tasks/reward.ts';
+import { countdownQuery } from '../tasks/prompts.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
 import { claudeCostUsd } from './claudeEstimate.ts';
 import { CLAUDE_BUILD_DEFAULTS, claudeSystemPrompt, claudeTraceStyle } from './claudePrompts.ts';
+import { primingTrace } from './build.ts';
 import { primingCondition, type PrimingConditionName } from './conditions.ts';
 import type { PrimingDataset, PrimingTrace } from './types.ts';
 
@@ -70,14 +69,7 @@ function completionOf(reply: string): string {
 }
 
 export function scoredTrace(problem: CountdownProblem, reply: string): PrimingTrace {
-  const completion = completionOf(reply);
-  return {
-    problem,
-    prompt: countdownPrompt(problem, 'base'),
-    completion,
-    reward: countdownReward(completion, problem),
-    counts: annotateSpans(problem, completion).counts,
-  };
+  return primingTrace(problem, completionOf(reply));
 }
 
 export async function buildClaudePriming(options: ClaudeBuildOptions): Promise<PrimingDataset> {
