@@ -6,7 +6,8 @@ import { attentionRowsRef } from '../../src/engine/reference/attention.ts';
 import { writeKvRef } from '../../src/engine/reference/kvcache.ts';
 import { attentionRef } from '../../src/engine/reference/ops.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { relativeError, submit } from '../support/kernels.ts';
+import { submit } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 async function runAttention(
   device: GPUDevice, q: Float32Array, k: Float32Array, v: Float32Array, keys: Uint32Array,

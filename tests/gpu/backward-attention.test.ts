@@ -3,7 +3,8 @@ import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/com
 import { packedKeys } from '../../src/engine/kernels/attention.ts';
 import { attentionBackward } from '../../src/engine/kernels/attentionBackward.ts';
 import { attentionBackwardRef, type AttentionShape } from '../../src/engine/reference/backward/attentionBackward.ts';
-import { attentionForward, relativeError } from '../support/backward.ts';
+import { attentionForward } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 const shapes: AttentionShape[] = [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { embeddingBackward } from '../../src/engine/kernels/embeddingBackward.ts';
 import { embeddingBackwardRef } from '../../src/engine/reference/backward/embeddingBackward.ts';
-import { relativeError } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('embeddingBackward on WebGPU', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { clipByGlobalNorm, sumOfSquares } from '../../src/engine/kernels/gradientUtils.ts';
 import { clipFactorRef, sumOfSquaresRef } from '../../src/engine/reference/backward/gradientNorm.ts';
-import { relativeError } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('gradient norm and clipping on WebGPU', () => {

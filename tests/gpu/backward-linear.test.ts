@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { linearBiasBackward, linearWeightBackward } from '../../src/engine/kernels/linearBackward.ts';
 import { biasGradRef, weightGradRef } from '../../src/engine/reference/backward/linearBackward.ts';
-import { relativeError } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('linear-layer gradients on WebGPU', () => {

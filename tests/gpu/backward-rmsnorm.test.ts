@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { rmsnormBackward } from '../../src/engine/kernels/rmsnormBackward.ts';
 import { rmsnormBackwardRef } from '../../src/engine/reference/backward/rmsnormBackward.ts';
-import { relativeError, rmsnormForward } from '../support/backward.ts';
+import { rmsnormForward } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('rmsnormBackward on WebGPU', () => {

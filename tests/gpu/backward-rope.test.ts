@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { rope } from '../../src/engine/kernels/rope.ts';
 import { ropeBackwardRef } from '../../src/engine/reference/backward/ropeBackward.ts';
-import { relativeError } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('RoPE backward (rope with inverse) on WebGPU', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { siluGateBackward } from '../../src/engine/kernels/siluGateBackward.ts';
 import { siluGateBackwardRef } from '../../src/engine/reference/backward/siluGateBackward.ts';
-import { relativeError } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 const [T, I] = [7, 300];

@@ -17,6 +17,7 @@ import { referenceLogits } from '../../src/engine/reference/forward.ts';
 import { ByteTokenizer } from '../../src/engine/tokenizer.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 import { writeTinyModel, type TinyModel } from '../support/tinyModel.ts';
+import { relativeError } from '../support/compare.ts';
 
 function primer(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/primer.js', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -27,17 +28,6 @@ function primer(args: string[]): { code: number | null; stdout: string; stderr: 
 function failure(args: string[]): { code: number | null; cause: string } {
   const r = primer(args);
   return { code: r.code, cause: r.stderr.split('\n').find((line) => line.startsWith('primer: ')) ?? r.stderr };
-}
-
-function relativeError(got: Float32Array, want: Float32Array): number {
-  expect(got.length).toBe(want.length);
-  let maxAbs = 0;
-  let maxErr = 0;
-  want.forEach((w, i) => {
-    maxAbs = Math.max(maxAbs, Math.abs(w));
-    maxErr = Math.max(maxErr, Math.abs(got[i] - w));
-  });
-  return maxErr / maxAbs;
 }
 
 const root = mkdtempSync(join(tmpdir(), 'primer-engine-cli-'));

@@ -8,7 +8,8 @@ import { embeddingRef } from '../../src/engine/reference/embedding.ts';
 import { siluGateRef } from '../../src/engine/reference/ops.ts';
 import { siluGateFusedRef } from '../../src/engine/reference/siluGate.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { randomQ4, relativeError, submit, uploadDense, uploadQ4 } from '../support/kernels.ts';
+import { randomQ4, submit, uploadDense, uploadQ4 } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 describe('siluGate on WebGPU', () => {
   const [T, I] = [5, 77];

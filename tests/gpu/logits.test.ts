@@ -5,7 +5,8 @@ import type { WeightMatrix } from '../../src/engine/kernels/q4matmul.ts';
 import { matmulRef } from '../../src/engine/reference/matmul.ts';
 import { dequantizeQ4 } from '../../src/engine/quant/q4.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { randomQ4, relativeError, submit, uploadDense, uploadQ4 } from '../support/kernels.ts';
+import { randomQ4, submit, uploadDense, uploadQ4 } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 describe('chunked logits on WebGPU', () => {
   const [V, D, chunk] = [333, 64, 128];

@@ -3,17 +3,7 @@ import { readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { fusedLossRef } from '../../src/engine/reference/fusedLoss.ts';
 import { FusedLoss } from '../../src/engine/train/fusedLoss.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-
-/** max |got − want| / max |want|. */
-function relErr(got: Float32Array, want: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
-}
+import { relativeError } from '../support/compare.ts';
 
 describe('fused chunked loss on WebGPU', () => {
   for (const { T, V, D, chunk, eScale } of [
@@ -37,11 +27,11 @@ describe('fused chunked loss on WebGPU', () => {
       loss.backward(encoder, { ...inputs, weights: uploadBuffer(device, weights), dh, de });
       device.queue.submit([encoder.finish()]);
       const want = fusedLossRef(h, e, targets, weights, T, V, D);
-      expect(relErr(await readF32(device, loss.logp, T), want.logp)).toBeLessThan(1e-5);
-      expect(relErr(await readF32(device, loss.lse, T), want.lse)).toBeLessThan(1e-5);
+      expect(relativeError(await readF32(device, loss.logp, T), want.logp)).toBeLessThan(1e-5);
+      expect(relativeError(await readF32(device, loss.lse, T), want.lse)).toBeLessThan(1e-5);
       const gotDh = await readF32(device, dh, T * D);
-      expect(relErr(gotDh.map((x, i) => x - dh0[i]), want.dh)).toBeLessThan(1e-4);
-      expect(relErr(await readF32(device, de, V * D), want.de)).toBeLessThan(1e-4);
+      expect(relativeError(gotDh.map((x, i) => x - dh0[i]), want.dh)).toBeLessThan(1e-4);
+      expect(relativeError(await readF32(device, de, V * D), want.de)).toBeLessThan(1e-4);
       expect(gotDh.slice(0, D)).toEqual(dh0.slice(0, D)); // weight 0: the prompt token gets no gradient
       loss.destroy();
     });
@@ -61,7 +51,7 @@ describe('fused chunked loss on WebGPU', () => {
     loss.forward(encoder, inputs);
     loss.backward(encoder, { ...inputs, weights: uploadBuffer(device, weights), dh });
     device.queue.submit([encoder.finish()]);
-    expect(relErr(await readF32(device, dh, T * D), fusedLossRef(h, e, targets, weights, T, V, D).dh)).toBeLessThan(1e-4);
+    expect(relativeError(await readF32(device, dh, T * D), fusedLossRef(h, e, targets, weights, T, V, D).dh)).toBeLessThan(1e-4);
     expect(() => loss.forward(device.createCommandEncoder(), { ...inputs, T: 3 })).toThrow(/T = 3 outside 1..2/);
     expect(() => new FusedLoss(device, { maxTokens: 1, V, D, chunk: 100 })).toThrow(/multiple of 64/);
   });

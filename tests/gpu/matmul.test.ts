@@ -3,7 +3,8 @@ import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/com
 import { matmul } from '../../src/engine/kernels/matmul.ts';
 import { matmulRef } from '../../src/engine/reference/matmul.ts';
 import { maxAbsDiff, randomF32, testGpu } from '../support/gpu.ts';
-import { relativeError, submit, uploadDense } from '../support/kernels.ts';
+import { submit, uploadDense } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 describe('matmul on WebGPU', () => {
   it('reaches a real adapter', async () => {

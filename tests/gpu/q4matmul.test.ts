@@ -5,7 +5,8 @@ import { q4Matmul } from '../../src/engine/kernels/q4matmul.ts';
 import { q4MatmulRef } from '../../src/engine/reference/q4matmul.ts';
 import { dequantizeQ4 } from '../../src/engine/quant/q4.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { randomQ4, relativeError, submit, uploadQ4 } from '../support/kernels.ts';
+import { randomQ4, submit, uploadQ4 } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 describe('q4Matmul (prefill GEMM) on WebGPU', () => {
   // M = 1, 7 take a one-thread-high tile, 16 and 30 a decode batch's short tile, the rest the full 64 rows.

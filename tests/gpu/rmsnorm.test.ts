@@ -4,7 +4,8 @@ import { rmsnorm } from '../../src/engine/kernels/rmsnorm.ts';
 import { rmsnormRef } from '../../src/engine/reference/ops.ts';
 import { rmsnormWithRstdRef } from '../../src/engine/reference/rmsnorm.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { relativeError, submit } from '../support/kernels.ts';
+import { submit } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 describe('rmsnorm on WebGPU', () => {
   for (const [T, D, eps] of [[1, 8, 1e-6], [3, 33, 1e-5], [70, 896, 1e-6]] as const) {

@@ -4,7 +4,8 @@ import { rope } from '../../src/engine/kernels/rope.ts';
 import { ropeStridedRef } from '../../src/engine/reference/rope.ts';
 import { ropeInvFreq } from '../../src/engine/model/config.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
-import { relativeError, submit } from '../support/kernels.ts';
+import { submit } from '../support/kernels.ts';
+import { relativeError } from '../support/compare.ts';
 
 const invFreq = (headDim: number) => ropeInvFreq({ headDim, ropeTheta: 1_000_000, ropeScaling: undefined });
 

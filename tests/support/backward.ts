@@ -2,18 +2,6 @@
 // compute), central finite differences, and a relative error that ignores the scale of the values.
 import type { AttentionShape } from '../../src/engine/reference/backward/attentionBackward.ts';
 
-/** max |got − want| / max |want|: one number per tensor, so entries near zero do not dominate. */
-export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
-  let diff = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
-}
-
 /** ∂/∂x_j of Σ_i weights_i · f(x)_i for every j, by central differences in f64. */
 export function numericGradient(
   f: (x: Float64Array) => ArrayLike<number>, x: ArrayLike<number>, weights: ArrayLike<number>, h = 1e-5,

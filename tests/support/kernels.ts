@@ -14,18 +14,6 @@ export function submit(device: GPUDevice, record: (encoder: GPUCommandEncoder) =
   device.queue.submit([encoder.finish()]);
 }
 
-/** max |got − want| / max |want|: the error relative to the result's scale. */
-export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
 export function randomQ4(rows: number, cols: number, seed: number): Q4Matrix {
   return quantizeQ4(randomF32(rows * cols, seed), rows, cols);
 }

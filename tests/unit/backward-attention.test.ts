@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attentionBackwardRef, type AttentionShape } from '../../src/engine/reference/backward/attentionBackward.ts';
-import { attentionForward, numericGradient, relativeError } from '../support/backward.ts';
+import { attentionForward, numericGradient } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 const shapes: AttentionShape[] = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { embeddingBackwardRef } from '../../src/engine/reference/backward/embeddingBackward.ts';
-import { embeddingForward, numericGradient, relativeError } from '../support/backward.ts';
+import { embeddingForward, numericGradient } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('embeddingBackwardRef against finite differences', () => {

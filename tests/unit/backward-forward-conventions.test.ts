@@ -7,7 +7,8 @@ import { ropeBackwardRef } from '../../src/engine/reference/backward/ropeBackwar
 import { siluGateRef } from '../../src/engine/reference/ops.ts';
 import { rmsnormWithRstdRef } from '../../src/engine/reference/rmsnorm.ts';
 import { ropeStridedRef } from '../../src/engine/reference/rope.ts';
-import { attentionForward, relativeError, rmsnormForward, ropeForward, siluGateForward } from '../support/backward.ts';
+import { attentionForward, rmsnormForward, ropeForward, siluGateForward } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('the backward tests differentiate the engine forward', () => {

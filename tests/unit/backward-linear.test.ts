@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { biasGradRef, weightGradRef } from '../../src/engine/reference/backward/linearBackward.ts';
-import { linearForward, numericGradient, relativeError } from '../support/backward.ts';
+import { linearForward, numericGradient } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('linear-layer gradient twins against finite differences', () => {

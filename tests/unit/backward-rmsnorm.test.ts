@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rmsnormBackwardRef } from '../../src/engine/reference/backward/rmsnormBackward.ts';
-import { numericGradient, relativeError, rmsnormForward } from '../support/backward.ts';
+import { numericGradient, rmsnormForward } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('rmsnormBackwardRef against finite differences', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ropeBackwardRef } from '../../src/engine/reference/backward/ropeBackward.ts';
-import { numericGradient, relativeError, ropeForward } from '../support/backward.ts';
+import { numericGradient, ropeForward } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('ropeBackwardRef against finite differences', () => {

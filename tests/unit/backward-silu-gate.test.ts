@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { siluGateBackwardRef } from '../../src/engine/reference/backward/siluGateBackward.ts';
-import { numericGradient, relativeError, siluGateForward } from '../support/backward.ts';
+import { numericGradient, siluGateForward } from '../support/backward.ts';
+import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('siluGateBackwardRef against finite differences', () => {
