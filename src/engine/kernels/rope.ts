@@ -3,10 +3,8 @@ import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import code from './rope.wgsl?raw';
 
-export interface RopeArgs {
-  x: Bindable; // [T, rowStride], turned in place
-  positions: Bindable; // [T] u32
-  invFreq: Bindable; // [headDim / 2] f32
+/** Which rows and heads RoPE turns, and where the heads sit in a row (shared with the CPU twin). */
+export interface RopeLayout {
   T: number;
   nHeads: number;
   headDim: number;
@@ -16,6 +14,12 @@ export interface RopeArgs {
   colOffset?: number;
   /** Turn by the negative angle: RoPE's backward. */
   inverse?: boolean;
+}
+
+export interface RopeArgs extends RopeLayout {
+  x: Bindable; // [T, rowStride], turned in place
+  positions: Bindable; // [T] u32
+  invFreq: Bindable; // [headDim / 2] f32
 }
 
 /** Records the in-place rotate-half RoPE of nHeads heads per row into `encoder`. */

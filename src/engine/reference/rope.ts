@@ -1,13 +1,5 @@
+import type { RopeLayout } from '../kernels/rope.ts';
 import { ropeRef } from './ops.ts';
-
-export interface RopeLayout {
-  T: number;
-  nHeads: number;
-  headDim: number;
-  rowStride?: number;
-  colOffset?: number;
-  inverse?: boolean;
-}
 
 /**
  * CPU twin of the rope kernel: the heads at columns [colOffset, colOffset + nHeads · headDim) of each row of x
