@@ -42,6 +42,11 @@ export interface MatmulArgs extends ProductArgs {
 
 /** Rows a thread covers; a tile stacks up to 8 threads' rows (fewer for a short Y). */
 const ROWS_PER_THREAD = 8;
+
+/** Threads stacked in a tile for M rows (the matmuls' ROW_THREADS): 1, 2, 4 or 8, so a short Y gets a short tile. */
+export function rowThreads(M: number): number {
+  return Math.min(8, 2 ** Math.ceil(Math.log2(Math.ceil(M / ROWS_PER_THREAD))));
+}
 /** Columns a thread group of the tile covers: the tile is 32 or 128 columns wide (one or four groups). */
 const GROUP_N = 32;
 
@@ -70,13 +75,13 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
   const none = placeholderBuffer(device);
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: a.scale ?? 1 }, a.accumulate ? 1 : 0]);
   const groups = a.N <= GROUP_N ? 1 : 4;
-  const rowThreads = Math.min(8, 2 ** Math.ceil(Math.log2(Math.ceil(a.M / ROWS_PER_THREAD))));
+  const stacked = rowThreads(a.M);
   const pipe = pipeline(device, code, {
-    W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'], COLUMN_GROUPS: groups, ROW_THREADS: rowThreads,
+    W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'], COLUMN_GROUPS: groups, ROW_THREADS: stacked,
   });
   const [w, w4, wh] = half ? [none, none, a.w] : [a.w, vec4 ? a.w : none, none];
   dispatch(device, encoder, pipe, [dims, a.x, vec4 ? a.x : none, w, w4, a.bias ?? none, a.y, wh], [
     Math.ceil(a.N / (GROUP_N * groups)),
-    Math.ceil(a.M / (ROWS_PER_THREAD * rowThreads)),
+    Math.ceil(a.M / (ROWS_PER_THREAD * stacked)),
   ]);
 }

@@ -1,5 +1,5 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, checkDims, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
+import { bindingBytes, checkDims, rowThreads, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
 import { params } from './params.ts';
 import code from './q4matmul.wgsl?raw';
 
@@ -29,10 +29,10 @@ export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4Mat
   const kn = a.layout === 'KN';
   if (kn && a.wRowBase) throw new Error('q4Matmul: wRowBase applies to "NK" weights only');
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
-  const rowThreads = Math.min(8, 2 ** Math.ceil(Math.log2(Math.ceil(a.M / 8)))); // a short Y gets a short tile
-  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, ROW_THREADS: rowThreads });
+  const stacked = rowThreads(a.M);
+  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
   dispatch(device, encoder, pipe, [dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y], [
     Math.ceil(a.N / 128),
-    Math.ceil(a.M / (8 * rowThreads)),
+    Math.ceil(a.M / (8 * stacked)),
   ]);
 }
