@@ -1,5 +1,6 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import code from './matmul.wgsl?raw';
+import matmulCode from './matmul.wgsl?raw';
+import tileStore from './tileStore.wgsl?raw';
 import { params } from './params.ts';
 
 /** How a weight is stored: "NK" = [N, K] (a linear layer's [out, in]); "KN" = [K, N]. */
@@ -76,11 +77,11 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: a.scale ?? 1 }, a.accumulate ? 1 : 0]);
   const groups = a.N <= GROUP_N ? 1 : 4;
   const stacked = rowThreads(a.M);
-  const pipe = pipeline(device, code, {
+  const pipe = pipeline(device, tileStore + matmulCode, {
     W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'], COLUMN_GROUPS: groups, ROW_THREADS: stacked,
   });
   const [w, w4, wh] = half ? [none, none, a.w] : [a.w, vec4 ? a.w : none, none];
-  dispatch(device, encoder, pipe, [dims, a.x, vec4 ? a.x : none, w, w4, a.bias ?? none, a.y, wh], [
+  dispatch(device, encoder, pipe, [dims, a.bias ?? none, a.y, a.x, vec4 ? a.x : none, w, w4, wh], [
     Math.ceil(a.N / (GROUP_N * groups)),
     Math.ceil(a.M / (ROWS_PER_THREAD * stacked)),
   ]);

@@ -30,15 +30,11 @@ override W_FORMAT: u32 = 0u;
 override COLUMN_GROUPS: u32 = 4u;
 override ROW_THREADS: u32 = 8u;
 
-struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32, scale: f32, accumulate: u32 }
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> X4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
-@group(0) @binding(4) var<storage, read> W4: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> Y: array<f32>;
+// Params, bias, Y and storeBlock come from tileStore.wgsl.
+@group(0) @binding(3) var<storage, read> X: array<f32>;
+@group(0) @binding(4) var<storage, read> X4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> W: array<f32>;
+@group(0) @binding(6) var<storage, read> W4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> WH: array<vec2<u32>>;
 
 /** W[i..i+3] of a 16-bit W (i % 4 == 0), widened to f32. */
@@ -86,21 +82,6 @@ fn wRowQuad(k: u32, c: u32) -> vec4<f32> {
 fn weightBlock(c: u32, k: u32) -> mat4x4<f32> {
   if (W_KN) { return mat4x4<f32>(wRowQuad(k, c), wRowQuad(k + 1u, c), wRowQuad(k + 2u, c), wRowQuad(k + 3u, c)); }
   return transpose(mat4x4<f32>(wColumnQuad(c, k), wColumnQuad(c + 1u, k), wColumnQuad(c + 2u, k), wColumnQuad(c + 3u, k)));
-}
-
-fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
-  for (var i = 0u; i < 4u; i++) {
-    if (r + i >= p.M) { return; }
-    for (var q = 0u; q < 4u; q++) {
-      let col = c + q;
-      if (col < p.N) {
-        var b = 0.0;
-        if (p.hasBias != 0u) { b = bias[col]; }
-        let y = p.scale * acc[i][q] + b;
-        Y[(r + i) * p.N + col] = select(y, Y[(r + i) * p.N + col] + y, p.accumulate != 0u);
-      }
-    }
-  }
 }
 
 @compute @workgroup_size(8, ROW_THREADS)

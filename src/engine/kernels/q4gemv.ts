@@ -1,5 +1,5 @@
-import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { checkDims } from './matmul.ts';
+import { dispatch, foldWorkgroups, pipeline, placeholderBuffer } from '../compute.ts';
+import { checkDims, type ProductArgs } from './matmul.ts';
 import { checkQ4Shapes, type Q4Weight } from './q4matmul.ts';
 import { params } from './params.ts';
 import code from './q4gemv.wgsl?raw';
@@ -12,16 +12,8 @@ export const MAX_GEMV_BATCH = 32;
 export const GEMV_ROWS = 4;
 const COLUMNS_PER_WORKGROUP = 256; // 64 threads × 4 columns
 
-export interface Q4GemvArgs extends Q4Weight {
-  x: Bindable; // [B, K]
-  bias?: Bindable; // [N]
-  y: Bindable; // [B, N], written
-  B: number;
-  N: number;
-  K: number;
-  /** First stored row to use, so Y = X W[base : base + N]ᵀ (a vocabulary chunk). */
-  wRowBase?: number;
-}
+/** The GEMM's arguments with the batch B in place of M (x [B, K], y [B, N]); W is always stored [N, K]. */
+export type Q4GemvArgs = Omit<ProductArgs, 'M' | 'layout'> & Q4Weight & { B: number };
 
 /** Records Y = X dequant(W)ᵀ (+ bias) for a decode batch of B ≤ 32 rows; W is q4, stored [N, K]. */
 export function q4Gemv(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4GemvArgs): void {

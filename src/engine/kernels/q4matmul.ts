@@ -1,7 +1,8 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
 import { bindingBytes, checkDims, rowThreads, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
 import { params } from './params.ts';
-import code from './q4matmul.wgsl?raw';
+import q4Code from './q4matmul.wgsl?raw';
+import tileStore from './tileStore.wgsl?raw';
 
 /** An int4 weight in MLC's q4 layout, stored [R, C]: qweight [R, C/8] u32, scales [R, C/32] f32. */
 export interface Q4Weight {
@@ -28,10 +29,10 @@ export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4Mat
   checkQ4Shapes('q4Matmul', a);
   const kn = a.layout === 'KN';
   if (kn && a.wRowBase) throw new Error('q4Matmul: wRowBase applies to "NK" weights only');
-  const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
+  const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: 1 }, 0]);
   const stacked = rowThreads(a.M);
-  const pipe = pipeline(device, code, { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
-  dispatch(device, encoder, pipe, [dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y], [
+  const pipe = pipeline(device, tileStore + q4Code, { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
+  dispatch(device, encoder, pipe, [dims, a.bias ?? placeholderBuffer(device), a.y, a.x, a.qweight, a.scales], [
     Math.ceil(a.N / 128),
     Math.ceil(a.M / (8 * stacked)),
   ]);

@@ -16,14 +16,10 @@
 override W_KN: bool = false;
 override ROW_THREADS: u32 = 8u;
 
-struct Params { M: u32, N: u32, K: u32, hasBias: u32, wRowBase: u32 }
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> X: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> qweight: array<u32>;
-@group(0) @binding(3) var<storage, read> scales: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read_write> Y: array<f32>;
+// Params, bias, Y and storeBlock come from tileStore.wgsl.
+@group(0) @binding(3) var<storage, read> X: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> qweight: array<u32>;
+@group(0) @binding(5) var<storage, read> scales: array<f32>;
 
 /** B[k..k+3, c..c+3] (lo) and B[k+4..k+7, c..c+3] (hi); matrix column kk is B's row k + kk. */
 struct Block { lo: mat4x4<f32>, hi: mat4x4<f32> }
@@ -73,20 +69,6 @@ fn weightBlock(c: u32, k: u32) -> Block {
 fn rowsBlock(rows: vec4<u32>, k: u32) -> Block {
   let i = (rows * p.K + vec4<u32>(k)) / 4u;
   return Block(mat4x4<f32>(X[i.x], X[i.y], X[i.z], X[i.w]), mat4x4<f32>(X[i.x + 1u], X[i.y + 1u], X[i.z + 1u], X[i.w + 1u]));
-}
-
-fn storeBlock(r: u32, c: u32, acc: mat4x4<f32>) {
-  for (var i = 0u; i < 4u; i++) {
-    if (r + i >= p.M) { return; }
-    for (var q = 0u; q < 4u; q++) {
-      let col = c + q;
-      if (col < p.N) {
-        var b = 0.0;
-        if (p.hasBias != 0u) { b = bias[col]; }
-        Y[(r + i) * p.N + col] = acc[i][q] + b;
-      }
-    }
-  }
 }
 
 @compute @workgroup_size(8, ROW_THREADS)
