@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const result = spawnSync(
   process.execPath,
-  ['--import', import.meta.resolve('tsx'), '--import', join(root, 'src/cli/register.mjs'), join(root, 'src/cli/main.ts'), ...process.argv.slice(2)],
+  [
+    '--import',
+    import.meta.resolve('tsx'),
+    '--import',
+    join(root, 'src/cli/register.mjs'),
+    join(root, 'src/cli/main.ts'),
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit', cwd: process.cwd() },
 );
 process.exit(result.status ?? 1);

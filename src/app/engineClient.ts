@@ -9,7 +9,9 @@ interface Pending {
   hooks?: TrainHooks;
 }
 
-export function connectEngine(worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' })): EngineService {
+export function connectEngine(
+  worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }),
+): EngineService {
   let next = 1;
   const pending = new Map<number, Pending>();
   const send = (msg: ToWorker) => worker.postMessage(msg);

@@ -35,7 +35,11 @@ export type PrimeJob = SftOptions;
  * An RL run on Countdown problems (the paper's prompt, reward and rule annotator). Every `evalEvery` steps the
  * current policy also answers `evalProblems` (held out, temperature 1, as the paper measured accuracy).
  */
-export type RlJob = GrpoSettings & { problems: CountdownProblem[]; evalEvery?: number; evalProblems?: CountdownProblem[] };
+export type RlJob = GrpoSettings & {
+  problems: CountdownProblem[];
+  evalEvery?: number;
+  evalProblems?: CountdownProblem[];
+};
 
 export interface Rollout {
   step: number;
@@ -63,7 +67,11 @@ export interface TrainResult {
 export interface EngineService {
   load(handle: string, spec: ModelSpec, hooks?: TrainHooks): Promise<ModelInfo>;
   /** Generates with `handle`: a loaded model, or a trained result (its base model with its adapter or weights). */
-  generate(handle: string, request: Omit<GenerateRequest, 'onText' | 'signal'>, hooks?: TrainHooks): Promise<Generation[]>;
+  generate(
+    handle: string,
+    request: Omit<GenerateRequest, 'onText' | 'signal'>,
+    hooks?: TrainHooks,
+  ): Promise<Generation[]>;
   /** Trains from `handle` (a model or an earlier result); the trained model becomes `resultHandle`. */
   prime(handle: string, job: PrimeJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult>;
   rl(handle: string, job: RlJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult>;

@@ -67,8 +67,15 @@ export class LocalEngine implements EngineService {
   private info(handle: string, d: Decoder, name: string): ModelInfo {
     const c = d.config;
     return {
-      handle, name, arch: c.arch, params: paramCounts(c).total, layers: c.numLayers, vocab: c.vocabSize,
-      gpuBytes: d.weights.bytes, weights: d.weights.layers[0]?.q.kind ?? 'f32', hasChatTemplate: d.tokenizer.hasChatTemplate,
+      handle,
+      name,
+      arch: c.arch,
+      params: paramCounts(c).total,
+      layers: c.numLayers,
+      vocab: c.vocabSize,
+      gpuBytes: d.weights.bytes,
+      weights: d.weights.layers[0]?.q.kind ?? 'f32',
+      hasChatTemplate: d.tokenizer.hasChatTemplate,
     };
   }
 
@@ -101,7 +108,11 @@ export class LocalEngine implements EngineService {
   async prime(handle: string, job: PrimeJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult> {
     const outcome = await runSft(this.use(handle), job, {
       signal: hooks?.signal,
-      onStep: (m) => hooks?.onEvent?.({ type: 'step', metrics: { ...m, accuracy: 0, meanReward: 0, meanLength: 0, behaviors: zeroCounts() } }),
+      onStep: (m) =>
+        hooks?.onEvent?.({
+          type: 'step',
+          metrics: { ...m, accuracy: 0, meanReward: 0, meanLength: 0, behaviors: zeroCounts() },
+        }),
       onCheckpoint: hooks?.onCheckpoint,
     });
     await this.attach(handle, resultHandle, outcome.files);
@@ -129,7 +140,10 @@ export class LocalEngine implements EngineService {
       await this.attach(handle, resultHandle, outcome.files);
       if (job.evalEvery && job.evalProblems?.length) {
         // The curve ends at the trained policy, after the last update.
-        hooks?.onEvent?.({ type: 'eval', metrics: await this.evaluate(this.use(resultHandle), outcome.steps, job, hooks?.signal) });
+        hooks?.onEvent?.({
+          type: 'eval',
+          metrics: await this.evaluate(this.use(resultHandle), outcome.steps, job, hooks?.signal),
+        });
       }
       return outcome;
     } finally {
@@ -145,8 +159,19 @@ export class LocalEngine implements EngineService {
     for (let i = 0; i < problems.length; i += EVAL_BATCH) {
       const part = problems.slice(i, i + EVAL_BATCH);
       const prompts = part.map((p) => decoder.tokenizer.encodePrompt(countdownPrompt(p, 'base')));
-      const gens = await generateIds(decoder, prompts, { maxTokens: job.maxTokens, temperature: 1, seed: job.seed + step * 1009 + i, signal });
-      gens.forEach((g, j) => rows.push({ completion: g.text, reward: countdownReward(g.text, part[j]), annotation: annotateSpans(part[j], g.text) }));
+      const gens = await generateIds(decoder, prompts, {
+        maxTokens: job.maxTokens,
+        temperature: 1,
+        seed: job.seed + step * 1009 + i,
+        signal,
+      });
+      gens.forEach((g, j) =>
+        rows.push({
+          completion: g.text,
+          reward: countdownReward(g.text, part[j]),
+          annotation: annotateSpans(part[j], g.text),
+        }),
+      );
     }
     return summarizeStep(step, rows);
   }

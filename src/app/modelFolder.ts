@@ -26,7 +26,8 @@ export async function readDroppedFolder(data: DataTransfer): Promise<ChosenFolde
   const items = [...data.items].filter((item) => item.kind === 'file');
   const files = [...data.files];
   const only = items.length === 1 ? items[0] : undefined;
-  const handle = only && 'getAsFileSystemHandle' in only ? (only as DataTransferItem & HandleItem).getAsFileSystemHandle() : null;
+  const handle =
+    only && 'getAsFileSystemHandle' in only ? (only as DataTransferItem & HandleItem).getAsFileSystemHandle() : null;
   const entry = only?.webkitGetAsEntry();
   const opened = await handle;
   if (opened?.kind === 'directory') return { name: opened.name, handle: opened as FileSystemDirectoryHandle };
@@ -73,5 +74,8 @@ export async function mayRead(handle: FileSystemDirectoryHandle): Promise<boolea
   const calls = handle as FileSystemDirectoryHandle & Partial<PermissionCalls>;
   if (!calls.queryPermission || !calls.requestPermission) return true;
   if ((await calls.queryPermission({ mode: 'read' })) === 'granted') return true;
-  return calls.requestPermission({ mode: 'read' }).then((state) => state === 'granted', () => false);
+  return calls.requestPermission({ mode: 'read' }).then(
+    (state) => state === 'granted',
+    () => false,
+  );
 }

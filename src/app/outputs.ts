@@ -65,7 +65,9 @@ export type CellOutput = TracesOutput | ChartOutput | SummaryOutput | ModelOutpu
 export function asCellOutput(value: JsonValue | undefined): CellOutput | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const type = value.type;
-  return type === 'traces' || type === 'chart' || type === 'summary' || type === 'model' ? (value as unknown as CellOutput) : null;
+  return type === 'traces' || type === 'chart' || type === 'summary' || type === 'model'
+    ? (value as unknown as CellOutput)
+    : null;
 }
 
 /** Outputs are stored as JSON; these shapes are JSON by construction. */

@@ -37,7 +37,9 @@ export function annotatorAgreement(
   b: readonly ComparableAnnotation[],
 ): AgreementReport {
   if (a.length !== b.length) {
-    throw new Error(`agreement: annotator A has ${a.length} annotations but B has ${b.length}; they must cover the same traces`);
+    throw new Error(
+      `agreement: annotator A has ${a.length} annotations but B has ${b.length}; they must cover the same traces`,
+    );
   }
   const skipped: number[] = [];
   const pairs: [Annotation, Annotation][] = [];

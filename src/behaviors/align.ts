@@ -29,7 +29,10 @@ export function alignQuote(text: string, quote: string, isFree: SpanFilter = () 
   const normText = normalise(text);
   const normalised = findNormalised(normText, cleaned, 0, isFree);
   if (normalised) return { ...normalised, method: 'normalised' };
-  const pieces = cleaned.split(ELLIPSIS).map((p) => p.trim()).filter((p) => p.length > 0);
+  const pieces = cleaned
+    .split(ELLIPSIS)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   if (pieces.length > 1) {
     const joined = findPieces(normText, pieces, isFree);
     if (joined) return { ...joined, method: 'ellipsis' };
@@ -67,7 +70,15 @@ interface NormalisedText {
 }
 
 const CHARACTER_VARIANTS: Record<string, string> = {
-  '’': "'", '‘': "'", '“': '"', '”': '"', '×': '*', '÷': '/', '−': '-', '–': '-', '—': '-',
+  '’': "'",
+  '‘': "'",
+  '“': '"',
+  '”': '"',
+  '×': '*',
+  '÷': '/',
+  '−': '-',
+  '–': '-',
+  '—': '-',
 };
 
 function normalise(text: string): NormalisedText {
@@ -112,7 +123,7 @@ function findNormalised(norm: NormalisedText, quote: string, from: number, isFre
 /** "I try 5 * 4 ... too high" matches from the first piece's start to the last piece's end, in order. */
 function findPieces(norm: NormalisedText, pieces: string[], isFree: SpanFilter): Span | null {
   const anywhere: SpanFilter = () => true;
-  for (let first = findNormalised(norm, pieces[0], 0, anywhere); first; ) {
+  for (let first = findNormalised(norm, pieces[0], 0, anywhere); first;) {
     let end = first.end;
     let complete = true;
     for (const piece of pieces.slice(1)) {

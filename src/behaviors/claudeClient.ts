@@ -3,7 +3,11 @@
 // retries are off so this policy is the only one and is tested), clear errors, and a pool that
 // bounds how many requests are in flight. The API key is never put in a message or a log.
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { MessageCreateParamsNonStreaming, MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  MessageCreateParamsNonStreaming,
+  MessageParam,
+  TextBlockParam,
+} from '@anthropic-ai/sdk/resources/messages';
 import { abortError, type JudgeTurn, type TokenUsage } from './judge.ts';
 
 export function createClaudeClient(apiKey: string, baseURL?: string): Anthropic {
@@ -114,7 +118,11 @@ export class ClaudeApiError extends Error {
   }
 }
 
-export async function withClaudeRetries<T>(call: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
+export async function withClaudeRetries<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
@@ -164,7 +172,11 @@ export function claudeError(err: unknown, attempts: number): Error {
     case undefined:
       return new ClaudeApiError(`could not reach the Anthropic API${tries}: ${detail}`, undefined, false);
     case 401:
-      return new ClaudeApiError('Anthropic rejected the API key (401): check that it is complete and still active.', 401, true);
+      return new ClaudeApiError(
+        'Anthropic rejected the API key (401): check that it is complete and still active.',
+        401,
+        true,
+      );
     case 403:
       return new ClaudeApiError(`Anthropic refused the request (403): ${detail}`, 403, true);
     case 429:
@@ -172,7 +184,8 @@ export function claudeError(err: unknown, attempts: number): Error {
     case 529:
       return new ClaudeApiError(`Anthropic is overloaded (529)${tries}: ${detail}`, 529, false);
   }
-  const hint = err.status === 400 && /temperature/i.test(detail) ? ' (this model takes no temperature; build without one)' : '';
+  const hint =
+    err.status === 400 && /temperature/i.test(detail) ? ' (this model takes no temperature; build without one)' : '';
   const fatal = err.status < 500 && err.status !== 408;
   return new ClaudeApiError(`Anthropic API error ${err.status}${tries}: ${detail}${hint}`, err.status, fatal);
 }
@@ -220,7 +233,7 @@ export function runPool(limit: number, next: () => PoolJob | undefined, signal?:
       else resolve();
     };
     const fill = () => {
-      for (let job: PoolJob | undefined; !stop.signal.aborted && running < limit && (job = next()); ) {
+      for (let job: PoolJob | undefined; !stop.signal.aborted && running < limit && (job = next());) {
         running++;
         job(stop.signal).then(finished, (err: unknown) => {
           failure ??= err;

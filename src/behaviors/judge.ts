@@ -87,7 +87,11 @@ export async function judgeTrace(trace: Trace, ask: AskJudge, annotator: string)
       return { ...annotationFromQuotes(trace, parseJudgeOutput(retry.text), annotator), calls: 2, usage };
     } catch (again) {
       if (!(again instanceof JudgeFormatError)) throw again;
-      return { ...failedAnnotation(annotator, `unreadable judge reply after one retry: ${again.message}`), calls: 2, usage };
+      return {
+        ...failedAnnotation(annotator, `unreadable judge reply after one retry: ${again.message}`),
+        calls: 2,
+        usage,
+      };
     }
   }
 }

@@ -2,7 +2,16 @@
 // retries inside claudeText. A trace that still fails after its retries gets an annotation with
 // `error`; a wrong key, a refused request or a cancel stops the whole batch.
 import { DEFAULT_RETRY, claudeText, createClaudeClient, isFatal, runPool, type RetryPolicy } from './claudeClient.ts';
-import { addUsage, failedAnnotation, judgeTrace, zeroUsage, type AskJudge, type JudgeAnnotation, type JudgeProgress, type TokenUsage } from './judge.ts';
+import {
+  addUsage,
+  failedAnnotation,
+  judgeTrace,
+  zeroUsage,
+  type AskJudge,
+  type JudgeAnnotation,
+  type JudgeProgress,
+  type TokenUsage,
+} from './judge.ts';
 import { JUDGE_SYSTEM_PROMPT } from './judgePrompt.ts';
 import type { Annotator, Trace } from './types.ts';
 
@@ -42,7 +51,8 @@ export class ClaudeJudge implements Annotator {
     let done = 0;
     let failed = 0;
     const judgeOne = async (index: number, jobSignal: AbortSignal) => {
-      const ask: AskJudge = (turns) => claudeText(client, { model, system: JUDGE_SYSTEM_PROMPT, turns, maxTokens }, retry, jobSignal);
+      const ask: AskJudge = (turns) =>
+        claudeText(client, { model, system: JUDGE_SYSTEM_PROMPT, turns, maxTokens }, retry, jobSignal);
       try {
         results[index] = await judgeTrace(traces[index], ask, this.name);
       } catch (err) {
@@ -55,10 +65,14 @@ export class ClaudeJudge implements Annotator {
       onProgress?.({ done, total: traces.length, failed, usage: this.usage });
     };
     const concurrency = this.options.concurrency ?? CLAUDE_JUDGE_DEFAULTS.concurrency;
-    await runPool(concurrency, () => {
-      const index = started++;
-      return index < traces.length ? (jobSignal) => judgeOne(index, jobSignal) : undefined;
-    }, signal);
+    await runPool(
+      concurrency,
+      () => {
+        const index = started++;
+        return index < traces.length ? (jobSignal) => judgeOne(index, jobSignal) : undefined;
+      },
+      signal,
+    );
     return results;
   }
 }

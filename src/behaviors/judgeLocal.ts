@@ -1,7 +1,15 @@
 // The LLM judge on any local model that can generate (the engine, WebLLM): the same prompt as the
 // Claude judge, flattened to plain text, decoded greedily, read by the same parser. Traces go to
 // the generator in batches; the retries for unreadable replies of one batch go together too.
-import { abortError, judgeTrace, type AskJudge, type JudgeAnnotation, type JudgeProgress, type JudgeReply, type JudgeTurn } from './judge.ts';
+import {
+  abortError,
+  judgeTrace,
+  type AskJudge,
+  type JudgeAnnotation,
+  type JudgeProgress,
+  type JudgeReply,
+  type JudgeTurn,
+} from './judge.ts';
 import { JUDGE_SYSTEM_PROMPT } from './judgePrompt.ts';
 import type { Annotator, Trace } from './types.ts';
 import type { TextGenerator } from '../tasks/types.ts';
@@ -13,7 +21,11 @@ export type JudgePromptFormat = (system: string, turns: JudgeTurn[]) => string;
 const REPLY_PREFILL = '<annotation>\n';
 
 export const plainJudgePrompt: JudgePromptFormat = (system, turns) =>
-  [system, ...turns.map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text}`), `Assistant: ${REPLY_PREFILL}`].join('\n\n');
+  [
+    system,
+    ...turns.map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text}`),
+    `Assistant: ${REPLY_PREFILL}`,
+  ].join('\n\n');
 
 export interface LocalJudgeOptions {
   generator: TextGenerator;
@@ -61,10 +73,21 @@ export class LocalJudge implements Annotator {
       pending = [];
       try {
         const prompts = calls.map((c) => c.prompt);
-        const generations = await generator.generate({ prompts, maxTokens, temperature: 0, stop: ['</annotation>'], signal });
+        const generations = await generator.generate({
+          prompts,
+          maxTokens,
+          temperature: 0,
+          stop: ['</annotation>'],
+          signal,
+        });
         generations.forEach((g, i) => {
           if (g.finish === 'cancel') return calls[i].reject(abortError());
-          const usage = { inputTokens: 0, outputTokens: g.tokens, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+          const usage = {
+            inputTokens: 0,
+            outputTokens: g.tokens,
+            cacheCreationInputTokens: 0,
+            cacheReadInputTokens: 0,
+          };
           calls[i].resolve({ text: REPLY_PREFILL + g.text, usage });
         });
       } catch (err) {

@@ -41,7 +41,9 @@ function annotationBody(reply: string): string {
   const end = body.lastIndexOf('}');
   if (start < 0 || end < start) {
     throw new JudgeFormatError(
-      open >= 0 ? 'the <annotation> block holds no JSON object' : 'the reply has no <annotation> block and no JSON object',
+      open >= 0
+        ? 'the <annotation> block holds no JSON object'
+        : 'the reply has no <annotation> block and no JSON object',
     );
   }
   return body.slice(start, end + 1);

@@ -113,7 +113,15 @@ export function sentenceSteps(sentence: Sentence): ArithStep[] {
     const where = { ...span(c.start, end), sentence: sentence.index };
     if (c.implicitOp) {
       const right = evaluate(c.tree);
-      steps.push({ ...where, left: null, op: c.implicitOp, right, result: stated ?? NaN, stated: stated !== null, form: 'forward' });
+      steps.push({
+        ...where,
+        left: null,
+        op: c.implicitOp,
+        right,
+        result: stated ?? NaN,
+        stated: stated !== null,
+        form: 'forward',
+      });
       return;
     }
     const parts = treeSteps(c.tree);
@@ -133,7 +141,15 @@ export function sentenceSteps(sentence: Sentence): ArithStep[] {
         const parts = treeSteps(next.tree);
         parts.forEach((p, k) => {
           const result = k === parts.length - 1 ? whole : p.result;
-          steps.push({ ...span(c.start, next.end), sentence: sentence.index, ...p, result, stated: true, form: 'decompose', whole });
+          steps.push({
+            ...span(c.start, next.end),
+            sentence: sentence.index,
+            ...p,
+            result,
+            stated: true,
+            form: 'decompose',
+            whole,
+          });
         });
         i++;
       }

@@ -157,7 +157,8 @@ class PathReader {
 
   private planning({ index, step, operands, result }: ResolvedStep): void {
     this.backwardSteps.push(index);
-    for (const v of [...operands, result]) if (!includes(this.numbers, v) && !includes(this.derived, v)) this.derived.push(v);
+    for (const v of [...operands, result])
+      if (!includes(this.numbers, v) && !includes(this.derived, v)) this.derived.push(v);
     if (this.forwardSeen && (this.dead || this.pending)) {
       this.emit(step);
       this.restartQuietly = true;

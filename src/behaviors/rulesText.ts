@@ -100,7 +100,10 @@ const N = '(\\d+(?:\\.\\d+)?)';
 // then operator words and signs.
 const REWRITES: Array<[RegExp, (m: RegExpExecArray) => string]> = [
   [new RegExp(`\\b(?:add|adding)\\s+${N}\\s+(?:to|and)\\s+${N}`, 'gi'), (m) => `${m[1]} + ${m[2]}`],
-  [new RegExp(`\\b(?:subtract|subtracting|take|taking)\\s+${N}\\s+(?:away\\s+)?from\\s+${N}`, 'gi'), (m) => `${m[2]} - ${m[1]}`],
+  [
+    new RegExp(`\\b(?:subtract|subtracting|take|taking)\\s+${N}\\s+(?:away\\s+)?from\\s+${N}`, 'gi'),
+    (m) => `${m[2]} - ${m[1]}`,
+  ],
   [new RegExp(`\\b(?:multiply|multiplying)\\s+${N}\\s+(?:by|and|with)\\s+${N}`, 'gi'), (m) => `${m[1]} * ${m[2]}`],
   [new RegExp(`\\b(?:divide|dividing)\\s+${N}\\s+by\\s+${N}`, 'gi'), (m) => `${m[1]} / ${m[2]}`],
   [/\b(?:add|adding)\s+(?=\d)/gi, () => '+ '],

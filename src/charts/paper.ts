@@ -20,7 +20,10 @@ export interface PaperPoint {
 }
 
 export type PaperModel = 'qwen2.5-3b' | 'llama-3.2-3b';
-export const PAPER_MODEL_LABELS: Record<PaperModel, string> = { 'qwen2.5-3b': 'Qwen-2.5-3B', 'llama-3.2-3b': 'Llama-3.2-3B' };
+export const PAPER_MODEL_LABELS: Record<PaperModel, string> = {
+  'qwen2.5-3b': 'Qwen-2.5-3B',
+  'llama-3.2-3b': 'Llama-3.2-3B',
+};
 
 const results: Record<PaperModel, Record<string, PaperPoint[]>> = data;
 
@@ -35,7 +38,11 @@ export function paperPoints(model: PaperModel, condition: string): PaperPoint[] 
 }
 
 /** One metric of one paper run as a dashed reference series. */
-export function paperSeries(model: PaperModel, condition: string, metric: 'accuracy' | 'length' | Behavior): LineSeries {
+export function paperSeries(
+  model: PaperModel,
+  condition: string,
+  metric: 'accuracy' | 'length' | Behavior,
+): LineSeries {
   return {
     label: `paper: ${PAPER_MODEL_LABELS[model]} ${condition}`,
     points: paperPoints(model, condition)

@@ -27,7 +27,10 @@ export function accuracyChart(runs: RunCurve[], paper: PaperOverlay[] = []): Lin
     yLabel: 'accuracy',
     yMin: 0,
     yMax: 1,
-    series: [...runs.map((r) => series(r, (m) => m.accuracy)), ...paper.map((p) => paperSeries(p.model, p.condition, 'accuracy'))],
+    series: [
+      ...runs.map((r) => series(r, (m) => m.accuracy)),
+      ...paper.map((p) => paperSeries(p.model, p.condition, 'accuracy')),
+    ],
     note: paper.length ? `Dashed: ${PAPER_CITATION}` : undefined,
   };
 }
@@ -53,7 +56,12 @@ export function behaviorChart(run: RunCurve, paper?: PaperOverlay): LineChart {
     yMin: 0,
     series: [
       ...BEHAVIORS.map((b) => ({ ...series(run, (m) => m.behaviors[b]), label: BEHAVIOR_LABELS[b] })),
-      ...(paper ? BEHAVIORS.map((b) => ({ ...paperSeries(paper.model, paper.condition, b), label: `paper: ${BEHAVIOR_LABELS[b]}` })) : []),
+      ...(paper
+        ? BEHAVIORS.map((b) => ({
+            ...paperSeries(paper.model, paper.condition, b),
+            label: `paper: ${BEHAVIOR_LABELS[b]}`,
+          }))
+        : []),
     ],
     note: paper ? `Dashed: ${PAPER_CITATION}` : undefined,
   };

@@ -23,11 +23,21 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 function colorOf(label: string, i: number): string {
-  const key = label.replace(/^paper: /, '').toLowerCase().split(' ')[0];
+  const key = label
+    .replace(/^paper: /, '')
+    .toLowerCase()
+    .split(' ')[0];
   return BEHAVIOR_COLORS[key] ?? PALETTE[i % PALETTE.length];
 }
 
-function frame(title: string, yLabel: string, xLabel: string, body: string, legend: [string, string, boolean][], note?: string): string {
+function frame(
+  title: string,
+  yLabel: string,
+  xLabel: string,
+  body: string,
+  legend: [string, string, boolean][],
+  note?: string,
+): string {
   const items = legend
     .map(([label, color, dashed], i) => {
       const y = PAD.top + 8 + i * 18;
@@ -50,7 +60,10 @@ function frame(title: string, yLabel: string, xLabel: string, body: string, lege
 
 function yAxis(ticks: number[], y: (v: number) => number): string {
   return ticks
-    .map((t) => `<line x1="${PAD.left}" x2="${PAD.left + PLOT_W}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${PAD.left - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${t}</text>`)
+    .map(
+      (t) =>
+        `<line x1="${PAD.left}" x2="${PAD.left + PLOT_W}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${PAD.left - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${t}</text>`,
+    )
     .join('');
 }
 
@@ -69,7 +82,9 @@ function lineSvg(c: LineChart): string {
       return `<polyline fill="none" stroke="${colorOf(s.label, i)}" stroke-width="2"${dash} points="${pts}"/>`;
     })
     .join('');
-  const xAxis = xTicks.map((t) => `<text x="${x(t)}" y="${PAD.top + PLOT_H + 16}" font-size="11" text-anchor="middle">${t}</text>`).join('');
+  const xAxis = xTicks
+    .map((t) => `<text x="${x(t)}" y="${PAD.top + PLOT_H + 16}" font-size="11" text-anchor="middle">${t}</text>`)
+    .join('');
   const legend = c.series.map((s, i): [string, string, boolean] => [s.label, colorOf(s.label, i), !!s.dashed]);
   return frame(c.title, c.yLabel, c.xLabel, yAxis(yTicks, y) + xAxis + lines, legend, c.note);
 }
@@ -89,7 +104,10 @@ function barSvg(c: BarChart): string {
     )
     .join('');
   const labels = c.categories
-    .map((cat, j) => `<text x="${PAD.left + (j + 0.5) * groupW}" y="${PAD.top + PLOT_H + 16}" font-size="11" text-anchor="middle">${esc(cat)}</text>`)
+    .map(
+      (cat, j) =>
+        `<text x="${PAD.left + (j + 0.5) * groupW}" y="${PAD.top + PLOT_H + 16}" font-size="11" text-anchor="middle">${esc(cat)}</text>`,
+    )
     .join('');
   const legend = c.series.map((s, i): [string, string, boolean] => [s.label, PALETTE[i % PALETTE.length], false]);
   return frame(c.title, c.yLabel, '', yAxis(yTicks, y) + bars + labels, legend, c.note);

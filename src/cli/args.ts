@@ -43,13 +43,15 @@ export async function readStdin(): Promise<string> {
 /** An integer flag no smaller than `min`. */
 export function integerFlag(flags: Flags, name: string, fallback: number, min = 0): number {
   const n = numberFlag(flags, name, fallback);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${flag(flags, name)}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be an integer ≥ ${min}, got "${flag(flags, name)}"`);
   return n;
 }
 
 /** Refuses flags a command does not take (a typo would otherwise be ignored silently). */
 export function checkKnownFlags(flags: Flags, known: readonly string[]): void {
   for (const name of flags.keys()) {
-    if (!known.includes(name)) throw new Error(`unknown flag --${name} (this command takes ${known.map((k) => `--${k}`).join(', ')})`);
+    if (!known.includes(name))
+      throw new Error(`unknown flag --${name} (this command takes ${known.map((k) => `--${k}`).join(', ')})`);
   }
 }

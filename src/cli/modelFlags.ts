@@ -23,7 +23,10 @@ export function quantizationFlag(flags: Flags, fallback: Quantization): Quantiza
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new Error(`${what} ${path}: no such directory`);
   return path;
 }
@@ -36,9 +39,10 @@ export function modelDirFlag(flags: Flags): Promise<string> {
 /** Loads the PEFT adapter in `dir` (adapter_model.safetensors + adapter_config.json) onto the decoder; returns a line saying what it is. */
 export async function attachPeftAdapter(decoder: Decoder, dir: string): Promise<string> {
   await requireDirectory(dir, '--adapter');
-  const read = (file: string) => readFile(join(dir, file)).catch(() => {
-    throw new Error(`--adapter ${dir}: cannot read ${file}`);
-  });
+  const read = (file: string) =>
+    readFile(join(dir, file)).catch(() => {
+      throw new Error(`--adapter ${dir}: cannot read ${file}`);
+    });
   const [weights, config] = await Promise.all([read(PEFT_WEIGHTS_FILE), read(PEFT_CONFIG_FILE)]);
   // A plain Uint8Array view: Buffer's slice() shares memory where the parser expects Uint8Array's copy.
   const safetensors = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);

@@ -24,7 +24,8 @@ export function methodFlag(flags: Flags): TrainMethod {
 export async function trainingModel(flags: Flags, method: TrainMethod): Promise<{ device: GPUDevice; model: Decoder }> {
   let quantization = quantizationFlag(flags, method === 'full' ? 'f32' : 'q4');
   if (method === 'full') {
-    if (quantization !== 'f32' && quantization !== 'none') throw new Error(`--method full trains f32 weights: drop --quant ${quantization}`);
+    if (quantization !== 'f32' && quantization !== 'none')
+      throw new Error(`--method full trains f32 weights: drop --quant ${quantization}`);
     quantization = 'f32';
   }
   const dir = await modelDirFlag(flags);

@@ -2,7 +2,14 @@
 // sampling really takes), and the GPU memory a model needs, counted from the buffers the engine creates (memory.ts) for
 // a checkpoint of the model's shapes whose weights are all zero, so no download is needed.
 import { generateIds } from './generate.ts';
-import { checkLayerIndex, fullRange, layerShapes, type LayerWeights, type LinearWeight, type WeightReader } from './load/weights.ts';
+import {
+  checkLayerIndex,
+  fullRange,
+  layerShapes,
+  type LayerWeights,
+  type LinearWeight,
+  type WeightReader,
+} from './load/weights.ts';
 import { trackAllocations } from './memory.ts';
 import type { ModelConfig } from './model/config.ts';
 import { Decoder } from './model/decoder.ts';
@@ -19,7 +26,12 @@ export function syntheticDecoder(device: GPUDevice, options: UploadOptions = {})
   const config = scratchConfig(SYNTHETIC_MODEL);
   const weights = uploadWeights(device, config, scratchWeights(config, SYNTHETIC_MODEL.seed), 'q4', options);
   const { layers, dim, heads, kvHeads } = SYNTHETIC_MODEL;
-  return new Decoder(device, weights, new ByteTokenizer(), `synthetic ${layers}-layer ${dim}-wide q4 (${heads} heads, ${kvHeads} kv, vocab ${config.vocabSize})`);
+  return new Decoder(
+    device,
+    weights,
+    new ByteTokenizer(),
+    `synthetic ${layers}-layer ${dim}-wide q4 (${heads} heads, ${kvHeads} kv, vocab ${config.vocabSize})`,
+  );
 }
 
 export interface GenerationTiming {
@@ -36,7 +48,14 @@ export interface GenerationTiming {
  * sampled at `temperature` (seeded), with the eos ids switched off so every row decodes `decodeTokens` tokens
  * after the first; the best of `runs` calls (a shared machine only ever slows a run down).
  */
-export async function timeGeneration(model: Decoder, batch: number, promptTokens: number, decodeTokens: number, runs = 1, temperature = 0): Promise<GenerationTiming> {
+export async function timeGeneration(
+  model: Decoder,
+  batch: number,
+  promptTokens: number,
+  decodeTokens: number,
+  runs = 1,
+  temperature = 0,
+): Promise<GenerationTiming> {
   const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 31 + 7) % model.config.vocabSize);
   const rows = Array.from({ length: batch }, () => prompt);
   const eos = model.config.eosTokenIds;
@@ -46,7 +65,12 @@ export async function timeGeneration(model: Decoder, batch: number, promptTokens
     for (let run = 0; run < runs; run++) {
       const stepEnds: number[] = [];
       const t0 = performance.now();
-      await generateIds(model, rows, { maxTokens: decodeTokens + 1, temperature, seed: run + 1 }, { onStep: () => stepEnds.push(performance.now()) });
+      await generateIds(
+        model,
+        rows,
+        { maxTokens: decodeTokens + 1, temperature, seed: run + 1 },
+        { onStep: () => stepEnds.push(performance.now()) },
+      );
       const [first, last] = [stepEnds[0], stepEnds[stepEnds.length - 1]];
       best.prefillTokS = Math.max(best.prefillTokS, promptTokens / ((first - t0) / 1000));
       best.decodeTokS = Math.max(best.decodeTokS, (batch * decodeTokens) / ((last - first) / 1000));
@@ -62,7 +86,13 @@ export async function timeGeneration(model: Decoder, batch: number, promptTokens
 export function zeroReader(config: ModelConfig, format: 'q4' | 'bf16' = 'q4'): WeightReader {
   const matrix = (rows: number, cols: number): LinearWeight =>
     format === 'q4'
-      ? { kind: 'q4', rows, cols, qweight: new Uint32Array((rows * cols) / Q4_PER_WORD), scales: new Float32Array((rows * cols) / Q4_GROUP) }
+      ? {
+          kind: 'q4',
+          rows,
+          cols,
+          qweight: new Uint32Array((rows * cols) / Q4_PER_WORD),
+          scales: new Float32Array((rows * cols) / Q4_GROUP),
+        }
       : { kind: 'bf16', rows, cols, bits: new Uint16Array(rows * cols) };
   const shapes = layerShapes(config);
   const linear = (name: keyof typeof shapes) => matrix(...shapes[name]);
@@ -75,8 +105,15 @@ export function zeroReader(config: ModelConfig, format: 'q4' | 'bf16' = 'q4'): W
     readLayer: async (index) => {
       checkLayerIndex(config, index);
       const layer: LayerWeights = {
-        inputNorm: vector(config.hiddenSize), postNorm: vector(config.hiddenSize),
-        q: linear('q'), k: linear('k'), v: linear('v'), o: linear('o'), gate: linear('gate'), up: linear('up'), down: linear('down'),
+        inputNorm: vector(config.hiddenSize),
+        postNorm: vector(config.hiddenSize),
+        q: linear('q'),
+        k: linear('k'),
+        v: linear('v'),
+        o: linear('o'),
+        gate: linear('gate'),
+        up: linear('up'),
+        down: linear('down'),
       };
       if (config.qkvBias) {
         layer.qBias = vector(shapes.q[0]);
@@ -86,7 +123,8 @@ export function zeroReader(config: ModelConfig, format: 'q4' | 'bf16' = 'q4'): W
       return layer;
     },
     readFinalNorm: async () => vector(config.hiddenSize),
-    readLmHead: async (range) => (config.tieWordEmbeddings ? null : matrix(fullRange(config.vocabSize, range).count, config.hiddenSize)),
+    readLmHead: async (range) =>
+      config.tieWordEmbeddings ? null : matrix(fullRange(config.vocabSize, range).count, config.hiddenSize),
     close: async () => {},
   };
 }
@@ -104,13 +142,28 @@ export interface InferenceMemory {
  * step of a generation whose cache holds `positions` (prompt of one token, then cancelled), so the figure is
  * what the engine allocates.
  */
-export async function measureInferenceMemory(device: GPUDevice, config: ModelConfig, positions: number, format: 'q4' | 'bf16' = 'q4'): Promise<InferenceMemory> {
+export async function measureInferenceMemory(
+  device: GPUDevice,
+  config: ModelConfig,
+  positions: number,
+  format: 'q4' | 'bf16' = 'q4',
+): Promise<InferenceMemory> {
   const tracker = trackAllocations(device);
   let model: Decoder | undefined;
   try {
-    model = new Decoder(device, await uploadFromReader(device, zeroReader(config, format), 'none'), new ByteTokenizer(), `zero ${format}`);
+    model = new Decoder(
+      device,
+      await uploadFromReader(device, zeroReader(config, format), 'none'),
+      new ByteTokenizer(),
+      `zero ${format}`,
+    );
     const cancel = new AbortController();
-    await generateIds(model, [[0]], { maxTokens: positions - 1, temperature: 0, signal: cancel.signal }, { onStep: () => cancel.abort() });
+    await generateIds(
+      model,
+      [[0]],
+      { maxTokens: positions - 1, temperature: 0, signal: cancel.signal },
+      { onStep: () => cancel.abort() },
+    );
     await device.queue.onSubmittedWorkDone();
     return { peakBytes: tracker.peak, weightBytes: model.weights.bytes, buffers: tracker.buffers };
   } finally {

@@ -42,7 +42,13 @@ function freshAdapter(model: Decoder, rank: number) {
  * Runs `body` with a Trainer holding a fresh rank-`rank` adapter on all seven projections; afterwards frees the
  * trainer and its adapter and puts back whatever adapter the model had.
  */
-async function withLoraTrainer<T>(model: Decoder, rank: number, maxTokens: number, checkpointing: boolean, body: (trainer: Trainer) => Promise<T>): Promise<T> {
+async function withLoraTrainer<T>(
+  model: Decoder,
+  rank: number,
+  maxTokens: number,
+  checkpointing: boolean,
+  body: (trainer: Trainer) => Promise<T>,
+): Promise<T> {
   const previous = model.lora;
   const trainer = new Trainer(model, { mode: 'lora', adapter: freshAdapter(model, rank), maxTokens, checkpointing });
   try {
@@ -82,7 +88,12 @@ export interface LoraStepTiming {
  * compiles every pipeline), steps and forwards alternate `runs` times and the best of each counts, so load from
  * other processes on a shared machine weighs on both alike.
  */
-export async function timeLoraStep(model: Decoder, batch: TrainBatch, rank: number, runs: number): Promise<LoraStepTiming> {
+export async function timeLoraStep(
+  model: Decoder,
+  batch: TrainBatch,
+  rank: number,
+  runs: number,
+): Promise<LoraStepTiming> {
   const seqs = benchSequences(batch, model.config.vocabSize);
   const tokens = batch.sequences * batch.tokens;
   return withLoraTrainer(model, rank, tokens, false, async (trainer) => {
@@ -94,7 +105,12 @@ export async function timeLoraStep(model: Decoder, batch: TrainBatch, rank: numb
       stepSeconds = Math.min(stepSeconds, await seconds(() => trainStep(trainer, seqs)));
       forwardSeconds = Math.min(forwardSeconds, await seconds(() => trainer.logprobs(seqs)));
     }
-    return { trainTokS: tokens / stepSeconds, stepSeconds, forwardSeconds, stepOverForward: stepSeconds / forwardSeconds };
+    return {
+      trainTokS: tokens / stepSeconds,
+      stepSeconds,
+      forwardSeconds,
+      stepOverForward: stepSeconds / forwardSeconds,
+    };
   });
 }
 
@@ -103,7 +119,14 @@ export async function timeLoraStep(model: Decoder, batch: TrainBatch, rank: numb
  * once), `completionTokens` each, with a fresh rank-`rank` adapter attached as the policy being trained has.
  * Best of `runs` after a short warm-up; rolloutTokS counts every row's tokens over the whole call.
  */
-export async function timeGrpoRollout(model: Decoder, group: number, promptTokens: number, completionTokens: number, rank: number, runs: number): Promise<GenerationTiming> {
+export async function timeGrpoRollout(
+  model: Decoder,
+  group: number,
+  promptTokens: number,
+  completionTokens: number,
+  rank: number,
+  runs: number,
+): Promise<GenerationTiming> {
   const previous = model.lora;
   const adapter = GpuLoraAdapter.upload(model.device, freshAdapter(model, rank));
   model.lora = adapter;
@@ -146,22 +169,40 @@ export interface TrainingMemoryOptions {
  * f32) on `batch`: zero q4 weights go through the real uploader, then a Trainer with activation checkpointing
  * (the laptop setting) is built for the whole batch, and runs one micro-batch and step if `dispatchTokens` > 0.
  */
-export async function measureTrainingMemory(device: GPUDevice, config: ModelConfig, o: TrainingMemoryOptions): Promise<TrainingMemory> {
+export async function measureTrainingMemory(
+  device: GPUDevice,
+  config: ModelConfig,
+  o: TrainingMemoryOptions,
+): Promise<TrainingMemory> {
   const tracker = trackAllocations(device);
   let model: Decoder | undefined;
   try {
-    model = new Decoder(device, await uploadFromReader(device, zeroReader(config), 'q4', undefined, { keepOutputF32: true }), new ByteTokenizer(), 'zero q4');
+    model = new Decoder(
+      device,
+      await uploadFromReader(device, zeroReader(config), 'q4', undefined, { keepOutputF32: true }),
+      new ByteTokenizer(),
+      'zero q4',
+    );
     await device.queue.onSubmittedWorkDone();
     const weightBytes = tracker.live;
     const R = o.batch.sequences * o.batch.tokens;
     await withLoraTrainer(model, o.rank, R, true, async (trainer) => {
-      if (o.dispatchTokens > 0) await trainStep(trainer, benchSequences({ sequences: o.batch.sequences, tokens: o.dispatchTokens }, config.vocabSize));
+      if (o.dispatchTokens > 0)
+        await trainStep(
+          trainer,
+          benchSequences({ sequences: o.batch.sequences, tokens: o.dispatchTokens }, config.vocabSize),
+        );
       await device.queue.onSubmittedWorkDone();
     });
     const checkpointingBytes = tracker.peak;
     const layerInputs = config.numLayers * align4(R * config.hiddenSize * 4);
     const allLayers = (config.numLayers - 1) * layerActivationBytes(device, config, R, o.rank);
-    return { weightBytes, checkpointingBytes, noCheckpointingBytes: checkpointingBytes - layerInputs + allLayers, dispatchedTokens: o.dispatchTokens };
+    return {
+      weightBytes,
+      checkpointingBytes,
+      noCheckpointingBytes: checkpointingBytes - layerInputs + allLayers,
+      dispatchedTokens: o.dispatchTokens,
+    };
   } finally {
     tracker.stop();
     model?.destroy();

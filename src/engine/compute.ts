@@ -38,7 +38,12 @@ export function uploadBuffer(device: GPUDevice, data: ArrayBufferView, label?: s
 }
 
 /** Copies `bytes` from a GPU buffer into CPU memory (one staging buffer, one map). */
-export async function readBuffer(device: GPUDevice, source: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+export async function readBuffer(
+  device: GPUDevice,
+  source: GPUBuffer,
+  bytes: number,
+  offset = 0,
+): Promise<ArrayBuffer> {
   const size = align4(bytes);
   const staging = device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
   const encoder = device.createCommandEncoder();

@@ -38,10 +38,18 @@ export async function generateIds(
   const maxPos = maxPrompt + request.maxTokens;
   if (prompts.some((p) => p.length === 0)) throw new Error('generate: a prompt is empty');
   if (maxPos > config.maxPositions) {
-    throw new Error(`generate: prompt (${maxPrompt} tokens) + maxTokens (${request.maxTokens}) exceeds the model's context of ${config.maxPositions}`);
+    throw new Error(
+      `generate: prompt (${maxPrompt} tokens) + maxTokens (${request.maxTokens}) exceeds the model's context of ${config.maxPositions}`,
+    );
   }
   const cache = createKvCache(device, config.numLayers, prompts.length, maxPos, config.numKvHeads * config.headDim);
-  const seqs: Sequence[] = prompts.map((ids, slot) => ({ slot, ids: [...ids], promptLength: ids.length, text: '', decode: model.tokenizer.streamDecoder() }));
+  const seqs: Sequence[] = prompts.map((ids, slot) => ({
+    slot,
+    ids: [...ids],
+    promptLength: ids.length,
+    text: '',
+    decode: model.tokenizer.streamDecoder(),
+  }));
   const eos = new Set(config.eosTokenIds);
   const logits = createStorageBuffer(device, prompts.length * config.vocabSize * 4, 'decode logits');
   const sampled = createStorageBuffer(device, prompts.length * 4, 'sampled ids');
@@ -66,8 +74,20 @@ export async function generateIds(
       // Step 0 samples from the prefill's last hidden rows; later steps run one decode row per sequence.
       const h = step === 0 ? last : decodeRows(model, encoder, cache, running, options.useAdapter ?? true, upload);
       model.recordLogits(encoder, h, logits, running.length);
-      const rows = running.map((s) => ({ temperature: request.temperature, topK: request.topK, topP: request.topP, seed: ((request.seed ?? 0) + s.slot * 7919) >>> 0, step }));
-      sampleTokens(device, encoder, { logits, rows: upload(packSampleRows(rows)), ids: sampled, B: running.length, V: config.vocabSize });
+      const rows = running.map((s) => ({
+        temperature: request.temperature,
+        topK: request.topK,
+        topP: request.topP,
+        seed: ((request.seed ?? 0) + s.slot * 7919) >>> 0,
+        step,
+      }));
+      sampleTokens(device, encoder, {
+        logits,
+        rows: upload(packSampleRows(rows)),
+        ids: sampled,
+        B: running.length,
+        V: config.vocabSize,
+      });
       device.queue.submit([encoder.finish()]);
       const ids = await readU32(device, sampled, running.length);
       for (const b of temps.splice(0)) b.destroy();
@@ -75,14 +95,26 @@ export async function generateIds(
       options.onStep?.(step, running.length);
     }
     for (const s of seqs) s.finish ??= 'length';
-    return seqs.map((s) => ({ text: s.text, tokens: s.ids.length - s.promptLength, tokenIds: s.ids.slice(s.promptLength), finish: s.finish! }));
+    return seqs.map((s) => ({
+      text: s.text,
+      tokens: s.ids.length - s.promptLength,
+      tokenIds: s.ids.slice(s.promptLength),
+      finish: s.finish!,
+    }));
   } finally {
     for (const b of [logits, sampled, last, cache.scratch, ...cache.k, ...cache.v, ...temps]) b.destroy();
   }
 }
 
 /** Fills each slot's cache with its prompt; identical prompts are prefilled once and copied. Writes each last hidden row. */
-function prefill(model: Decoder, cache: KvCache, seqs: Sequence[], last: GPUBuffer, useAdapter: boolean, upload: Upload): void {
+function prefill(
+  model: Decoder,
+  cache: KvCache,
+  seqs: Sequence[],
+  last: GPUBuffer,
+  useAdapter: boolean,
+  upload: Upload,
+): void {
   const { device, config } = model;
   const D = config.hiddenSize * 4;
   const row = upload(new Uint32Array(config.hiddenSize));
@@ -97,13 +129,22 @@ function prefill(model: Decoder, cache: KvCache, seqs: Sequence[], last: GPUBuff
       encoder.copyBufferToBuffer(row, 0, last, s.slot * D, D);
     } else {
       const T = s.promptLength;
-      const h = model.forwardRows(encoder, {
-        R: T,
-        ids: upload(Uint32Array.from(s.ids)),
-        positions: upload(Uint32Array.from({ length: T }, (_, i) => i)),
-        keys: upload(cacheKeys(Array.from({ length: T }, (_, position) => ({ slot: s.slot, position })), cache.maxPos)),
-        cache,
-      }, useAdapter);
+      const h = model.forwardRows(
+        encoder,
+        {
+          R: T,
+          ids: upload(Uint32Array.from(s.ids)),
+          positions: upload(Uint32Array.from({ length: T }, (_, i) => i)),
+          keys: upload(
+            cacheKeys(
+              Array.from({ length: T }, (_, position) => ({ slot: s.slot, position })),
+              cache.maxPos,
+            ),
+          ),
+          cache,
+        },
+        useAdapter,
+      );
       encoder.copyBufferToBuffer(h, (T - 1) * D, last, s.slot * D, D);
       done.set(key, s);
     }
@@ -112,15 +153,31 @@ function prefill(model: Decoder, cache: KvCache, seqs: Sequence[], last: GPUBuff
 }
 
 /** Records one decode row per running sequence: its newest token at the next position. */
-function decodeRows(model: Decoder, encoder: GPUCommandEncoder, cache: KvCache, running: Sequence[], useAdapter: boolean, upload: Upload): GPUBuffer {
+function decodeRows(
+  model: Decoder,
+  encoder: GPUCommandEncoder,
+  cache: KvCache,
+  running: Sequence[],
+  useAdapter: boolean,
+  upload: Upload,
+): GPUBuffer {
   const positions = running.map((s) => s.ids.length - 1);
-  return model.forwardRows(encoder, {
-    R: running.length,
-    ids: upload(Uint32Array.from(running.map((s) => s.ids.at(-1)!))),
-    positions: upload(Uint32Array.from(positions)),
-    keys: upload(cacheKeys(running.map((s, i) => ({ slot: s.slot, position: positions[i] })), cache.maxPos)),
-    cache,
-  }, useAdapter);
+  return model.forwardRows(
+    encoder,
+    {
+      R: running.length,
+      ids: upload(Uint32Array.from(running.map((s) => s.ids.at(-1)!))),
+      positions: upload(Uint32Array.from(positions)),
+      keys: upload(
+        cacheKeys(
+          running.map((s, i) => ({ slot: s.slot, position: positions[i] })),
+          cache.maxPos,
+        ),
+      ),
+      cache,
+    },
+    useAdapter,
+  );
 }
 
 function advance(s: Sequence, id: number, eos: Set<number>, request: Omit<GenerateRequest, 'prompts'>): void {

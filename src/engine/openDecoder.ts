@@ -17,7 +17,14 @@ export type ModelSpec =
   | { source: 'hub'; name: string; quantization?: Quantization; token?: string; keepOutputF32?: boolean }
   | { source: 'path'; dir: string; quantization?: Quantization; idsOnly?: boolean; keepOutputF32?: boolean }
   /** A folder the user picked or dropped in the browser: its files, or (Chromium) its directory handle. */
-  | { source: 'folder'; name: string; files?: File[]; handle?: FileSystemDirectoryHandle; quantization?: Quantization; keepOutputF32?: boolean };
+  | {
+      source: 'folder';
+      name: string;
+      files?: File[];
+      handle?: FileSystemDirectoryHandle;
+      quantization?: Quantization;
+      keepOutputF32?: boolean;
+    };
 
 export type OnProgress = (progress: ProgressReport) => void;
 
@@ -30,18 +37,26 @@ export function hubLocation(name: string): { endpoint?: string; repo: string } {
   const url = new URL(name);
   const parts = url.pathname.split('/').filter(Boolean);
   if (parts.length < 2) throw new Error(`"${name}" must end in /org/name`);
-  return { endpoint: `${url.origin}/${parts.slice(0, -2).join('/')}`.replace(/\/$/, ''), repo: parts.slice(-2).join('/') };
+  return {
+    endpoint: `${url.origin}/${parts.slice(0, -2).join('/')}`.replace(/\/$/, ''),
+    repo: parts.slice(-2).join('/'),
+  };
 }
 
 function tokenizerOf(texts: Awaited<ReturnType<typeof openModel>>['texts'], where: string): Tokenizer {
-  if (!texts['tokenizer.json']) throw new Error(`${where} has no tokenizer.json: Primer needs the model's tokenizer to sample`);
+  if (!texts['tokenizer.json'])
+    throw new Error(`${where} has no tokenizer.json: Primer needs the model's tokenizer to sample`);
   return new TextTokenizer(texts['tokenizer.json'], texts['tokenizer_config.json'] ?? '{}');
 }
 
-async function sourceOf(spec: Exclude<ModelSpec, { source: 'scratch' }>, onProgress?: OnProgress): Promise<ModelSource> {
+async function sourceOf(
+  spec: Exclude<ModelSpec, { source: 'scratch' }>,
+  onProgress?: OnProgress,
+): Promise<ModelSource> {
   if (spec.source === 'folder') {
     if (spec.handle) return directoryHandleSource(spec.handle);
-    if (!spec.files?.length) throw new Error(`the folder "${spec.name}" must be picked again: run its model cell, or drop the folder onto it`);
+    if (!spec.files?.length)
+      throw new Error(`the folder "${spec.name}" must be picked again: run its model cell, or drop the folder onto it`);
     return fileListSource(spec.files, spec.name);
   }
   if (spec.source === 'path') {
@@ -54,7 +69,14 @@ async function sourceOf(spec: Exclude<ModelSpec, { source: 'scratch' }>, onProgr
     repo,
     endpoint,
     token: spec.token,
-    onProgress: (p) => onProgress?.({ what: `bytes of ${p.file}`, done: p.bytes, total: p.total ?? p.bytes, rate: p.rate, secondsLeft: p.secondsLeft ?? undefined }),
+    onProgress: (p) =>
+      onProgress?.({
+        what: `bytes of ${p.file}`,
+        done: p.bytes,
+        total: p.total ?? p.bytes,
+        rate: p.rate,
+        secondsLeft: p.secondsLeft ?? undefined,
+      }),
   });
 }
 
@@ -67,7 +89,12 @@ export function specName(spec: ModelSpec): string {
 export async function openDecoder(device: GPUDevice, spec: ModelSpec, onProgress?: OnProgress): Promise<Decoder> {
   if (spec.source === 'scratch') {
     const config = scratchConfig(spec);
-    return new Decoder(device, uploadWeights(device, config, scratchWeights(config, spec.seed), 'f32'), new ByteTokenizer(), specName(spec));
+    return new Decoder(
+      device,
+      uploadWeights(device, config, scratchWeights(config, spec.seed), 'f32'),
+      new ByteTokenizer(),
+      specName(spec),
+    );
   }
   const loaded = await openModel(await sourceOf(spec, onProgress));
   // An ids-only caller (`primer logits`, `primer bench`) never tokenizes, so the folder needs no tokenizer
@@ -76,7 +103,9 @@ export async function openDecoder(device: GPUDevice, spec: ModelSpec, onProgress
   const tokenizer = idsOnly ? new ByteTokenizer() : tokenizerOf(loaded.texts, specName(spec));
   // keepOutputF32: training reads the output projection in f32 (see UploadOptions).
   const onLayer = (done: number, total: number) => onProgress?.({ what: 'layers on the GPU', done, total });
-  const weights = await uploadFromReader(device, loaded.weights, spec.quantization ?? 'q4', onLayer, { keepOutputF32: spec.keepOutputF32 });
+  const weights = await uploadFromReader(device, loaded.weights, spec.quantization ?? 'q4', onLayer, {
+    keepOutputF32: spec.keepOutputF32,
+  });
   await loaded.weights.close();
   return new Decoder(device, weights, tokenizer, specName(spec));
 }

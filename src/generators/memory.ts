@@ -54,7 +54,10 @@ export class GpuMemoryLedger {
 
   /** Adds a loaded model (replacing one of the same name and backend); returns the call that removes it. */
   register(resident: GpuResident): () => void {
-    this.residents = [...this.residents.filter((r) => !(r.name === resident.name && r.backend === resident.backend)), resident];
+    this.residents = [
+      ...this.residents.filter((r) => !(r.name === resident.name && r.backend === resident.backend)),
+      resident,
+    ];
     return () => {
       this.residents = this.residents.filter((r) => r !== resident);
     };

@@ -9,13 +9,14 @@ interface Common {
   help: string;
   required?: boolean;
 }
-export type FieldSpec = Common & (
-  | { type: 'string'; oneOf?: readonly string[] }
-  | { type: 'number'; min?: number; max?: number; integer?: boolean }
-  | { type: 'boolean' }
-  | { type: 'strings'; oneOf?: readonly string[] }
-  | { type: 'ref' | 'refs'; kinds: readonly CellKind[] }
-);
+export type FieldSpec = Common &
+  (
+    | { type: 'string'; oneOf?: readonly string[] }
+    | { type: 'number'; min?: number; max?: number; integer?: boolean }
+    | { type: 'boolean' }
+    | { type: 'strings'; oneOf?: readonly string[] }
+    | { type: 'ref' | 'refs'; kinds: readonly CellKind[] }
+  );
 
 export interface FieldProblem {
   field: string;
@@ -31,31 +32,57 @@ export interface KindSpec {
 
 export const METRICS = ['accuracy', 'verification', 'backtracking', 'subgoal', 'backward', 'response_length'] as const;
 /** The paper's runs, as "model/condition" (e.g. llama-3.2-3b/all_strategies), for compare and chart cells. */
-export const PAPER_RUNS: readonly string[] = (Object.keys(PAPER_MODEL_LABELS) as PaperModel[])
-  .flatMap((model) => paperConditions(model).map((condition) => `${model}/${condition}`));
+export const PAPER_RUNS: readonly string[] = (Object.keys(PAPER_MODEL_LABELS) as PaperModel[]).flatMap((model) =>
+  paperConditions(model).map((condition) => `${model}/${condition}`),
+);
 const TRAINED: readonly CellKind[] = ['model', 'prime', 'rl'];
 /** Kinds whose results other cells can read, and the narrower set that has something to plot. */
 const READABLE: readonly CellKind[] = CELL_KINDS.filter((kind) => kind !== 'chart' && kind !== 'table');
 const RESULTS: readonly CellKind[] = READABLE.filter((kind) => kind !== 'model');
 
-const str = (help: string, oneOf?: readonly string[], required = false): FieldSpec => ({ type: 'string', help, oneOf, required });
-const int = (help: string, min: number, max: number, required = false): FieldSpec => ({ type: 'number', integer: true, help, min, max, required });
+const str = (help: string, oneOf?: readonly string[], required = false): FieldSpec => ({
+  type: 'string',
+  help,
+  oneOf,
+  required,
+});
+const int = (help: string, min: number, max: number, required = false): FieldSpec => ({
+  type: 'number',
+  integer: true,
+  help,
+  min,
+  max,
+  required,
+});
 const num = (help: string, min: number, max: number): FieldSpec => ({ type: 'number', help, min, max });
-const ref = (help: string, kinds: readonly CellKind[], required = true): FieldSpec => ({ type: 'ref', help, kinds, required });
+const ref = (help: string, kinds: readonly CellKind[], required = true): FieldSpec => ({
+  type: 'ref',
+  help,
+  kinds,
+  required,
+});
 const seed = int('random seed, so a re-run gives the same result', 0, 2 ** 31 - 1);
 const maxTokens = int('longest completion, in tokens', 1, 8192);
 const temperature = num('sampling temperature (0 = greedy)', 0, 2);
 
-const requires = (field: string, when: boolean, why: string) => (when ? { field, message: `'${field}' is required ${why}` } : null);
+const requires = (field: string, when: boolean, why: string) =>
+  when ? { field, message: `'${field}' is required ${why}` } : null;
 
 export const CELL_SPECS: Record<CellKind, KindSpec> = {
   model: {
     help: 'A language model: from the Hugging Face hub, or a tiny one built from scratch on this GPU.',
     fields: {
-      source: str('where the weights come from: the Hugging Face hub, a folder on this computer, or built from scratch', ['hub', 'folder', 'scratch'], true),
+      source: str(
+        'where the weights come from: the Hugging Face hub, a folder on this computer, or built from scratch',
+        ['hub', 'folder', 'scratch'],
+        true,
+      ),
       name: str('hub model id, e.g. Qwen/Qwen2.5-0.5B'),
       backend: str('who runs it: auto prefers WebLLM for sampling when it has the model', ['auto', 'primer', 'webllm']),
-      quantization: str('weights on the GPU: 4-bit (q4f16_1, q4f32_1), 16-bit (f16: a bf16 checkpoint stays bf16), or f32', ['q4f16_1', 'q4f32_1', 'f16', 'f32']),
+      quantization: str(
+        'weights on the GPU: 4-bit (q4f16_1, q4f32_1), 16-bit (f16: a bf16 checkpoint stays bf16), or f32',
+        ['q4f16_1', 'q4f32_1', 'f16', 'f32'],
+      ),
       layers: int('transformer blocks (scratch)', 1, 64),
       dim: int('model width (scratch)', 8, 8192),
       heads: int('attention heads (scratch); must divide dim', 1, 128),
@@ -69,8 +96,11 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       requires('dim', p.source === 'scratch' && p.dim === undefined, 'for a scratch model') ??
       requires('heads', p.source === 'scratch' && p.heads === undefined, 'for a scratch model') ??
       (typeof p.dim === 'number' && typeof p.heads === 'number' && p.dim % p.heads !== 0
-        ? { field: 'heads', message: `heads (${p.heads}) must divide dim (${p.dim})` } : null) ??
-      (p.source === 'scratch' && p.backend === 'webllm' ? { field: 'backend', message: 'WebLLM cannot run a scratch model' } : null),
+        ? { field: 'heads', message: `heads (${p.heads}) must divide dim (${p.dim})` }
+        : null) ??
+      (p.source === 'scratch' && p.backend === 'webllm'
+        ? { field: 'backend', message: 'WebLLM cannot run a scratch model' }
+        : null),
   },
   sample: {
     help: 'Sample solutions to Countdown problems and score them.',
@@ -104,7 +134,11 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       source: str('how the traces are made', ['offline', 'claude', 'traces'], true),
       condition: str('the priming condition: which behaviors the traces show, or a control', PRIMING_CONDITIONS),
       size: int('number of traces', 1, 100_000, true),
-      from: ref('source: traces takes them from this cell; a derived control (empty_cot, length_matched) is made from this dataset', ['sample', 'annotate', 'dataset'], false),
+      from: ref(
+        'source: traces takes them from this cell; a derived control (empty_cot, length_matched) is made from this dataset',
+        ['sample', 'annotate', 'dataset'],
+        false,
+      ),
       claude_model: str('Claude model for source: claude'),
       seed,
     },
@@ -171,7 +205,12 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
   compare: {
     help: "Compare accuracy and behavior rates of several cells, and the paper's figures.",
     fields: {
-      from: { type: 'refs', help: 'the cells to compare', kinds: ['sample', 'annotate', 'rl', 'dataset'], required: true },
+      from: {
+        type: 'refs',
+        help: 'the cells to compare',
+        kinds: ['sample', 'annotate', 'rl', 'dataset'],
+        required: true,
+      },
       metrics: { type: 'strings', help: 'what to compare', oneOf: METRICS },
       paper: { type: 'strings', help: "the paper's runs to show beside them", oneOf: PAPER_RUNS },
       paper_step: int("which step of the paper's runs to show (the nearest logged one); 0 is before RL", 0, 1000),

@@ -8,8 +8,16 @@
 import { parseDocument, stringify } from 'yaml';
 import type { JsonValue } from '../store/schema.ts';
 import {
-  CELL_KINDS, NotebookParseError, isPrimerCell,
-  type Cell, type CellKind, type CellParams, type Notebook, type NotebookCell, type NotebookMeta, type NotebookWarning,
+  CELL_KINDS,
+  NotebookParseError,
+  isPrimerCell,
+  type Cell,
+  type CellKind,
+  type CellParams,
+  type Notebook,
+  type NotebookCell,
+  type NotebookMeta,
+  type NotebookWarning,
 } from './types.ts';
 
 const YAML_OPTIONS = { lineWidth: 0 } as const;
@@ -93,8 +101,14 @@ function yamlFor(written: string | null, value: Record<string, JsonValue | undef
 /** A fence no body line can close: the written one if safe, else one backtick longer than any run in the body. */
 function fenceFor(body: string, written: string): string {
   const char = written[0];
-  const longest = Math.max(0, ...body.split('\n').map((line) => /^ {0,3}(`+|~+)/.exec(line)?.[1] ?? '')
-    .filter((run) => run[0] === char).map((run) => run.length));
+  const longest = Math.max(
+    0,
+    ...body
+      .split('\n')
+      .map((line) => /^ {0,3}(`+|~+)/.exec(line)?.[1] ?? '')
+      .filter((run) => run[0] === char)
+      .map((run) => run.length),
+  );
   return longest < written.length ? written : char.repeat(Math.max(3, longest + 1));
 }
 
@@ -102,7 +116,10 @@ function parseFrontMatter(lines: string[]): { meta: NotebookMeta; frontMatter: s
   if (lines[0] !== '---') return { meta: {}, frontMatter: null, bodyStart: 0 };
   const end = lines.indexOf('---', 1);
   if (end < 0) throw new NotebookParseError(1, 'the front matter opened here has no closing ---');
-  const frontMatter = lines.slice(1, end).map((l) => l + '\n').join('');
+  const frontMatter = lines
+    .slice(1, end)
+    .map((l) => l + '\n')
+    .join('');
   const meta = parseYamlMap(frontMatter, 2, 'front matter');
   return { meta, frontMatter, bodyStart: end + 1 };
 }
@@ -110,17 +127,31 @@ function parseFrontMatter(lines: string[]): { meta: NotebookMeta; frontMatter: s
 function parseCell(body: string[], line: number, fence: Fence): Cell {
   const kind = fence.info.split(/\s+/)[1] ?? '';
   if (!CELL_KINDS.includes(kind as CellKind) || fence.info.split(/\s+/).length !== 2) {
-    throw new NotebookParseError(line, `unknown cell \`${fence.info}\`; expected \`primer <kind>\` with kind one of ${CELL_KINDS.join(', ')}`);
+    throw new NotebookParseError(
+      line,
+      `unknown cell \`${fence.info}\`; expected \`primer <kind>\` with kind one of ${CELL_KINDS.join(', ')}`,
+    );
   }
   const split = body.indexOf('---');
-  if (split >= 0 && kind !== 'js') throw new NotebookParseError(line + 1 + split, `only js cells have code after ---; this is a ${kind} cell`);
+  if (split >= 0 && kind !== 'js')
+    throw new NotebookParseError(line + 1 + split, `only js cells have code after ---; this is a ${kind} cell`);
   const yamlLines = split >= 0 ? body.slice(0, split) : body;
   const yaml = yamlLines.map((l) => l + '\n').join('');
   const { id, ...params } = parseYamlMap(yaml, line + 1, `${kind} cell`);
   if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
-    throw new NotebookParseError(line + 1, `cell id ${JSON.stringify(id)} must be a name: a letter, then letters, digits, _ or -`, 'id');
+    throw new NotebookParseError(
+      line + 1,
+      `cell id ${JSON.stringify(id)} must be a name: a letter, then letters, digits, _ or -`,
+      'id',
+    );
   }
-  const source = split >= 0 ? body.slice(split + 1).map((l) => l + '\n').join('') : '';
+  const source =
+    split >= 0
+      ? body
+          .slice(split + 1)
+          .map((l) => l + '\n')
+          .join('')
+      : '';
   return { kind: kind as CellKind, id: id ?? '', params, source, line, yaml, fence: fence.marker };
 }
 
@@ -134,10 +165,16 @@ function parseYamlMap(yaml: string, firstLine: number, where: string): CellParam
   if (error) throw new NotebookParseError(lineAt(error.pos[0]), `bad YAML in the ${where}: ${error.message}`);
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new NotebookParseError(firstLine, `the ${where} must be a YAML mapping (key: value lines)`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new NotebookParseError(firstLine, `the ${where} must be a YAML mapping (key: value lines)`);
   const map = value as Record<string, unknown>;
   for (const [key, field] of Object.entries(map)) {
-    if (!isJson(field)) throw new NotebookParseError(firstLine, `field '${key}' in the ${where} must be plain data (text, numbers, true/false, lists, maps)`, key);
+    if (!isJson(field))
+      throw new NotebookParseError(
+        firstLine,
+        `field '${key}' in the ${where} must be plain data (text, numbers, true/false, lists, maps)`,
+        key,
+      );
   }
   return map as CellParams;
 }
@@ -147,14 +184,16 @@ function assignIds(cells: Cell[]): NotebookWarning[] {
   const firstLine = new Map<string, number>();
   for (const cell of cells.filter((c) => c.id !== '')) {
     const earlier = firstLine.get(cell.id);
-    if (earlier !== undefined) throw new NotebookParseError(cell.line, `duplicate cell id "${cell.id}" (first used on line ${earlier})`, 'id');
+    if (earlier !== undefined)
+      throw new NotebookParseError(cell.line, `duplicate cell id "${cell.id}" (first used on line ${earlier})`, 'id');
     firstLine.set(cell.id, cell.line);
   }
   const warnings: NotebookWarning[] = [];
   const counts = new Map<CellKind, number>();
   for (const cell of cells.filter((c) => c.id === '')) {
     let n = counts.get(cell.kind) ?? 0;
-    do n++; while (firstLine.has(`${cell.kind}-${n}`));
+    do n++;
+    while (firstLine.has(`${cell.kind}-${n}`));
     counts.set(cell.kind, n);
     cell.id = `${cell.kind}-${n}`;
     firstLine.set(cell.id, cell.line);
@@ -184,7 +223,8 @@ function isJson(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) return value.every(isJson);
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every(isJson);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.values(value).every(isJson);
   return false;
 }
 
@@ -196,7 +236,9 @@ function sameJson(a: unknown, b: unknown): boolean {
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -188,8 +188,13 @@ export class NotebookRunner {
     const controller = new AbortController();
     this.#active = controller;
     let record: OutputRecord = {
-      notebookId: this.#options.notebookId, cellId: cell.id, kind: cell.kind, status: 'running', paramsHash: hash,
-      startedAt: Date.now(), checkpoint: resumable ? previous.checkpoint : undefined,
+      notebookId: this.#options.notebookId,
+      cellId: cell.id,
+      kind: cell.kind,
+      status: 'running',
+      paramsHash: hash,
+      startedAt: Date.now(),
+      checkpoint: resumable ? previous.checkpoint : undefined,
     };
     let lastProgressSave = 0;
     const update = (changes: Partial<OutputRecord>, persist: boolean): Promise<void> => {
@@ -201,8 +206,12 @@ export class NotebookRunner {
       this.#shown.delete(cell.id);
       await this.#save(record, true);
       const value = await handler({
-        notebookId: this.#options.notebookId, cell, params, inputs: this.#inputs(cell, params),
-        signal: controller.signal, resumeFrom: record.checkpoint,
+        notebookId: this.#options.notebookId,
+        cell,
+        params,
+        inputs: this.#inputs(cell, params),
+        signal: controller.signal,
+        resumeFrom: record.checkpoint,
         progress: (progress) => {
           const due = Date.now() - lastProgressSave >= PROGRESS_SAVE_MS;
           if (due) lastProgressSave = Date.now();
@@ -215,7 +224,11 @@ export class NotebookRunner {
       record = { ...record, status: 'done', value, error: undefined, progress: undefined };
     } catch (error) {
       const cancelled = controller.signal.aborted;
-      record = { ...record, status: cancelled ? 'cancelled' : 'error', error: cancelled ? 'Cancelled' : messageOf(error) };
+      record = {
+        ...record,
+        status: cancelled ? 'cancelled' : 'error',
+        error: cancelled ? 'Cancelled' : messageOf(error),
+      };
     } finally {
       this.#active = null;
     }
@@ -229,7 +242,8 @@ export class NotebookRunner {
     if (issue) return { status: 'error', error: `line ${issue.line}: ${issue.message}` };
     const foreign = this.#options.origin === 'file' || this.#options.origin === 'link';
     if (cell.kind === 'js' && foreign && !this.trusted) return { status: 'error', error: UNTRUSTED_JS };
-    if (!this.#options.handlers[cell.kind]) return { status: 'error', error: `This build cannot run ${cell.kind} cells (no handler)` };
+    if (!this.#options.handlers[cell.kind])
+      return { status: 'error', error: `This build cannot run ${cell.kind} cells (no handler)` };
     const missing = this.#refs(cell).find((ref) => !this.#fresh(ref.id));
     if (missing) return { status: 'blocked', error: `Waits for "${missing.id}", which has no current result` };
     return null;
@@ -239,7 +253,11 @@ export class NotebookRunner {
     const inputs: Record<string, CellInput> = {};
     for (const { id } of cellRefs(cell, params)) {
       const source = this.#cell(id);
-      inputs[id] = { kind: source.kind, params: resolveParams(source, this.#notebook.meta), value: this.#records.get(id)?.value ?? null };
+      inputs[id] = {
+        kind: source.kind,
+        params: resolveParams(source, this.#notebook.meta),
+        value: this.#records.get(id)?.value ?? null,
+      };
     }
     return inputs;
   }

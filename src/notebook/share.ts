@@ -21,7 +21,9 @@ export async function encodeShareFragment(text: string, knownSecrets: readonly s
   const compressed = await pipe(new TextEncoder().encode(text), new CompressionStream('deflate-raw'), Infinity);
   const fragment = SHARE_PREFIX + bytesToBase64url(compressed);
   if (fragment.length > MAX_FRAGMENT_CHARS) {
-    throw new ShareLinkError(`This notebook is too large for a link (${fragment.length} characters, at most ${MAX_FRAGMENT_CHARS}); download it as a file instead`);
+    throw new ShareLinkError(
+      `This notebook is too large for a link (${fragment.length} characters, at most ${MAX_FRAGMENT_CHARS}); download it as a file instead`,
+    );
   }
   return fragment;
 }
@@ -30,7 +32,8 @@ export async function encodeShareFragment(text: string, knownSecrets: readonly s
 export async function decodeShareFragment(fragment: string): Promise<string> {
   const body = fragment.replace(/^#/, '');
   if (!body.startsWith(SHARE_PREFIX)) throw new ShareLinkError('This link does not hold a notebook (no #nb= part)');
-  if (body.length > MAX_FRAGMENT_CHARS) throw new ShareLinkError(`This link is too long (${body.length} characters, at most ${MAX_FRAGMENT_CHARS})`);
+  if (body.length > MAX_FRAGMENT_CHARS)
+    throw new ShareLinkError(`This link is too long (${body.length} characters, at most ${MAX_FRAGMENT_CHARS})`);
   let bytes: Uint8Array;
   try {
     bytes = base64urlToBytes(body.slice(SHARE_PREFIX.length));
@@ -52,7 +55,11 @@ export async function decodeShareFragment(fragment: string): Promise<string> {
 }
 
 /** Runs bytes through a (de)compression stream, stopping with an error past `limit` output bytes. */
-async function pipe(input: Uint8Array, transform: CompressionStream | DecompressionStream, limit: number): Promise<Uint8Array> {
+async function pipe(
+  input: Uint8Array,
+  transform: CompressionStream | DecompressionStream,
+  limit: number,
+): Promise<Uint8Array> {
   const reader = new Blob([input as BlobPart]).stream().pipeThrough(transform).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

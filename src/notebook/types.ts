@@ -3,7 +3,16 @@
 import type { JsonValue } from '../store/schema.ts';
 
 export const CELL_KINDS = [
-  'model', 'sample', 'annotate', 'dataset', 'prime', 'rl', 'chart', 'table', 'compare', 'js',
+  'model',
+  'sample',
+  'annotate',
+  'dataset',
+  'prime',
+  'rl',
+  'chart',
+  'table',
+  'compare',
+  'js',
 ] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 
@@ -69,7 +78,11 @@ export function primerCells(notebook: Notebook): Cell[] {
 /** A notebook problem at a line, optionally in a cell's field. */
 export class NotebookParseError extends Error {
   override name = 'NotebookParseError';
-  constructor(readonly line: number, readonly detail: string, readonly field?: string) {
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+    readonly field?: string,
+  ) {
     super(`line ${line}: ${detail}`);
   }
 }

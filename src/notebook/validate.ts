@@ -3,7 +3,15 @@
 // cells that come earlier in the document and are of a kind the field accepts.
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { CELL_SPECS, COMMON_FIELDS, checkField } from './cells.ts';
-import { NotebookParseError, primerCells, type Cell, type CellKind, type CellParams, type Notebook, type NotebookMeta } from './types.ts';
+import {
+  NotebookParseError,
+  primerCells,
+  type Cell,
+  type CellKind,
+  type CellParams,
+  type Notebook,
+  type NotebookMeta,
+} from './types.ts';
 
 export interface NotebookIssue {
   line: number;
@@ -16,8 +24,10 @@ export interface NotebookIssue {
 export function validateNotebook(notebook: Notebook): NotebookIssue[] {
   const issues: NotebookIssue[] = [];
   const { title, description, params } = notebook.meta;
-  if (title !== undefined && typeof title !== 'string') issues.push({ line: 2, field: 'title', message: "front matter 'title' must be text" });
-  if (description !== undefined && typeof description !== 'string') issues.push({ line: 2, field: 'description', message: "front matter 'description' must be text" });
+  if (title !== undefined && typeof title !== 'string')
+    issues.push({ line: 2, field: 'title', message: "front matter 'title' must be text" });
+  if (description !== undefined && typeof description !== 'string')
+    issues.push({ line: 2, field: 'description', message: "front matter 'description' must be text" });
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
     issues.push({ line: 2, field: 'params', message: "front matter 'params' must be a mapping" });
   }
@@ -52,7 +62,8 @@ export function resolveParams(cell: Cell, meta: NotebookMeta): CellParams {
       continue;
     }
     const param = meta.params?.[name];
-    if (param === undefined) throw fieldError(cell, field, `'${field}' uses $${name}, which the front matter's params do not define`);
+    if (param === undefined)
+      throw fieldError(cell, field, `'${field}' uses $${name}, which the front matter's params do not define`);
     resolved[field] = param;
   }
   return resolved;
@@ -98,17 +109,28 @@ function checkCell(cell: Cell, params: CellParams, earlier: Map<string, Cell>, a
     if (problem) throw fieldError(cell, field, `'${field}' ${problem}`);
   }
   for (const [field, fieldSpec] of Object.entries(spec.fields)) {
-    if (fieldSpec.required && params[field] === undefined) throw fieldError(cell, field, `a ${cell.kind} cell needs '${field}' (${fieldSpec.help})`);
+    if (fieldSpec.required && params[field] === undefined)
+      throw fieldError(cell, field, `a ${cell.kind} cell needs '${field}' (${fieldSpec.help})`);
   }
   const rule = spec.check?.(params);
   if (rule) throw fieldError(cell, rule.field, rule.message);
   for (const { field, id, kinds } of cellRefs(cell, params)) {
     const target = earlier.get(id);
     if (!target) {
-      const where = id === cell.id ? 'this cell itself' : allIds.has(id) ? 'a cell further down; a cell can only use cells above it' : 'no cell in this notebook';
+      const where =
+        id === cell.id
+          ? 'this cell itself'
+          : allIds.has(id)
+            ? 'a cell further down; a cell can only use cells above it'
+            : 'no cell in this notebook';
       throw fieldError(cell, field, `'${field}' refers to "${id}", ${where}`);
     }
-    if (!kinds.includes(target.kind)) throw fieldError(cell, field, `'${field}' refers to "${id}", a ${target.kind} cell; it takes ${kinds.join(', ')}`);
+    if (!kinds.includes(target.kind))
+      throw fieldError(
+        cell,
+        field,
+        `'${field}' refers to "${id}", a ${target.kind} cell; it takes ${kinds.join(', ')}`,
+      );
   }
 }
 

@@ -8,7 +8,13 @@ import { countdownPrompt } from '../tasks/prompts.ts';
 import { createRng, type Rng } from '../tasks/random.ts';
 import { countdownReward } from '../tasks/reward.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
-import { behaviorSwitches, CONDITIONS, primingCondition, type PrimingCondition, type PrimingConditionName } from './conditions.ts';
+import {
+  behaviorSwitches,
+  CONDITIONS,
+  primingCondition,
+  type PrimingCondition,
+  type PrimingConditionName,
+} from './conditions.ts';
 import { emptyCot, lengthMatched } from './controls.ts';
 import { narrateFailure, narrateSolution } from './narrate.ts';
 import type { PrimingDataset, PrimingTrace } from './types.ts';
@@ -37,7 +43,7 @@ export function primingTrace(problem: CountdownProblem, completion: string): Pri
 
 /** True when the trace shows exactly the condition's behaviors and its answer is right or wrong as asked. */
 export function meetsCondition(trace: PrimingTrace, condition: PrimingCondition): boolean {
-  const behaviorsOk = BEHAVIORS.every((b) => (trace.counts[b] > 0) === condition.behaviors.includes(b));
+  const behaviorsOk = BEHAVIORS.every((b) => trace.counts[b] > 0 === condition.behaviors.includes(b));
   const answerOk = condition.answers === 'correct' ? trace.reward === 1 : trace.reward < 1;
   return behaviorsOk && answerOk;
 }
@@ -45,7 +51,9 @@ export function meetsCondition(trace: PrimingTrace, condition: PrimingCondition)
 function narrate(problem: CountdownProblem, condition: PrimingCondition, rng: Rng): PrimingTrace | null {
   for (let draw = 0; draw < DRAWS_PER_PROBLEM; draw++) {
     const completion =
-      condition.answers === 'incorrect' ? narrateFailure(problem, rng) : narrateSolution(problem, behaviorSwitches(condition), rng);
+      condition.answers === 'incorrect'
+        ? narrateFailure(problem, rng)
+        : narrateSolution(problem, behaviorSwitches(condition), rng);
     if (completion === null) continue;
     const trace = primingTrace(problem, completion);
     if (meetsCondition(trace, condition)) return trace;
@@ -53,14 +61,20 @@ function narrate(problem: CountdownProblem, condition: PrimingCondition, rng: Rn
   return null;
 }
 
-function buildNarrated(condition: PrimingCondition, count: number, seed: number, preset: CountdownPreset): PrimingDataset {
+function buildNarrated(
+  condition: PrimingCondition,
+  count: number,
+  seed: number,
+  preset: CountdownPreset,
+): PrimingDataset {
   const rng = createRng(seed ^ 0x5eed);
   const traces: PrimingTrace[] = [];
   // The generator's problem list for a seed only grows at the end, so asking for more keeps the prefix.
   let problems: CountdownProblem[] = [];
   for (let next = 0; traces.length < count; next++) {
     if (next >= problems.length) {
-      if (next > count * 4 + 100) throw new Error(`could not narrate ${count} ${condition.name} traces (got ${traces.length})`);
+      if (next > count * 4 + 100)
+        throw new Error(`could not narrate ${count} ${condition.name} traces (got ${traces.length})`);
       problems = generateCountdownProblems({ count: Math.max(16, problems.length * 2, count + 8), seed, preset });
     }
     const trace = narrate(problems[next], condition, rng);
@@ -76,7 +90,13 @@ function buildNarrated(condition: PrimingCondition, count: number, seed: number,
   };
 }
 
-export function buildPrimingDataset({ condition, count, seed, preset = COUNTDOWN_PRIMING_PRESET, countTokens }: BuildOptions): PrimingDataset {
+export function buildPrimingDataset({
+  condition,
+  count,
+  seed,
+  preset = COUNTDOWN_PRIMING_PRESET,
+  countTokens,
+}: BuildOptions): PrimingDataset {
   const spec = primingCondition(condition);
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
   if (spec.derived === undefined) return buildNarrated(spec, count, seed, preset);

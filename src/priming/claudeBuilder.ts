@@ -3,7 +3,14 @@
 // the Countdown reward and annotated by the rule annotator, and handed to the caller the moment it
 // exists, so a closed tab loses at most the requests in flight; a restarted build skips the
 // problems it was told are done.
-import { DEFAULT_RETRY, claudeText, createClaudeClient, isFatal, runPool, type RetryPolicy } from '../behaviors/claudeClient.ts';
+import {
+  DEFAULT_RETRY,
+  claudeText,
+  createClaudeClient,
+  isFatal,
+  runPool,
+  type RetryPolicy,
+} from '../behaviors/claudeClient.ts';
 import { addUsage, zeroUsage, type TokenUsage } from '../behaviors/judge.ts';
 import { countdownQuery } from '../tasks/prompts.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
@@ -83,7 +90,13 @@ export async function buildClaudePriming(options: ClaudeBuildOptions): Promise<P
   const asked = new Set([...(options.skip ?? []), ...previous.map((t) => problemKey(t.problem))]);
   const kept: PrimingTrace[] = [];
   const progress: ClaudeBuildProgress = {
-    kept: previous.length, target: options.count, requested: 0, discarded: 0, failed: 0, usage: zeroUsage(), costUsd: 0,
+    kept: previous.length,
+    target: options.count,
+    requested: 0,
+    discarded: 0,
+    failed: 0,
+    usage: zeroUsage(),
+    costUsd: 0,
   };
   let inFlight = 0;
   let nextProblem = 0;
@@ -107,7 +120,8 @@ export async function buildClaudePriming(options: ClaudeBuildOptions): Promise<P
       progress.costUsd = claudeCostUsd(options.model, progress.usage);
       const trace = scoredTrace(problem, reply.text);
       const wrongAnswerWanted = condition.answers === 'incorrect';
-      if (wrongAnswerWanted && trace.reward >= 1) await settle({ kind: 'discarded', key, trace, reason: 'right answer' });
+      if (wrongAnswerWanted && trace.reward >= 1)
+        await settle({ kind: 'discarded', key, trace, reason: 'right answer' });
       else await settle({ kind: 'kept', key, trace });
     } catch (err) {
       if (isFatal(err)) throw err;
@@ -144,7 +158,8 @@ export async function buildClaudePriming(options: ClaudeBuildOptions): Promise<P
       requested: progress.requested,
       discarded: progress.discarded,
       failed: progress.failed,
-      inputTokens: progress.usage.inputTokens + progress.usage.cacheCreationInputTokens + progress.usage.cacheReadInputTokens,
+      inputTokens:
+        progress.usage.inputTokens + progress.usage.cacheCreationInputTokens + progress.usage.cacheReadInputTokens,
       outputTokens: progress.usage.outputTokens,
       ...(traces.length < options.count ? { shortBy: options.count - traces.length } : {}),
     },

@@ -56,7 +56,11 @@ export interface ClaudeBuildEstimate {
   pricesAsOf: string;
 }
 
-export function estimateClaudeBuild({ condition, count, model }: {
+export function estimateClaudeBuild({
+  condition,
+  count,
+  model,
+}: {
   condition: PrimingConditionName;
   count: number;
   model: string;

@@ -53,7 +53,9 @@ const DIRECT = `How to reason:
  */
 export function claudeTraceStyle(condition: PrimingCondition): TraceStyle {
   if (condition.derived) {
-    throw new Error(`${condition.name} is derived from an all_strategies dataset, not generated: build all_strategies with Claude, then derive it`);
+    throw new Error(
+      `${condition.name} is derived from an all_strategies dataset, not generated: build all_strategies with Claude, then derive it`,
+    );
   }
   return { behaviors: condition.behaviors, direct: condition.behaviors.length === 0 };
 }

@@ -24,7 +24,12 @@ function withCompletion(trace: PrimingTrace, completion: string): PrimingTrace {
   };
 }
 
-function derive(base: PrimingDataset, condition: PrimingConditionName, traces: PrimingTrace[], note: Record<string, string | number> = {}): PrimingDataset {
+function derive(
+  base: PrimingDataset,
+  condition: PrimingConditionName,
+  traces: PrimingTrace[],
+  note: Record<string, string | number> = {},
+): PrimingDataset {
   return {
     condition,
     source: base.source,
@@ -65,5 +70,10 @@ export function lengthMatched(base: PrimingDataset, countTokens: (text: string) 
 
 /** Only the traces whose answers are wrong (for datasets with failures in them, such as Claude's). */
 export function incorrectOnly(base: PrimingDataset): PrimingDataset {
-  return derive(base, 'incorrect_only', base.traces.filter((t) => t.reward < 1), { keptOf: base.traces.length });
+  return derive(
+    base,
+    'incorrect_only',
+    base.traces.filter((t) => t.reward < 1),
+    { keptOf: base.traces.length },
+  );
 }

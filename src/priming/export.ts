@@ -15,7 +15,14 @@ export interface SftExample {
 
 export function toTrlJsonl(dataset: PrimingDataset): string {
   return dataset.traces
-    .map((t) => JSON.stringify({ prompt: t.prompt, completion: t.completion, numbers: t.problem.numbers, target: t.problem.target }))
+    .map((t) =>
+      JSON.stringify({
+        prompt: t.prompt,
+        completion: t.completion,
+        numbers: t.problem.numbers,
+        target: t.problem.target,
+      }),
+    )
     .map((line) => `${line}\n`)
     .join('');
 }
@@ -40,7 +47,8 @@ function readMessages(v: unknown, where: string, field: string): ChatMessage[] {
 function readCompletion(v: unknown, where: string): string {
   if (typeof v === 'string') return v;
   const messages = readMessages(v, where, 'completion');
-  if (messages.some((m) => m.role !== 'assistant')) throw new Error(`${where}: "completion" messages must all be from the assistant`);
+  if (messages.some((m) => m.role !== 'assistant'))
+    throw new Error(`${where}: "completion" messages must all be from the assistant`);
   return messages.map((m) => m.content).join('');
 }
 
@@ -48,7 +56,8 @@ function readProblemFields(row: Record<string, unknown>, where: string): Pick<Sf
   const numbers = row.numbers ?? row.nums;
   const out: Pick<SftExample, 'numbers' | 'target'> = {};
   if (numbers !== undefined) {
-    if (!Array.isArray(numbers) || !numbers.every((n) => Number.isInteger(n))) throw new Error(`${where}: "numbers" must be a list of integers`);
+    if (!Array.isArray(numbers) || !numbers.every((n) => Number.isInteger(n)))
+      throw new Error(`${where}: "numbers" must be a list of integers`);
     out.numbers = numbers as number[];
   }
   if (row.target !== undefined) {
@@ -63,7 +72,8 @@ function readRow(row: Record<string, unknown>, where: string): SftExample {
   if (row.messages !== undefined) {
     const messages = readMessages(row.messages, where, 'messages');
     const last = messages[messages.length - 1];
-    if (last.role !== 'assistant' || messages.length < 2) throw new Error(`${where}: "messages" must end with an assistant message after the prompt`);
+    if (last.role !== 'assistant' || messages.length < 2)
+      throw new Error(`${where}: "messages" must end with an assistant message after the prompt`);
     return { prompt: messages.slice(0, -1), completion: last.content, ...problem };
   }
   const prompt = row.prompt ?? row.query;

@@ -75,7 +75,9 @@ class SolutionNarrator {
     if (on.backward) this.planFromTarget();
     this.tell(solution.slice(start), start, true);
     const expression = expressionFromSteps(problem.numbers, solution);
-    story.add(on.verification ? say.successSentence(expression, problem.target, rng) : say.closingSentence(expression, rng));
+    story.add(
+      on.verification ? say.successSentence(expression, problem.target, rng) : say.closingSentence(expression, rng),
+    );
     return story.finish(expression);
   }
 
@@ -107,7 +109,12 @@ class SolutionNarrator {
     for (let d = 0; d < count; d++) {
       const final = d === count - 1;
       branch = final && !on.backward && solution.length >= 3 && rng.chance(0.4) ? rng.int(1, solution.length - 2) : 0;
-      const walk = randomWalk(poolAfter(problem.numbers, solution.slice(0, branch)), problem.target, rng, solution[branch]);
+      const walk = randomWalk(
+        poolAfter(problem.numbers, solution.slice(0, branch)),
+        problem.target,
+        rng,
+        solution[branch],
+      );
       if (!walk) return null;
       this.tell(solution.slice(0, branch), 0, false);
       if (on.subgoal && !on.verification && walk.length >= 2 && rng.chance(0.5) && walk[0].result !== problem.target) {
@@ -118,7 +125,11 @@ class SolutionNarrator {
       story.add(
         final && on.backward
           ? say.backwardTurnSentence(rng)
-          : say.backtrackSentence(branch > 0 ? solution[branch - 1].result : undefined, say.listNumbers(problem.numbers, rng), rng),
+          : say.backtrackSentence(
+              branch > 0 ? solution[branch - 1].result : undefined,
+              say.listNumbers(problem.numbers, rng),
+              rng,
+            ),
       );
     }
     return branch;
@@ -131,7 +142,8 @@ class SolutionNarrator {
     const known = knownOperand(solution);
     if (known) {
       story.add(say.backwardSentence(inverseStep(last, known), problem.target, last, rng));
-      if (on.subgoal) story.add(say.subgoalSentence(this.subgoal, say.listNumbers(sourcesOf(solution, this.subgoalIndex), rng), rng));
+      if (on.subgoal)
+        story.add(say.subgoalSentence(this.subgoal, say.listNumbers(sourcesOf(solution, this.subgoalIndex), rng), rng));
     } else {
       story.add(say.splitTargetSentence(last, rng));
       if (on.subgoal) story.add(`So I need ${last.left} and ${last.right}.`);

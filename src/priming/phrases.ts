@@ -84,13 +84,21 @@ export function successSentence(expression: string, target: number, rng: Rng): s
 
 /** A named intermediate value reached. */
 export function subgoalReachedSentence(value: number, rng: Rng): string {
-  return rng.pick([`Good, that's the ${value} I wanted.`, `That gives exactly ${value}.`, `${value}, as planned, so this part works.`]);
+  return rng.pick([
+    `Good, that's the ${value} I wanted.`,
+    `That gives exactly ${value}.`,
+    `${value}, as planned, so this part works.`,
+  ]);
 }
 
 /** Leaving a dead end: back to the start (`to` undefined) or to an earlier result. */
 export function backtrackSentence(to: number | undefined, numbers: string, rng: Rng): string {
   if (to !== undefined) {
-    return rng.pick([`Let me go back to ${to}.`, `Back to ${to}, and try something else.`, `Let me backtrack to ${to}.`]);
+    return rng.pick([
+      `Let me go back to ${to}.`,
+      `Back to ${to}, and try something else.`,
+      `Let me backtrack to ${to}.`,
+    ]);
   }
   return rng.pick([
     'Let me go back to the start.',
@@ -103,7 +111,11 @@ export function backtrackSentence(to: number | undefined, numbers: string, rng: 
 }
 
 export function backwardTurnSentence(rng: Rng): string {
-  return rng.pick(['Let me try working backwards instead.', 'Let me go back and work backwards from the target.', 'Scratch that; working backwards might be easier.']);
+  return rng.pick([
+    'Let me try working backwards instead.',
+    'Let me go back and work backwards from the target.',
+    'Scratch that; working backwards might be easier.',
+  ]);
 }
 
 /** Naming a value to build first; `from` lists the numbers it should come from. */
@@ -133,7 +145,11 @@ export function backwardSentence(inverse: SolutionStep, target: number, forward:
 /** The target taken apart into two built values, e.g. "Working backwards, 48 = 8 * 6." */
 export function splitTargetSentence(last: SolutionStep, rng: Rng): string {
   const split = `${last.result} = ${last.left} ${last.op} ${last.right}`;
-  return rng.pick([`Working backwards, ${split}.`, `Starting from the target, ${split}.`, `Thinking backwards: ${split}.`]);
+  return rng.pick([
+    `Working backwards, ${split}.`,
+    `Starting from the target, ${split}.`,
+    `Thinking backwards: ${split}.`,
+  ]);
 }
 
 export function closingSentence(expression: string, rng: Rng): string | null {

@@ -17,7 +17,9 @@ export function isChain(steps: SolutionStep[]): boolean {
  */
 export function chooseSolution(problem: CountdownProblem, rng: Rng): SolutionStep[] | null {
   const all = solveCountdown(problem.numbers, problem.target, 200);
-  const clean = all.filter((s) => s.steps.every((st, i) => st.result !== 0 && (i === s.steps.length - 1 || st.result !== problem.target)));
+  const clean = all.filter((s) =>
+    s.steps.every((st, i) => st.result !== 0 && (i === s.steps.length - 1 || st.result !== problem.target)),
+  );
   if (clean.length === 0) return null;
   const chains = clean.filter((s) => isChain(s.steps));
   return rng.pick(chains.length > 0 && rng.chance(0.85) ? chains : clean).steps;
@@ -39,7 +41,13 @@ export function poolAfter(numbers: number[], steps: SolutionStep[]): number[] {
  * Random moves from `pool` until one value is left, never producing `avoid` or 0 on the way, never
  * starting with `notFirst` nor with an operand equal to `notFrom`. Null when no such walk turns up in a few tries.
  */
-export function randomWalk(pool: number[], avoid: number, rng: Rng, notFirst?: SolutionStep, notFrom?: number): SolutionStep[] | null {
+export function randomWalk(
+  pool: number[],
+  avoid: number,
+  rng: Rng,
+  notFirst?: SolutionStep,
+  notFrom?: number,
+): SolutionStep[] | null {
   for (let attempt = 0; attempt < 30; attempt++) {
     let values = [...pool];
     const steps: SolutionStep[] = [];

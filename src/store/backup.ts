@@ -10,7 +10,15 @@ import type { DatasetRecord, NotebookRecord, PrimerSchema } from './schema.ts';
 
 export const BACKUP_FORMAT = 1;
 export const BACKUP_STORES = [
-  'notebooks', 'outputs', 'traces', 'datasets', 'runs', 'metrics', 'adapters', 'checkpoints', 'settings',
+  'notebooks',
+  'outputs',
+  'traces',
+  'datasets',
+  'runs',
+  'metrics',
+  'adapters',
+  'checkpoints',
+  'settings',
 ] as const;
 export type BackupStore = (typeof BACKUP_STORES)[number];
 
@@ -29,8 +37,17 @@ type FieldType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'binary'
 const REQUIRED: Record<BackupStore, Record<string, FieldType>> = {
   notebooks: { id: 'string', title: 'string', source: 'string', origin: 'string', trusted: 'boolean' },
   outputs: { notebookId: 'string', cellId: 'string', status: 'string', paramsHash: 'string' },
-  traces: { id: 'string', model: 'string', prompt: 'string', completion: 'string', reward: 'number', correct: 'number',
-    notebookId: 'string', cellId: 'string', problem: 'object' },
+  traces: {
+    id: 'string',
+    model: 'string',
+    prompt: 'string',
+    completion: 'string',
+    reward: 'number',
+    correct: 'number',
+    notebookId: 'string',
+    cellId: 'string',
+    problem: 'object',
+  },
   datasets: { id: 'string', name: 'string', traces: 'array', meta: 'object' },
   runs: { id: 'string', kind: 'string', status: 'string', config: 'object' },
   metrics: { runId: 'string', step: 'number', values: 'object' },
@@ -41,7 +58,10 @@ const REQUIRED: Record<BackupStore, Record<string, FieldType>> = {
 
 export class BackupError extends Error {
   override name = 'BackupError';
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`backup line ${line}: ${message}`);
   }
 }
@@ -58,10 +78,16 @@ export function datasetJsonl(dataset: DatasetRecord): string {
 
 /** The whole workspace as lines (each ending in '\n'), ready for `new Blob(lines)`. */
 export async function exportBackup(store: Store): Promise<string[]> {
-  const header: BackupHeader = { type: 'primer-backup', format: BACKUP_FORMAT, dbVersion: DB_VERSION, createdAt: Date.now() };
+  const header: BackupHeader = {
+    type: 'primer-backup',
+    format: BACKUP_FORMAT,
+    dbVersion: DB_VERSION,
+    createdAt: Date.now(),
+  };
   const lines = [JSON.stringify(header) + '\n'];
   for (const type of BACKUP_STORES) {
-    for (const record of await store.idb.getAll(type)) lines.push(JSON.stringify({ type, record }, encodeBinary) + '\n');
+    for (const record of await store.idb.getAll(type))
+      lines.push(JSON.stringify({ type, record }, encodeBinary) + '\n');
   }
   return lines;
 }
@@ -82,7 +108,11 @@ export function parseBackup(text: string): BackupEntry[] {
  * holds; otherwise records are merged, replacing those with the same key. Notebooks that came from a
  * file or link come back untrusted.
  */
-export async function importBackup(store: Store, text: string, { replace = false } = {}): Promise<Record<BackupStore, number>> {
+export async function importBackup(
+  store: Store,
+  text: string,
+  { replace = false } = {},
+): Promise<Record<BackupStore, number>> {
   const entries = parseBackup(text);
   const counts = Object.fromEntries(BACKUP_STORES.map((s) => [s, 0])) as Record<BackupStore, number>;
   await store.write(`a backup of ${entries.length} records`, [...BACKUP_STORES], async (tx) => {
@@ -127,26 +157,36 @@ function checkHeader(value: unknown): void {
   const header = value as Partial<BackupHeader> | null;
   if (header?.type !== 'primer-backup') throw new BackupError(1, 'not a Primer backup (the header line is missing)');
   if (typeof header.format !== 'number' || header.format > BACKUP_FORMAT) {
-    throw new BackupError(1, `backup format ${String(header.format)} is newer than this Primer reads (${BACKUP_FORMAT})`);
+    throw new BackupError(
+      1,
+      `backup format ${String(header.format)} is newer than this Primer reads (${BACKUP_FORMAT})`,
+    );
   }
 }
 
 function checkEntry(value: unknown, line: number): BackupEntry {
   const { type, record } = (value ?? {}) as { type?: unknown; record?: unknown };
-  if (!BACKUP_STORES.includes(type as BackupStore)) throw new BackupError(line, `unknown record type ${JSON.stringify(type)}`);
-  if (typeof record !== 'object' || record === null) throw new BackupError(line, `a '${String(type)}' line needs a "record" object`);
+  if (!BACKUP_STORES.includes(type as BackupStore))
+    throw new BackupError(line, `unknown record type ${JSON.stringify(type)}`);
+  if (typeof record !== 'object' || record === null)
+    throw new BackupError(line, `a '${String(type)}' line needs a "record" object`);
   for (const [field, expected] of Object.entries(REQUIRED[type as BackupStore])) {
     const actual = (record as Record<string, unknown>)[field];
-    if (!hasType(actual, expected)) throw new BackupError(line, `a record of '${String(type)}' needs '${field}' (${expected})`);
+    if (!hasType(actual, expected))
+      throw new BackupError(line, `a record of '${String(type)}' needs '${field}' (${expected})`);
   }
   return { type, record } as BackupEntry;
 }
 
 function hasType(value: unknown, expected: FieldType): boolean {
   switch (expected) {
-    case 'binary': return value instanceof ArrayBuffer;
-    case 'array': return Array.isArray(value);
-    case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
-    default: return typeof value === expected;
+    case 'binary':
+      return value instanceof ArrayBuffer;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return typeof value === expected;
   }
 }

@@ -15,7 +15,17 @@ export interface OpenOptions {
 }
 
 export const ALL_STORES: readonly StoreName[] = [
-  'notebooks', 'outputs', 'traces', 'datasets', 'runs', 'metrics', 'adapters', 'checkpoints', 'settings', 'secrets', 'folders',
+  'notebooks',
+  'outputs',
+  'traces',
+  'datasets',
+  'runs',
+  'metrics',
+  'adapters',
+  'checkpoints',
+  'settings',
+  'secrets',
+  'folders',
 ];
 
 export type WriteTx<N extends StoreName[]> = IDBPTransaction<PrimerSchema, N, 'readwrite'>;
@@ -34,17 +44,21 @@ export class Store {
       opened = await openDB<PrimerSchema>(options.name ?? 'primer', migrations.length, {
         upgrade(db, oldVersion, _newVersion, tx) {
           tx.done.catch(() => {}); // an aborted upgrade is reported by openDB itself
-          runMigrations(migrations, db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx).catch((error) => {
-            failure = error;
-            tx.abort();
-          });
+          runMigrations(migrations, db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx).catch(
+            (error) => {
+              failure = error;
+              tx.abort();
+            },
+          );
         },
         // Another tab wants a newer version: step aside; this tab's writes fail until it reloads.
         blocking: () => opened?.close(),
       });
     } catch (error) {
       const cause = failure ?? error;
-      throw new Error(`Could not open the database: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new Error(`Could not open the database: ${cause instanceof Error ? cause.message : String(cause)}`, {
+        cause,
+      });
     }
     return new Store(opened, options.storage ?? browserStorage());
   }
@@ -54,7 +68,11 @@ export class Store {
   }
 
   /** Runs `fn` in one readwrite transaction over `stores`; on failure nothing of it is kept. */
-  async write<T, N extends [StoreName] | StoreName[]>(what: string, stores: N, fn: (tx: WriteTx<N>) => Promise<T>): Promise<T> {
+  async write<T, N extends [StoreName] | StoreName[]>(
+    what: string,
+    stores: N,
+    fn: (tx: WriteTx<N>) => Promise<T>,
+  ): Promise<T> {
     const tx = this.idb.transaction(stores, 'readwrite');
     tx.done.catch(() => {}); // observed below; this only keeps an abort from being reported as unhandled
     try {

@@ -48,7 +48,11 @@ export function formatBytes(bytes: number): string {
 /** A write failed because the browser's storage quota is used up. Earlier writes are unaffected. */
 export class StorageFullError extends Error {
   override name = 'StorageFullError';
-  constructor(readonly what: string, readonly use: StorageUse | null, options?: { cause?: unknown }) {
+  constructor(
+    readonly what: string,
+    readonly use: StorageUse | null,
+    options?: { cause?: unknown },
+  ) {
     const used = use ? `${formatBytes(use.usage)} of ${formatBytes(use.quota)} used` : 'usage unknown';
     super(
       `Storage is full: could not save ${what} (${used}). Everything saved before is kept. ` +

@@ -46,12 +46,20 @@ function createFolderStore(db: UpgradeDB): void {
   db.createObjectStore('folders', { keyPath: ['notebookId', 'cellId'] });
 }
 
-export const MIGRATIONS: readonly Migration[] = [createCoreStores, createTrainingStores, indexCorrectness, createFolderStore];
+export const MIGRATIONS: readonly Migration[] = [
+  createCoreStores,
+  createTrainingStores,
+  indexCorrectness,
+  createFolderStore,
+];
 export const DB_VERSION = MIGRATIONS.length;
 
 /** Runs the steps from oldVersion up to the end of `steps`, in order, inside the upgrade transaction. */
 export async function runMigrations(
-  steps: readonly Migration[], db: UpgradeDB, oldVersion: number, tx: UpgradeTx,
+  steps: readonly Migration[],
+  db: UpgradeDB,
+  oldVersion: number,
+  tx: UpgradeTx,
 ): Promise<void> {
   for (let version = oldVersion; version < steps.length; version++) await steps[version](db, tx);
 }

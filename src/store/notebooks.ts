@@ -47,7 +47,12 @@ export async function setTrusted(store: Store, id: string, trusted: boolean): Pr
  * "Reset this notebook to the shipped version": the text goes back to `shippedSource`. Outputs stay;
  * the runner reuses those whose params still match and marks the others stale.
  */
-export async function resetNotebook(store: Store, id: string, title: string, shippedSource: string): Promise<NotebookRecord> {
+export async function resetNotebook(
+  store: Store,
+  id: string,
+  title: string,
+  shippedSource: string,
+): Promise<NotebookRecord> {
   return saveNotebook(store, { id, title, source: shippedSource, origin: 'shipped', trusted: false });
 }
 

@@ -32,19 +32,27 @@ export function getTrace(store: Store, id: string): Promise<TraceRecord | undefi
  * 'runStep' ([run, step]) or 'correct' (0 or 1).
  */
 export function tracesBy<I extends TraceIndex>(
-  store: Store, index: I, key: IndexKey<PrimerSchema, 'traces', I> | IDBKeyRange, limit?: number,
+  store: Store,
+  index: I,
+  key: IndexKey<PrimerSchema, 'traces', I> | IDBKeyRange,
+  limit?: number,
 ): Promise<TraceRecord[]> {
   return store.idb.getAllFromIndex('traces', index, key, limit);
 }
 
 export function countTracesBy<I extends TraceIndex>(
-  store: Store, index: I, key: IndexKey<PrimerSchema, 'traces', I> | IDBKeyRange,
+  store: Store,
+  index: I,
+  key: IndexKey<PrimerSchema, 'traces', I> | IDBKeyRange,
 ): Promise<number> {
   return store.idb.countFromIndex('traces', index, key);
 }
 
 /** Adds each annotation to its trace, replacing an earlier one by the same annotator. */
-export async function annotateTraces(store: Store, updates: readonly { id: string; annotation: Annotation }[]): Promise<void> {
+export async function annotateTraces(
+  store: Store,
+  updates: readonly { id: string; annotation: Annotation }[],
+): Promise<void> {
   await store.write(`annotations of ${updates.length} traces`, ['traces'], async (tx) => {
     for (const { id, annotation } of updates) {
       const trace = await tx.store.get(id);
@@ -70,7 +78,11 @@ export type DatasetSummary = Omit<DatasetRecord, 'traces'> & { size: number };
 /** Every dataset's metadata and size, without its traces. */
 export async function listDatasets(store: Store): Promise<DatasetSummary[]> {
   const summaries: DatasetSummary[] = [];
-  for (let cursor = await store.idb.transaction('datasets').store.openCursor(); cursor; cursor = await cursor.continue()) {
+  for (
+    let cursor = await store.idb.transaction('datasets').store.openCursor();
+    cursor;
+    cursor = await cursor.continue()
+  ) {
     const { traces, ...meta } = cursor.value;
     summaries.push({ ...meta, size: traces.length });
   }

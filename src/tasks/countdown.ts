@@ -87,7 +87,8 @@ export function expressionFromSteps(numbers: number[], steps: SolutionStep[]): s
   for (const step of steps) {
     const i = pool.findIndex((it) => it.value === step.left);
     const j = pool.findIndex((it, k) => k !== i && it.value === step.right);
-    if (i < 0 || j < 0) throw new Error(`step ${step.left} ${step.op} ${step.right} uses a value that is not available`);
+    if (i < 0 || j < 0)
+      throw new Error(`step ${step.left} ${step.op} ${step.right} uses a value that is not available`);
     const next = combine(pool[i], step.op, pool[j]);
     pool = [...pool.filter((_, k) => k !== i && k !== j), next];
   }
@@ -129,7 +130,11 @@ export interface GenerateOptions {
 }
 
 /** `count` solvable problems drawn from the preset's ranges; the same seed gives the same problems. */
-export function generateCountdownProblems({ count, seed, preset = COUNTDOWN_RL_PRESET }: GenerateOptions): CountdownProblem[] {
+export function generateCountdownProblems({
+  count,
+  seed,
+  preset = COUNTDOWN_RL_PRESET,
+}: GenerateOptions): CountdownProblem[] {
   validatePreset(preset);
   const rng = createRng(seed);
   const problems: CountdownProblem[] = [];
@@ -138,7 +143,10 @@ export function generateCountdownProblems({ count, seed, preset = COUNTDOWN_RL_P
     // The size is drawn once per problem, so unsolvable draws do not tilt the mix toward 4 numbers.
     const size = rng.pick(preset.sizes);
     for (let draws = 0; ; draws++) {
-      if (draws >= maxDraws) throw new Error(`preset "${preset.name}" gave only ${problems.length} solvable problems (no ${size}-number problem in ${maxDraws} draws)`);
+      if (draws >= maxDraws)
+        throw new Error(
+          `preset "${preset.name}" gave only ${problems.length} solvable problems (no ${size}-number problem in ${maxDraws} draws)`,
+        );
       const numbers = Array.from({ length: size }, () => rng.int(...preset.numberRange));
       const target = rng.int(...preset.targetRange);
       const [solution] = solveCountdown(numbers, target, 1);
@@ -163,7 +171,10 @@ function validatePreset(preset: CountdownPreset): void {
 
 /** Reads "3,5,7" or "[3, 5, 7]" into integers, naming the bad entry. */
 export function parseNumberList(text: string): number[] {
-  const parts = text.replace(/^\s*\[|\]\s*$/g, '').split(/[\s,]+/).filter((p) => p !== '');
+  const parts = text
+    .replace(/^\s*\[|\]\s*$/g, '')
+    .split(/[\s,]+/)
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new Error(`no numbers in "${text}"`);
   return parts.map((p) => {
     const n = Number(p);

@@ -33,7 +33,12 @@ function readRow(value: unknown, index: number): CountdownProblem {
   return { numbers: nums as number[], target: row?.target as number };
 }
 
-async function fetchPage(offset: number, length: number, fetchFn: typeof fetch, signal?: AbortSignal): Promise<CountdownProblem[]> {
+async function fetchPage(
+  offset: number,
+  length: number,
+  fetchFn: typeof fetch,
+  signal?: AbortSignal,
+): Promise<CountdownProblem[]> {
   const url = `${ROWS_URL}?dataset=${encodeURIComponent(COUNTDOWN_TASKS_DATASET)}&config=default&split=train&offset=${offset}&length=${length}`;
   const response = await fetchFn(url, { signal });
   if (!response.ok) throw new Error(`datasets-server answered ${response.status}`);
@@ -42,7 +47,13 @@ async function fetchPage(offset: number, length: number, fetchFn: typeof fetch, 
   return body.rows.map((r, i) => readRow(r, offset + i));
 }
 
-export async function loadCountdownTasks({ count, offset = 0, seed = 0, fetchFn = fetch, signal }: LoadOptions): Promise<LoadedProblems> {
+export async function loadCountdownTasks({
+  count,
+  offset = 0,
+  seed = 0,
+  fetchFn = fetch,
+  signal,
+}: LoadOptions): Promise<LoadedProblems> {
   try {
     const problems: CountdownProblem[] = [];
     while (problems.length < count) {

@@ -63,7 +63,9 @@ export function validateCustomTemplate(template: string): void {
   for (const name of ['numbers', 'target']) {
     if (!template.includes(`{${name}}`)) throw new Error(`custom prompt template has no {${name}} placeholder`);
   }
-  const unknown = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).filter((n) => n !== 'numbers' && n !== 'target');
+  const unknown = [...template.matchAll(/\{(\w+)\}/g)]
+    .map((m) => m[1])
+    .filter((n) => n !== 'numbers' && n !== 'target');
   if (unknown.length > 0) throw new Error(`custom prompt template has unknown placeholder {${unknown[0]}}`);
 }
 

@@ -18,7 +18,13 @@ function pick(row: Row, paths: string[]): unknown {
   return undefined;
 }
 
-const NUMBER_FIELDS = ['numbers', 'nums', 'ground_truth.numbers', 'reward_model.ground_truth.numbers', 'problem.numbers'];
+const NUMBER_FIELDS = [
+  'numbers',
+  'nums',
+  'ground_truth.numbers',
+  'reward_model.ground_truth.numbers',
+  'problem.numbers',
+];
 const TARGET_FIELDS = ['target', 'ground_truth.target', 'reward_model.ground_truth.target', 'problem.target'];
 const COMPLETION_FIELDS = ['completion', 'response', 'output', 'generation', 'generated_text'];
 
@@ -45,5 +51,8 @@ export function traceFromRecord(row: unknown, where: string): Trace {
   if (!Number.isFinite(target)) throw new Error(`${where}: no numeric target (looked for ${TARGET_FIELDS.join(', ')})`);
   const completion = pick(row, COMPLETION_FIELDS);
   if (completion === undefined) throw new Error(`${where}: no completion (looked for ${COMPLETION_FIELDS.join(', ')})`);
-  return { problem: { numbers: readNumbers(numbers, where), target }, completion: readCompletionText(completion, where) };
+  return {
+    problem: { numbers: readNumbers(numbers, where), target },
+    completion: readCompletionText(completion, where),
+  };
 }

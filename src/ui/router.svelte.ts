@@ -13,7 +13,8 @@ export class Router {
   route = $state<Route>(parseRoute(typeof location === 'undefined' ? '' : location.hash));
 
   constructor() {
-    if (typeof window !== 'undefined') window.addEventListener('hashchange', () => (this.route = parseRoute(location.hash)));
+    if (typeof window !== 'undefined')
+      window.addEventListener('hashchange', () => (this.route = parseRoute(location.hash)));
   }
 
   go(hash: string): void {

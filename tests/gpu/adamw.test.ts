@@ -16,7 +16,12 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
 }
 
 async function gpuSetup(device: GPUDevice, config: Partial<AdamWConfig>, params: Float32Array[]) {
-  const tensors = params.map((p, i) => ({ param: uploadBuffer(device, p), grad: uploadBuffer(device, new Float32Array(p.length)), count: p.length, weightDecay: i === 1 ? 0 : undefined }));
+  const tensors = params.map((p, i) => ({
+    param: uploadBuffer(device, p),
+    grad: uploadBuffer(device, new Float32Array(p.length)),
+    count: p.length,
+    weightDecay: i === 1 ? 0 : undefined,
+  }));
   return { tensors, adamw: new AdamW(device, tensors, config) };
 }
 
@@ -26,7 +31,9 @@ async function runSteps(device: GPUDevice, setup: Awaited<ReturnType<typeof gpuS
     const encoder = device.createCommandEncoder();
     setup.adamw.zeroGrads(encoder);
     device.queue.submit([encoder.finish()]);
-    setup.tensors.forEach((t, i) => device.queue.writeBuffer(t.grad, 0, Float32Array.from(randomF32(t.count, 100 * s + i + 1))));
+    setup.tensors.forEach((t, i) =>
+      device.queue.writeBuffer(t.grad, 0, Float32Array.from(randomF32(t.count, 100 * s + i + 1))),
+    );
     const step = device.createCommandEncoder();
     setup.adamw.step(step, learningRate(schedule, s));
     device.queue.submit([step.finish()]);
@@ -45,7 +52,13 @@ describe('AdamW on WebGPU', () => {
       const setup = await gpuSetup(device, config, params);
       const got = await runSteps(device, setup, 0, 4);
       const full = { ...DEFAULT_ADAMW, ...config };
-      const ref: AdamWTensorRef[] = params.map((p, i) => ({ param: Float32Array.from(p), grad: new Float32Array(p.length), m: new Float32Array(p.length), v: new Float32Array(p.length), weightDecay: i === 1 ? 0 : undefined }));
+      const ref: AdamWTensorRef[] = params.map((p, i) => ({
+        param: Float32Array.from(p),
+        grad: new Float32Array(p.length),
+        m: new Float32Array(p.length),
+        v: new Float32Array(p.length),
+        weightDecay: i === 1 ? 0 : undefined,
+      }));
       let norm = 0;
       for (let s = 0; s < 4; s++) {
         ref.forEach((t, i) => t.grad.set(randomF32(t.grad.length, 100 * s + i + 1)));
@@ -75,7 +88,9 @@ describe('AdamW on WebGPU', () => {
     resumed.adamw.loadState(state);
     const end = await runSteps(device, resumed, 2, 4);
     end.forEach((p, i) => expect(p).toEqual(straight[i]));
-    expect(() => resumed.adamw.loadState({ step: 1, m: [new Float32Array(3)], v: [new Float32Array(3)] })).toThrow(/2 parameters/);
+    expect(() => resumed.adamw.loadState({ step: 1, m: [new Float32Array(3)], v: [new Float32Array(3)] })).toThrow(
+      /2 parameters/,
+    );
   });
 
   it('zeroGrads clears every gradient buffer', async () => {

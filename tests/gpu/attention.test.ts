@@ -10,14 +10,23 @@ import { submit } from '../support/kernels.ts';
 import { relativeError } from '../support/compare.ts';
 
 async function runAttention(
-  device: GPUDevice, q: Float32Array, k: Float32Array, v: Float32Array, keys: Uint32Array,
+  device: GPUDevice,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  keys: Uint32Array,
   shape: { R: number; nHeads: number; nKvHeads: number; headDim: number },
 ): Promise<{ o: Float32Array; lse: Float32Array }> {
   const o = createStorageBuffer(device, shape.R * shape.nHeads * shape.headDim * 4);
   const lse = createStorageBuffer(device, shape.nHeads * shape.R * 4);
   const [qb, kb, vb] = [uploadBuffer(device, q), uploadBuffer(device, k), uploadBuffer(device, v)];
-  submit(device, (e) => attention(device, e, { q: qb, k: kb, v: vb, keys: uploadBuffer(device, keys), o, lse, ...shape }));
-  return { o: await readF32(device, o, shape.R * shape.nHeads * shape.headDim), lse: await readF32(device, lse, shape.nHeads * shape.R) };
+  submit(device, (e) =>
+    attention(device, e, { q: qb, k: kb, v: vb, keys: uploadBuffer(device, keys), o, lse, ...shape }),
+  );
+  return {
+    o: await readF32(device, o, shape.R * shape.nHeads * shape.headDim),
+    lse: await readF32(device, lse, shape.nHeads * shape.R),
+  };
 }
 
 describe('attention on WebGPU (prefill and training, packed sequences)', () => {
@@ -39,7 +48,8 @@ describe('attention on WebGPU (prefill and training, packed sequences)', () => {
       const want = attentionRowsRef(q, k, v, keys, shape);
       expect(relativeError(got.o, want.o)).toBeLessThan(1e-4);
       expect(relativeError(got.lse, want.lse)).toBeLessThan(1e-4);
-      if (lengths.length === 1) expect(relativeError(want.o, attentionRef(q, k, v, R, nHeads, nKvHeads, headDim))).toBeLessThan(1e-6);
+      if (lengths.length === 1)
+        expect(relativeError(want.o, attentionRef(q, k, v, R, nHeads, nKvHeads, headDim))).toBeLessThan(1e-6);
     });
   }
 
@@ -48,12 +58,22 @@ describe('attention on WebGPU (prefill and training, packed sequences)', () => {
     const [R, nHeads, nKvHeads, headDim] = [9, 4, 2, 16];
     const stride = (nHeads + 2 * nKvHeads) * headDim;
     const qkv = randomF32(R * stride, 54);
-    const layout = { qRowStride: stride, kvRowStride: stride, kColOffset: nHeads * headDim, vColOffset: (nHeads + nKvHeads) * headDim };
+    const layout = {
+      qRowStride: stride,
+      kvRowStride: stride,
+      kColOffset: nHeads * headDim,
+      vColOffset: (nHeads + nKvHeads) * headDim,
+    };
     const shape = { R, nHeads, nKvHeads, headDim, ...layout };
     const keys = packedKeys([R]);
-    const [o, lse] = [createStorageBuffer(device, R * nHeads * headDim * 4), createStorageBuffer(device, nHeads * R * 4)];
+    const [o, lse] = [
+      createStorageBuffer(device, R * nHeads * headDim * 4),
+      createStorageBuffer(device, nHeads * R * 4),
+    ];
     const buffer = uploadBuffer(device, qkv);
-    submit(device, (e) => attention(device, e, { q: buffer, k: buffer, v: buffer, keys: uploadBuffer(device, keys), o, lse, ...shape }));
+    submit(device, (e) =>
+      attention(device, e, { q: buffer, k: buffer, v: buffer, keys: uploadBuffer(device, keys), o, lse, ...shape }),
+    );
     const want = attentionRowsRef(qkv, qkv, qkv, keys, shape);
     expect(relativeError(await readF32(device, o, R * nHeads * headDim), want.o)).toBeLessThan(1e-4);
   });
@@ -66,7 +86,13 @@ describe('attention against a KV cache on WebGPU', () => {
 
   /** Writes the rows' k, v into `layer` of the cache, then attends from it: one prefill chunk or decode step. */
   async function cacheStep(
-    device: GPUDevice, cache: KvCache, layer: number, rows: Rows, q: Float32Array, k: Float32Array, v: Float32Array,
+    device: GPUDevice,
+    cache: KvCache,
+    layer: number,
+    rows: Rows,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
   ): Promise<{ o: Float32Array; lse: Float32Array }> {
     const R = rows.length;
     const keys = uploadBuffer(device, cacheKeys(rows, maxPos));
@@ -75,7 +101,15 @@ describe('attention against a KV cache on WebGPU', () => {
     submit(device, (e) => {
       writeKv(device, e, cache, layer, { src: uploadBuffer(device, k), vSrc: uploadBuffer(device, v), keys, R });
       const shape = { R, nHeads, nKvHeads, headDim };
-      attention(device, e, { q: uploadBuffer(device, q), k: cache.k[layer], v: cache.v[layer], keys, o, lse, ...shape });
+      attention(device, e, {
+        q: uploadBuffer(device, q),
+        k: cache.k[layer],
+        v: cache.v[layer],
+        keys,
+        o,
+        lse,
+        ...shape,
+      });
     });
     return { o: await readF32(device, o, R * nHeads * headDim), lse: await readF32(device, lse, nHeads * R) };
   }
@@ -84,7 +118,10 @@ describe('attention against a KV cache on WebGPU', () => {
   async function twin(device: GPUDevice, cache: KvCache, layer: number, rows: Rows, q: Float32Array) {
     const floats = slots * maxPos * kvDim;
     const [k, v] = [await readF32(device, cache.k[layer], floats), await readF32(device, cache.v[layer], floats)];
-    return { k, want: attentionRowsRef(q, k, v, cacheKeys(rows, maxPos), { R: rows.length, nHeads, nKvHeads, headDim }) };
+    return {
+      k,
+      want: attentionRowsRef(q, k, v, cacheKeys(rows, maxPos), { R: rows.length, nHeads, nKvHeads, headDim }),
+    };
   }
 
   const fresh = (R: number, seed: number) =>
@@ -99,7 +136,11 @@ describe('attention against a KV cache on WebGPU', () => {
     const steps: Rows[] = [];
     for (const [slot, length] of lengths.entries()) {
       const cut = Math.ceil(length / 2);
-      for (const [from, to] of [[0, cut], [cut, length]]) steps.push(Array.from({ length: to - from }, (_, i) => ({ slot, position: from + i })));
+      for (const [from, to] of [
+        [0, cut],
+        [cut, length],
+      ])
+        steps.push(Array.from({ length: to - from }, (_, i) => ({ slot, position: from + i })));
     }
     steps.push(lengths.map((length, slot) => ({ slot, position: length })));
     for (const [i, rows] of steps.entries()) {
@@ -119,7 +160,10 @@ describe('attention against a KV cache on WebGPU', () => {
     const [q, k, v] = fresh(T, 300);
     const cache = createKvCache(device, 1, 1, maxPos, kvDim);
     const chunks = [];
-    for (const [from, to] of [[0, cut], [cut, T]]) {
+    for (const [from, to] of [
+      [0, cut],
+      [cut, T],
+    ]) {
       const rows = Array.from({ length: to - from }, (_, i) => ({ slot: 0, position: from + i }));
       const qs = q.subarray(from * nHeads * headDim, to * nHeads * headDim);
       const [ks, vs] = [k.subarray(from * kvDim, to * kvDim), v.subarray(from * kvDim, to * kvDim)];
@@ -133,7 +177,13 @@ describe('attention against a KV cache on WebGPU', () => {
     const { device } = await testGpu();
     const cache = createKvCache(device, 2, 2, maxPos, kvDim);
     const k = randomF32(7 * kvDim, 400);
-    const keys = uploadBuffer(device, cacheKeys(Array.from({ length: 7 }, (_, position) => ({ slot: 0, position })), maxPos));
+    const keys = uploadBuffer(
+      device,
+      cacheKeys(
+        Array.from({ length: 7 }, (_, position) => ({ slot: 0, position })),
+        maxPos,
+      ),
+    );
     submit(device, (e) => {
       for (const layer of [0, 1]) writeKv(device, e, cache, layer, { src: uploadBuffer(device, k), keys, R: 7 });
       copyKvSlot(e, cache, 0, 1, 7);

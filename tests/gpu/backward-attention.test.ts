@@ -54,9 +54,15 @@ async function backwardOnGpu(shape: AttentionShape, layout: 'separate' | 'fused'
   const o = Float32Array.from(forward.o);
   const lse = Float32Array.from(forward.lse);
   const common = {
-    o: uploadBuffer(device, o), lse: uploadBuffer(device, lse), dO: uploadBuffer(device, dO),
-    keys: uploadBuffer(device, packedKeys(seqLengths)), delta: createStorageBuffer(device, nHeads * T * 4),
-    R: T, nHeads, nKvHeads, headDim,
+    o: uploadBuffer(device, o),
+    lse: uploadBuffer(device, lse),
+    dO: uploadBuffer(device, dO),
+    keys: uploadBuffer(device, packedKeys(seqLengths)),
+    delta: createStorageBuffer(device, nHeads * T * 4),
+    R: T,
+    nHeads,
+    nKvHeads,
+    headDim,
   };
   const encoder = device.createCommandEncoder();
   let read: () => Promise<Float32Array[]>;
@@ -64,15 +70,28 @@ async function backwardOnGpu(shape: AttentionShape, layout: 'separate' | 'fused'
     const qkv = uploadBuffer(device, fuse([q, k, v], widths, T));
     const dqkv = createStorageBuffer(device, T * (widths[0] + 2 * widths[1]) * 4);
     attentionBackward(device, encoder, {
-      ...common, q: qkv, k: qkv, v: qkv, dQ: dqkv, dK: dqkv, qRowStride: widths[0] + 2 * widths[1],
-      kvRowStride: widths[0] + 2 * widths[1], kColOffset: widths[0], vColOffset: widths[0] + widths[1],
+      ...common,
+      q: qkv,
+      k: qkv,
+      v: qkv,
+      dQ: dqkv,
+      dK: dqkv,
+      qRowStride: widths[0] + 2 * widths[1],
+      kvRowStride: widths[0] + 2 * widths[1],
+      kColOffset: widths[0],
+      vColOffset: widths[0] + widths[1],
     });
     read = async () => split(await readF32(device, dqkv, T * (widths[0] + 2 * widths[1])), widths, T);
   } else {
     const grads = widths.map((w) => createStorageBuffer(device, T * w * 4));
     attentionBackward(device, encoder, {
-      ...common, q: uploadBuffer(device, q), k: uploadBuffer(device, k), v: uploadBuffer(device, v),
-      dQ: grads[0], dK: grads[1], dV: grads[2],
+      ...common,
+      q: uploadBuffer(device, q),
+      k: uploadBuffer(device, k),
+      v: uploadBuffer(device, v),
+      dQ: grads[0],
+      dK: grads[1],
+      dV: grads[2],
     });
     read = () => Promise.all(grads.map((g, i) => readF32(device, g, T * widths[i])));
   }
@@ -84,7 +103,10 @@ describe('attentionBackward on WebGPU', () => {
   for (const shape of shapes) {
     const { seqLengths, nHeads, nKvHeads, headDim } = shape;
     it(`matches the CPU twin for lengths [${seqLengths}] heads ${nHeads}/${nKvHeads} d=${headDim}`, async () => {
-      const { got: [dq, dk, dv], want } = await backwardOnGpu(shape, 'separate');
+      const {
+        got: [dq, dk, dv],
+        want,
+      } = await backwardOnGpu(shape, 'separate');
       expect(relativeError(dq, want.dq)).toBeLessThan(1e-4);
       expect(relativeError(dk, want.dk)).toBeLessThan(1e-4);
       expect(relativeError(dv, want.dv)).toBeLessThan(1e-4);
@@ -92,7 +114,10 @@ describe('attentionBackward on WebGPU', () => {
   }
 
   it('reads and writes a fused qkv layout (14/2 heads, d=64, lengths [9, 24])', async () => {
-    const { got: [dq, dk, dv], want } = await backwardOnGpu({ seqLengths: [9, 24], nHeads: 14, nKvHeads: 2, headDim: 64 }, 'fused');
+    const {
+      got: [dq, dk, dv],
+      want,
+    } = await backwardOnGpu({ seqLengths: [9, 24], nHeads: 14, nKvHeads: 2, headDim: 64 }, 'fused');
     expect(relativeError(dq, want.dq)).toBeLessThan(1e-4);
     expect(relativeError(dk, want.dk)).toBeLessThan(1e-4);
     expect(relativeError(dv, want.dv)).toBeLessThan(1e-4);
@@ -104,7 +129,11 @@ describe('attentionBackward on WebGPU', () => {
     const args = { q: b, k: b, v: b, o: b, lse: b, keys: b, dO: b, delta: b, dQ: b, dK: b, dV: b, R: 1, headDim: 8 };
     const encoder = device.createCommandEncoder();
     expect(() => attentionBackward(device, encoder, { ...args, nHeads: 6, nKvHeads: 4 })).toThrow(/6 heads/);
-    expect(() => attentionBackward(device, encoder, { ...args, nHeads: 1, nKvHeads: 1, headDim: 256 })).toThrow(/headDim 256/);
-    expect(() => attentionBackward(device, encoder, { ...args, dV: undefined, nHeads: 1, nKvHeads: 1 })).toThrow(/without dV/);
+    expect(() => attentionBackward(device, encoder, { ...args, nHeads: 1, nKvHeads: 1, headDim: 256 })).toThrow(
+      /headDim 256/,
+    );
+    expect(() => attentionBackward(device, encoder, { ...args, dV: undefined, nHeads: 1, nKvHeads: 1 })).toThrow(
+      /without dV/,
+    );
   });
 });

@@ -14,7 +14,14 @@ describe('embeddingBackward on WebGPU', () => {
     const de0 = randomF32(V * D, 2);
     const dE = uploadBuffer(device, de0);
     const encoder = device.createCommandEncoder();
-    embeddingBackward(device, encoder, { dh: uploadBuffer(device, dh), tokens: uploadBuffer(device, tokens), dE, T, V, D });
+    embeddingBackward(device, encoder, {
+      dh: uploadBuffer(device, dh),
+      tokens: uploadBuffer(device, tokens),
+      dE,
+      T,
+      V,
+      D,
+    });
     device.queue.submit([encoder.finish()]);
     const want = embeddingBackwardRef(dh, tokens, V, D).map((v, i) => v + de0[i]);
     expect(relativeError(await readF32(device, dE, V * D), want)).toBeLessThan(1e-4);

@@ -21,7 +21,12 @@ describe('gradient norm and clipping on WebGPU', () => {
       expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
       const factor = clipFactorRef(want, maxNorm);
       for (const [i, v] of values.entries()) {
-        expect(relativeError(await readF32(device, buffers[i].buffer, v.length), v.map((x) => x * factor))).toBeLessThan(1e-5);
+        expect(
+          relativeError(
+            await readF32(device, buffers[i].buffer, v.length),
+            v.map((x) => x * factor),
+          ),
+        ).toBeLessThan(1e-5);
       }
       expect(factor < 1).toBe(maxNorm === 1);
     });

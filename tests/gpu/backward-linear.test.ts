@@ -7,7 +7,14 @@ import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('linear-layer gradients on WebGPU', () => {
   // Ragged shapes take the scalar path; the last two are thin (LoRA's dB [out, r] and dA [r, in]) on the vec4 path.
-  for (const [M, N, K, scale] of [[1, 1, 1, 1], [33, 45, 70, 1], [100, 7, 130, 0.5], [64, 64, 64, 1], [50, 136, 16, 0.25], [50, 16, 132, 1]] as const) {
+  for (const [M, N, K, scale] of [
+    [1, 1, 1, 1],
+    [33, 45, 70, 1],
+    [100, 7, 130, 0.5],
+    [64, 64, 64, 1],
+    [50, 136, 16, 0.25],
+    [50, 16, 132, 1],
+  ] as const) {
     it(`accumulates dW += ${scale}·dyᵀx and db += Σdy for M=${M} N=${N} K=${K}`, async () => {
       const { device } = await testGpu();
       const dy = randomF32(M * N, 1);

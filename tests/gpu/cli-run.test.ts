@@ -11,17 +11,34 @@ const run = promisify(execFile);
 describe('primer run', () => {
   it('runs a notebook end to end and writes outputs, traces and SVG charts', async () => {
     const out = await mkdtemp(join(tmpdir(), 'primer-run-'));
-    const { stdout } = await run('node', [
-      'bin/primer.js', 'run', 'tests/fixtures/notebooks/e2e-tiny.md', '--out', out,
-      '--set', 'narrated.size=2', '--set', 'rl.steps=1', '--set', 'samples.problems=1',
-    ], { timeout: 300_000 });
+    const { stdout } = await run(
+      'node',
+      [
+        'bin/primer.js',
+        'run',
+        'tests/fixtures/notebooks/e2e-tiny.md',
+        '--out',
+        out,
+        '--set',
+        'narrated.size=2',
+        '--set',
+        'rl.steps=1',
+        '--set',
+        'samples.problems=1',
+      ],
+      { timeout: 300_000 },
+    );
     expect(stdout).toMatch(/curve: done/);
     const outputs = JSON.parse(await readFile(join(out, 'outputs.json'), 'utf8')) as Record<string, { status: string }>;
     expect(Object.values(outputs).map((o) => o.status)).toEqual(Array(7).fill('done'));
-    const traces = (await readFile(join(out, 'traces.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const traces = (await readFile(join(out, 'traces.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(traces.filter((t) => t.cellId === 'narrated')).toHaveLength(2);
     expect(traces.filter((t) => t.cellId === 'rl').length).toBeGreaterThan(0);
-    const rl = (outputs as unknown as Record<string, { value: { evals: { step: number; accuracy: number }[] } }>).rl.value;
+    const rl = (outputs as unknown as Record<string, { value: { evals: { step: number; accuracy: number }[] } }>).rl
+      .value;
     expect(rl.evals.map((e) => e.step)).toEqual([0, 1]); // held-out evaluation before and after the one update
     const svgs = (await readdir(out)).filter((f) => f.endsWith('.svg'));
     expect(svgs).toContain('curve-1.svg');
@@ -29,7 +46,11 @@ describe('primer run', () => {
   });
 
   it('names a bad --set and a missing notebook', async () => {
-    await expect(run('node', ['bin/primer.js', 'run', 'tests/fixtures/notebooks/e2e-tiny.md', '--set', 'nope.size=2'])).rejects.toMatchObject({ stderr: expect.stringMatching(/no cell "nope"/) });
-    await expect(run('node', ['bin/primer.js', 'run', 'missing.md'])).rejects.toMatchObject({ stderr: expect.stringMatching(/missing\.md/) });
+    await expect(
+      run('node', ['bin/primer.js', 'run', 'tests/fixtures/notebooks/e2e-tiny.md', '--set', 'nope.size=2']),
+    ).rejects.toMatchObject({ stderr: expect.stringMatching(/no cell "nope"/) });
+    await expect(run('node', ['bin/primer.js', 'run', 'missing.md'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/missing\.md/),
+    });
   });
 });

@@ -27,20 +27,45 @@ function cause(args: string[]): string {
 function byteLevelTokenizer(): { tokenizer: object; config: object } {
   const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
   let extra = 0;
-  const vocab = Object.fromEntries(Array.from({ length: 256 }, (_, b) => [String.fromCodePoint(printable(b) ? b : 256 + extra++), b]));
+  const vocab = Object.fromEntries(
+    Array.from({ length: 256 }, (_, b) => [String.fromCodePoint(printable(b) ? b : 256 + extra++), b]),
+  );
   const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   return {
     tokenizer: {
-      version: '1.0', truncation: null, padding: null, normalizer: null, post_processor: null,
-      added_tokens: specials.map((content, i) => ({ id: 256 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      normalizer: null,
+      post_processor: null,
+      added_tokens: specials.map((content, i) => ({
+        id: 256 + i,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
       pre_tokenizer: byteLevel,
       decoder: byteLevel,
-      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges: [] },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: '',
+        end_of_word_suffix: '',
+        fuse_unk: false,
+        byte_fallback: false,
+        vocab,
+        merges: [],
+      },
     },
     config: {
       eos_token: '<|im_end|>',
-      chat_template: "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+      chat_template:
+        "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
     },
   };
 }
@@ -51,7 +76,15 @@ const data = join(root, 'data.jsonl');
 const sftOut = join(root, 'sft');
 
 beforeAll(async () => {
-  await writeTinyModel(modelDir, { arch: 'qwen2', layout: 'hf', seed: 8, vocabSize: 259, hiddenSize: 32, intermediateSize: 64, tied: true });
+  await writeTinyModel(modelDir, {
+    arch: 'qwen2',
+    layout: 'hf',
+    seed: 8,
+    vocabSize: 259,
+    hiddenSize: 32,
+    intermediateSize: 64,
+    tied: true,
+  });
   // Countdown's base prompt is about 560 bytes: give the model room for it.
   const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(modelDir, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: 1024 }));
@@ -61,7 +94,12 @@ beforeAll(async () => {
   const rows = [
     { prompt: '3+5=', completion: '8' },
     { prompt: '7*2=', completion: '14' },
-    { messages: [{ role: 'user', content: '9-4?' }, { role: 'assistant', content: '5' }] },
+    {
+      messages: [
+        { role: 'user', content: '9-4?' },
+        { role: 'assistant', content: '5' },
+      ],
+    },
     { prompt: '6/3=', completion: '2' },
     { prompt: '8+8=', completion: '16' },
     { prompt: [{ role: 'user', content: '5*5?' }], completion: [{ role: 'assistant', content: '25' }] },
@@ -69,7 +107,25 @@ beforeAll(async () => {
   writeFileSync(data, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
 });
 
-const SFT = ['sft', '--model', modelDir, '--data', data, '--rank', '4', '--alpha', '8', '--lr', '1e-2', '--epochs', '2', '--batch', '3', '--checkpoint-every', '2'];
+const SFT = [
+  'sft',
+  '--model',
+  modelDir,
+  '--data',
+  data,
+  '--rank',
+  '4',
+  '--alpha',
+  '8',
+  '--lr',
+  '1e-2',
+  '--epochs',
+  '2',
+  '--batch',
+  '3',
+  '--checkpoint-every',
+  '2',
+];
 
 function adapterTensors(dir: string): Map<string, Float32Array> {
   const { tensors } = readSafetensorsF32(readFileSync(join(dir, 'adapter_model.safetensors')), dir);
@@ -82,16 +138,29 @@ describe('primer sft', () => {
     expect(r.code, r.stderr).toBe(0);
     const steps = r.stdout.split('\n').filter((line) => line.startsWith('step '));
     expect(steps).toHaveLength(4);
-    expect(steps[0]).toMatch(/^step 1\/4 {2}epoch 1 {2}loss \d+\.\d{4} {2}lr 1\.00e-2 {2}grad-norm \d+\.\d{3} {2}\d+ tok\/s {2}left \d+:\d\d$/);
+    expect(steps[0]).toMatch(
+      /^step 1\/4 {2}epoch 1 {2}loss \d+\.\d{4} {2}lr 1\.00e-2 {2}grad-norm \d+\.\d{3} {2}\d+ tok\/s {2}left \d+:\d\d$/,
+    );
     const loss = (line: string) => Number(/loss (\S+)/.exec(line)![1]);
     expect(loss(steps[3])).toBeLessThan(loss(steps[0]));
-    expect(readdirSync(sftOut).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'checkpoint-2.bin', 'checkpoint-4.bin']);
+    expect(readdirSync(sftOut).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'checkpoint-2.bin',
+      'checkpoint-4.bin',
+    ]);
 
     // The adapter loads onto the model (q4 layers) and changes its logits.
     const { device } = await testGpu();
     const decoder = await openDecoder(device, { source: 'path', dir: modelDir, quantization: 'q4' });
     const base = await decoder.logits([51, 43, 53, 61]);
-    const { adapter } = importPeftAdapter({ safetensors: readFileSync(join(sftOut, 'adapter_model.safetensors')), config: readFileSync(join(sftOut, 'adapter_config.json'), 'utf8') }, decoder.config);
+    const { adapter } = importPeftAdapter(
+      {
+        safetensors: readFileSync(join(sftOut, 'adapter_model.safetensors')),
+        config: readFileSync(join(sftOut, 'adapter_config.json'), 'utf8'),
+      },
+      decoder.config,
+    );
     expect(adapter.config).toMatchObject({ rank: 4, alpha: 8 });
     decoder.lora = GpuLoraAdapter.upload(device, adapter);
     expect(await decoder.logits([51, 43, 53, 61])).not.toEqual(base);
@@ -102,7 +171,12 @@ describe('primer sft', () => {
     const out = join(root, 'sft-resumed');
     const r = primer([...SFT, '--out', out, '--resume', join(sftOut, 'checkpoint-2.bin')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').filter((line) => line.startsWith('step ')).map((line) => line.split('  ')[0])).toEqual(['step 3/4', 'step 4/4']);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('step '))
+        .map((line) => line.split('  ')[0]),
+    ).toEqual(['step 3/4', 'step 4/4']);
     const resumed = adapterTensors(out);
     for (const [name, want] of adapterTensors(sftOut)) {
       const got = resumed.get(name)!;
@@ -114,14 +188,45 @@ describe('primer sft', () => {
 describe('primer grpo', () => {
   it('continues from an adapter on Countdown, printing metrics and writing rollouts, checkpoints and the adapter', () => {
     const out = join(root, 'grpo');
-    const r = primer(['grpo', '--model', modelDir, '--task', 'countdown', '--adapter', sftOut, '--steps', '2', '--prompts', '1', '--group', '2', '--max-tokens', '4', '--checkpoint-every', '1', '--out', out]);
+    const r = primer([
+      'grpo',
+      '--model',
+      modelDir,
+      '--task',
+      'countdown',
+      '--adapter',
+      sftOut,
+      '--steps',
+      '2',
+      '--prompts',
+      '1',
+      '--group',
+      '2',
+      '--max-tokens',
+      '4',
+      '--checkpoint-every',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const steps = r.stdout.split('\n').filter((line) => line.startsWith('step '));
     expect(steps.map((line) => line.split('  ')[0])).toEqual(['step 0/2', 'step 1/2']);
-    expect(steps[0]).toMatch(/reward 0\.000 {2}accuracy 0\.000 .*\[verification \d\.\d\d, backtracking .*\] {2}rollout \d+ tok\/s {2}train \d+ tok\/s {2}left \d+:\d\d$/);
-    const rollouts = readFileSync(join(out, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(steps[0]).toMatch(
+      /reward 0\.000 {2}accuracy 0\.000 .*\[verification \d\.\d\d, backtracking .*\] {2}rollout \d+ tok\/s {2}train \d+ tok\/s {2}left \d+:\d\d$/,
+    );
+    const rollouts = readFileSync(join(out, 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(rollouts).toHaveLength(4);
-    expect(rollouts[0]).toMatchObject({ step: 0, reward: 0, finish: expect.any(String), numbers: expect.any(Array), target: expect.any(Number) });
+    expect(rollouts[0]).toMatchObject({
+      step: 0,
+      reward: 0,
+      finish: expect.any(String),
+      numbers: expect.any(Array),
+      target: expect.any(Number),
+    });
     expect(rollouts[0].prompt).toMatch(/^A conversation between User and Assistant/);
     expect(existsSync(join(out, 'checkpoint-2.bin'))).toBe(true);
     // The run continued the SFT adapter (rank 4), not a fresh one of the default rank.
@@ -132,9 +237,39 @@ describe('primer grpo', () => {
     const bad = join(root, 'bad.jsonl');
     writeFileSync(bad, '{"prompt": "1+1=", "completion": "2"}\n{oops\n');
     expect(cause(['sft', '--model', modelDir, '--out', join(root, 'x')])).toMatch(/missing --data/);
-    expect(cause(['sft', '--model', modelDir, '--data', bad, '--out', join(root, 'x')])).toMatch(/bad\.jsonl line 2: not valid JSON/);
-    expect(cause(['sft', '--model', modelDir, '--data', data, '--out', join(root, 'x'), '--method', 'full', '--quant', 'q4'])).toMatch(/--method full trains f32 weights/);
-    expect(cause(['grpo', '--model', modelDir, '--task', 'gsm8k', '--out', join(root, 'x')])).toMatch(/unknown task "gsm8k"/);
-    expect(cause(['grpo', '--model', modelDir, '--steps', '2', '--out', join(root, 'x'), '--resume', join(sftOut, 'checkpoint-2.bin')])).toMatch(/checkpoint: it is from sft \(lora\) training, this run is grpo \(lora\)/);
+    expect(cause(['sft', '--model', modelDir, '--data', bad, '--out', join(root, 'x')])).toMatch(
+      /bad\.jsonl line 2: not valid JSON/,
+    );
+    expect(
+      cause([
+        'sft',
+        '--model',
+        modelDir,
+        '--data',
+        data,
+        '--out',
+        join(root, 'x'),
+        '--method',
+        'full',
+        '--quant',
+        'q4',
+      ]),
+    ).toMatch(/--method full trains f32 weights/);
+    expect(cause(['grpo', '--model', modelDir, '--task', 'gsm8k', '--out', join(root, 'x')])).toMatch(
+      /unknown task "gsm8k"/,
+    );
+    expect(
+      cause([
+        'grpo',
+        '--model',
+        modelDir,
+        '--steps',
+        '2',
+        '--out',
+        join(root, 'x'),
+        '--resume',
+        join(sftOut, 'checkpoint-2.bin'),
+      ]),
+    ).toMatch(/checkpoint: it is from sft \(lora\) training, this run is grpo \(lora\)/);
   });
 });

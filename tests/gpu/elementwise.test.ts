@@ -19,7 +19,9 @@ describe('siluGate on WebGPU', () => {
     const g = randomF32(T * I, 61).map((x) => 8 * x);
     const u = randomF32(T * I, 62);
     const m = createStorageBuffer(device, T * I * 4);
-    submit(device, (e) => siluGate(device, e, { inputs: { g: uploadBuffer(device, g), u: uploadBuffer(device, u) }, m, T, I }));
+    submit(device, (e) =>
+      siluGate(device, e, { inputs: { g: uploadBuffer(device, g), u: uploadBuffer(device, u) }, m, T, I }),
+    );
     expect(relativeError(await readF32(device, m, T * I), siluGateRef(g, u))).toBeLessThan(1e-5);
   });
 
@@ -37,13 +39,23 @@ describe('embedding gather on WebGPU', () => {
   const ids = Uint32Array.from([3, 0, 49, 3, 17]);
 
   // D = 63 puts rows of a 16-bit table across word boundaries.
-  for (const [format, width] of [['f32', D], ['f16', D], ['bf16', D], ['f16', 63], ['bf16', 63]] as const) {
+  for (const [format, width] of [
+    ['f32', D],
+    ['f16', D],
+    ['bf16', D],
+    ['f16', 63],
+    ['bf16', 63],
+  ] as const) {
     it(`gathers rows of an ${format} table (D=${width})`, async () => {
       const { device } = await testGpu();
       const { weight, stored } = uploadDense(device, randomF32(V * width, 64), format);
       const out = createStorageBuffer(device, ids.length * width * 4);
-      submit(device, (e) => embedding(device, e, { ids: uploadBuffer(device, ids), table: weight, out, T: ids.length, D: width, V }));
-      expect(Array.from(await readF32(device, out, ids.length * width))).toEqual(Array.from(embeddingRef(stored, ids, width)));
+      submit(device, (e) =>
+        embedding(device, e, { ids: uploadBuffer(device, ids), table: weight, out, T: ids.length, D: width, V }),
+      );
+      expect(Array.from(await readF32(device, out, ids.length * width))).toEqual(
+        Array.from(embeddingRef(stored, ids, width)),
+      );
     });
   }
 
@@ -51,7 +63,16 @@ describe('embedding gather on WebGPU', () => {
     const { device } = await testGpu();
     const table = randomQ4(V, D, 65);
     const out = createStorageBuffer(device, ids.length * D * 4);
-    submit(device, (e) => embedding(device, e, { ids: uploadBuffer(device, ids), table: uploadQ4(device, table), out, T: ids.length, D, V }));
+    submit(device, (e) =>
+      embedding(device, e, {
+        ids: uploadBuffer(device, ids),
+        table: uploadQ4(device, table),
+        out,
+        T: ids.length,
+        D,
+        V,
+      }),
+    );
     expect(Array.from(await readF32(device, out, ids.length * D))).toEqual(Array.from(embeddingRef(table, ids, D)));
   });
 });

@@ -43,7 +43,8 @@ describe('generation with a KV cache', () => {
   });
 
   it('is deterministic under a seed and differs across seeds', async () => {
-    const sample = (seed: number) => generateIds(model, [prompts[1], prompts[1]], { maxTokens: 12, temperature: 1.5, seed });
+    const sample = (seed: number) =>
+      generateIds(model, [prompts[1], prompts[1]], { maxTokens: 12, temperature: 1.5, seed });
     const a = await sample(1);
     expect((await sample(1)).map((g) => g.tokenIds)).toEqual(a.map((g) => g.tokenIds));
     const b = await sample(2);
@@ -69,6 +70,8 @@ describe('generation with a KV cache', () => {
   });
 
   it('rejects a prompt longer than the context with a clear error', async () => {
-    await expect(generateIds(model, [Array(model.config.maxPositions).fill(1)], greedy)).rejects.toThrow(/exceeds the model's context/);
+    await expect(generateIds(model, [Array(model.config.maxPositions).fill(1)], greedy)).rejects.toThrow(
+      /exceeds the model's context/,
+    );
   });
 });

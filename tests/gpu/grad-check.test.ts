@@ -19,11 +19,23 @@ import { randomF32, testGpu } from '../support/gpu.ts';
 import { buildTinyModel } from '../support/tinyModel.ts';
 
 const EPS = 1e-2;
-const tiny = buildTinyModel({ arch: 'qwen2', layout: 'hf', seed: 3, tied: true, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1 });
+const tiny = buildTinyModel({
+  arch: 'qwen2',
+  layout: 'hf',
+  seed: 3,
+  tied: true,
+  hiddenSize: 32,
+  intermediateSize: 64,
+  numHeads: 2,
+  numKvHeads: 1,
+});
 const config = tiny.config;
 
 /** Two packed sequences with mixed-sign weights, as GRPO's advantages give. */
-const SEQS: TrainSequence[] = [[5, 77, 130, 9, 200, 41], [18, 250, 3, 3, 96]].map((ids, s) => ({
+const SEQS: TrainSequence[] = [
+  [5, 77, 130, 9, 200, 41],
+  [18, 250, 3, 3, 96],
+].map((ids, s) => ({
   ids,
   weights: Array.from(randomF32(ids.length, 10 + s), (w) => w * 2),
 }));
@@ -62,12 +74,20 @@ function coordinates(grad: Float32Array, seed: number): number[] {
   return [...byMagnitude.slice(0, 3), ...random];
 }
 
-function expectAgreement(what: string, gpu: Float32Array, values: Float32Array, loss: () => number, seed: number): void {
+function expectAgreement(
+  what: string,
+  gpu: Float32Array,
+  values: Float32Array,
+  loss: () => number,
+  seed: number,
+): void {
   const largest = Math.max(...Array.from(gpu, Math.abs));
   expect(largest, `${what}: the gradient must not be negligible`).toBeGreaterThan(1e-3);
   for (const i of coordinates(gpu, seed)) {
     const fd = finiteDifference(values, i, loss);
-    expect(Math.abs(gpu[i] - fd), `${what}[${i}]: gpu ${gpu[i]} vs finite difference ${fd}`).toBeLessThan(1e-2 * Math.abs(fd) + 2e-3 * largest);
+    expect(Math.abs(gpu[i] - fd), `${what}[${i}]: gpu ${gpu[i]} vs finite difference ${fd}`).toBeLessThan(
+      1e-2 * Math.abs(fd) + 2e-3 * largest,
+    );
   }
 }
 
@@ -124,14 +144,38 @@ describe('whole-model gradients against finite differences of the CPU reference'
       const layer = w.layers[l];
       const g = full.layers[l];
       for (const name of ['q', 'o', 'down'] as const) {
-        expectAgreement(`layer ${l} ${name}`, await read(g.linear[name], f32(layer[name]).length), f32(layer[name]), loss, 10 * l);
+        expectAgreement(
+          `layer ${l} ${name}`,
+          await read(g.linear[name], f32(layer[name]).length),
+          f32(layer[name]),
+          loss,
+          10 * l,
+        );
       }
-      expectAgreement(`layer ${l} input norm`, await read(g.inputNorm, config.hiddenSize), layer.inputNorm, loss, 10 * l + 1);
-      expectAgreement(`layer ${l} post norm`, await read(g.postNorm, config.hiddenSize), layer.postNorm, loss, 10 * l + 2);
+      expectAgreement(
+        `layer ${l} input norm`,
+        await read(g.inputNorm, config.hiddenSize),
+        layer.inputNorm,
+        loss,
+        10 * l + 1,
+      );
+      expectAgreement(
+        `layer ${l} post norm`,
+        await read(g.postNorm, config.hiddenSize),
+        layer.postNorm,
+        loss,
+        10 * l + 2,
+      );
       expectAgreement(`layer ${l} q bias`, await read(g.qBias!, layer.qBias!.length), layer.qBias!, loss, 10 * l + 3);
     }
     expectAgreement('final norm', await read(full.finalNorm, config.hiddenSize), w.finalNorm, loss, 30);
-    expectAgreement('embedding (input and output)', await read(full.embed, f32(w.embed).length), f32(w.embed), loss, 31);
+    expectAgreement(
+      'embedding (input and output)',
+      await read(full.embed, f32(w.embed).length),
+      f32(w.embed),
+      loss,
+      31,
+    );
     trainer.destroy();
     model.destroy();
   });

@@ -18,7 +18,12 @@ import { testGpu } from '../support/gpu.ts';
 async function scratchModel(context = 32): Promise<Decoder> {
   const { device } = await testGpu();
   const config = scratchConfig({ layers: 1, dim: 32, heads: 2, context, seed: 1 });
-  return new Decoder(device, uploadWeights(device, config, scratchWeights(config, 1), 'f32'), new ByteTokenizer(), 'scratch');
+  return new Decoder(
+    device,
+    uploadWeights(device, config, scratchWeights(config, 1), 'f32'),
+    new ByteTokenizer(),
+    'scratch',
+  );
 }
 
 const letterTask = {
@@ -27,11 +32,28 @@ const letterTask = {
   reward: (completion: string) => (/^[a-z]/.test(completion) ? 1 : 0),
 };
 
-async function letterRun(model: Decoder, options: { method: 'lora' | 'full'; steps: number; lr: number; kl?: number; prompts?: number; group?: number }): Promise<GrpoStepMetrics[]> {
+async function letterRun(
+  model: Decoder,
+  options: { method: 'lora' | 'full'; steps: number; lr: number; kl?: number; prompts?: number; group?: number },
+): Promise<GrpoStepMetrics[]> {
   const steps: GrpoStepMetrics[] = [];
-  await runGrpo(model, {
-    ...letterTask, prompts: 4, group: 8, kl: 0, temperature: 1, maxTokens: 1, rank: 4, alpha: 8, checkpointEvery: 0, seed: 1, ...options,
-  }, { onStep: (m) => void steps.push(m) });
+  await runGrpo(
+    model,
+    {
+      ...letterTask,
+      prompts: 4,
+      group: 8,
+      kl: 0,
+      temperature: 1,
+      maxTokens: 1,
+      rank: 4,
+      alpha: 8,
+      checkpointEvery: 0,
+      seed: 1,
+      ...options,
+    },
+    { onStep: (m) => void steps.push(m) },
+  );
   return steps;
 }
 
@@ -63,15 +85,39 @@ describe('GRPO on WebGPU', () => {
 
   it('uses Countdown prompts, rewards and the rule annotator by default and hands over every rollout', async () => {
     const model = await scratchModel(600);
-    const problems: CountdownProblem[] = [{ numbers: [3, 5, 7], target: 22 }, { numbers: [2, 4, 6], target: 12 }];
+    const problems: CountdownProblem[] = [
+      { numbers: [3, 5, 7], target: 22 },
+      { numbers: [2, 4, 6], target: 12 },
+    ];
     const rollouts: GrpoRollout<CountdownProblem>[] = [];
     const metrics: GrpoStepMetrics[] = [];
-    const outcome = await runGrpo(model, {
-      problems, steps: 3, prompts: 1, group: 2, lr: 1e-3, kl: 0, temperature: 1, maxTokens: 3, rank: 2, checkpointEvery: 0, seed: 2,
-    }, { onRollouts: (rows) => void rollouts.push(...rows), onStep: (m) => void metrics.push(m) });
+    const outcome = await runGrpo(
+      model,
+      {
+        problems,
+        steps: 3,
+        prompts: 1,
+        group: 2,
+        lr: 1e-3,
+        kl: 0,
+        temperature: 1,
+        maxTokens: 3,
+        rank: 2,
+        checkpointEvery: 0,
+        seed: 2,
+      },
+      { onRollouts: (rows) => void rollouts.push(...rows), onStep: (m) => void metrics.push(m) },
+    );
     expect(outcome.steps).toBe(3);
     expect(Object.keys(outcome.files).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
-    expect(rollouts.map((r) => [r.step, r.problem.target])).toEqual([[0, 22], [0, 22], [1, 12], [1, 12], [2, 22], [2, 22]]);
+    expect(rollouts.map((r) => [r.step, r.problem.target])).toEqual([
+      [0, 22],
+      [0, 22],
+      [1, 12],
+      [1, 12],
+      [2, 22],
+      [2, 22],
+    ]);
     for (const r of rollouts) {
       expect(r.prompt).toBe(countdownPrompt(r.problem, 'base'));
       expect(r.reward).toBe(0); // three random bytes hold no <answer>
@@ -85,10 +131,26 @@ describe('GRPO on WebGPU', () => {
 
   it('rejects bad options naming the field, before any work', async () => {
     const model = await scratchModel();
-    const run = (extra: object) => runGrpo(model, { ...letterTask, prompts: 1, group: 2, lr: 1e-3, kl: 0, temperature: 1, maxTokens: 1, rank: 2, checkpointEvery: 0, seed: 1, steps: 1, ...extra });
+    const run = (extra: object) =>
+      runGrpo(model, {
+        ...letterTask,
+        prompts: 1,
+        group: 2,
+        lr: 1e-3,
+        kl: 0,
+        temperature: 1,
+        maxTokens: 1,
+        rank: 2,
+        checkpointEvery: 0,
+        seed: 1,
+        steps: 1,
+        ...extra,
+      });
     await expect(run({ group: 1 })).rejects.toThrow(/"group" must be at least 2/);
     await expect(run({ method: 'full', kl: 0.1 })).rejects.toThrow(/"kl" must be 0 with full training/);
-    await expect(run({ reward: undefined })).rejects.toThrow(/problems that are not Countdown problems need a prompt and a reward function/);
+    await expect(run({ reward: undefined })).rejects.toThrow(
+      /problems that are not Countdown problems need a prompt and a reward function/,
+    );
     model.destroy();
   });
 });

@@ -21,7 +21,13 @@ describe('chunked logits on WebGPU', () => {
   }
 
   // T = 3 takes the decode GEMV for a q4 E, T = 40 the GEMM.
-  for (const [kind, T] of [['f32', 3], ['f32', 40], ['bf16', 3], ['q4', 3], ['q4', 40]] as const) {
+  for (const [kind, T] of [
+    ['f32', 3],
+    ['f32', 40],
+    ['bf16', 3],
+    ['q4', 3],
+    ['q4', 40],
+  ] as const) {
     it(`equals full logits chunk by chunk for ${kind} E and T=${T}`, async () => {
       const { device } = await testGpu();
       const h = randomF32(T * D, 71).map((x) => 4 * x);
@@ -32,7 +38,10 @@ describe('chunked logits on WebGPU', () => {
       for (let start = 0; start < V; start += chunk) {
         const rows = Math.min(chunk, V - start);
         submit(device, (enc) => logitsChunk(device, enc, { h: hBuffer, e, z, T, D, start, rows }));
-        const want = Float32Array.from({ length: T * rows }, (_, i) => full[Math.floor(i / rows) * V + start + (i % rows)]);
+        const want = Float32Array.from(
+          { length: T * rows },
+          (_, i) => full[Math.floor(i / rows) * V + start + (i % rows)],
+        );
         expect(relativeError(await readF32(device, z, T * rows), want)).toBeLessThan(1e-5);
       }
     });

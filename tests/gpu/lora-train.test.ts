@@ -33,10 +33,16 @@ describe('LoRA SFT steps on WebGPU', () => {
     const adamw = new AdamW(device, [lora.trainable()], adamConfig);
     const loss = new FusedLoss(device, { maxTokens: T, V, D, chunk: 64 });
     const buf = {
-      x: uploadBuffer(device, x), base: uploadBuffer(device, base), h: createStorageBuffer(device, T * D * 4),
-      u: createStorageBuffer(device, T * r * 4), du: createStorageBuffer(device, T * r * 4),
-      dh: createStorageBuffer(device, T * D * 4), dx: createStorageBuffer(device, T * D * 4),
-      e: uploadBuffer(device, e), targets: uploadBuffer(device, targets), weights: uploadBuffer(device, weights),
+      x: uploadBuffer(device, x),
+      base: uploadBuffer(device, base),
+      h: createStorageBuffer(device, T * D * 4),
+      u: createStorageBuffer(device, T * r * 4),
+      du: createStorageBuffer(device, T * r * 4),
+      dh: createStorageBuffer(device, T * D * 4),
+      dx: createStorageBuffer(device, T * D * 4),
+      e: uploadBuffer(device, e),
+      targets: uploadBuffer(device, targets),
+      weights: uploadBuffer(device, weights),
     };
     const m = [new Float32Array(r * D), new Float32Array(D * r)];
     const v = [new Float32Array(r * D), new Float32Array(D * r)];
@@ -59,7 +65,15 @@ describe('LoRA SFT steps on WebGPU', () => {
       const fwd = loraForwardRef(x, cpu.a, cpu.b, base, dims);
       const ref = fusedLossRef(fwd.y, e, targets, weights, T, V, D);
       const g = loraBackwardRef(x, ref.dh, fwd.u, cpu.a, cpu.b, dims);
-      const norm = adamwStepRef([{ param: cpu.a, grad: g.da, m: m[0], v: v[0] }, { param: cpu.b, grad: g.db, m: m[1], v: v[1] }], step + 1, lr, adamConfig);
+      const norm = adamwStepRef(
+        [
+          { param: cpu.a, grad: g.da, m: m[0], v: v[0] },
+          { param: cpu.b, grad: g.db, m: m[1], v: v[1] },
+        ],
+        step + 1,
+        lr,
+        adamConfig,
+      );
       expect(gpuLoss).toBeCloseTo(ref.loss, 4);
       expect(await adamw.gradNorm()).toBeCloseTo(norm, 3);
       losses.push(gpuLoss);

@@ -28,7 +28,14 @@ describe('LoRA kernels on WebGPU', () => {
       const u = createStorageBuffer(device, T * R * 4);
       const y = uploadBuffer(device, y0);
       const encoder = device.createCommandEncoder();
-      loraForward(device, encoder, { ...d, x: uploadBuffer(device, x), a: uploadBuffer(device, a), b: uploadBuffer(device, b), u, y });
+      loraForward(device, encoder, {
+        ...d,
+        x: uploadBuffer(device, x),
+        a: uploadBuffer(device, a),
+        b: uploadBuffer(device, b),
+        u,
+        y,
+      });
       device.queue.submit([encoder.finish()]);
       const want = loraForwardRef(x, a, b, y0, d);
       expect(maxAbsDiff(await readF32(device, u, T * R), want.u)).toBeLessThan(1e-4);
@@ -40,11 +47,24 @@ describe('LoRA kernels on WebGPU', () => {
       const dy = randomF32(T * N, 5);
       const u = loraForwardRef(x, a, b, new Float32Array(T * N), d).u;
       const [da0, db0, dx0] = [randomF32(R * K, 6), randomF32(N * R, 7), randomF32(T * K, 8)];
-      const [da, db, dx, du] = [uploadBuffer(device, da0), uploadBuffer(device, db0), uploadBuffer(device, dx0), createStorageBuffer(device, T * R * 4)];
+      const [da, db, dx, du] = [
+        uploadBuffer(device, da0),
+        uploadBuffer(device, db0),
+        uploadBuffer(device, dx0),
+        createStorageBuffer(device, T * R * 4),
+      ];
       const encoder = device.createCommandEncoder();
       loraBackward(device, encoder, {
-        ...d, x: uploadBuffer(device, x), dy: uploadBuffer(device, dy), u: uploadBuffer(device, u),
-        a: uploadBuffer(device, a), b: uploadBuffer(device, b), du, da, db, dx,
+        ...d,
+        x: uploadBuffer(device, x),
+        dy: uploadBuffer(device, dy),
+        u: uploadBuffer(device, u),
+        a: uploadBuffer(device, a),
+        b: uploadBuffer(device, b),
+        du,
+        da,
+        db,
+        dx,
       });
       device.queue.submit([encoder.finish()]);
       const want = loraBackwardRef(x, dy, u, a, b, d);
@@ -87,7 +107,12 @@ describe('GpuLoraAdapter', () => {
     const run = async (layer: number, target: 'down' | 'q') => {
       const y = uploadBuffer(device, y0);
       const encoder = device.createCommandEncoder();
-      gpu.forward(encoder, layer, target, { T, x: uploadBuffer(device, x), u: createStorageBuffer(device, T * 3 * 4), y });
+      gpu.forward(encoder, layer, target, {
+        T,
+        x: uploadBuffer(device, x),
+        u: createStorageBuffer(device, T * 3 * 4),
+        y,
+      });
       device.queue.submit([encoder.finish()]);
       return readF32(device, y, T * 16);
     };
@@ -99,7 +124,7 @@ describe('GpuLoraAdapter', () => {
     expect(await run(1, 'down')).toEqual(y0);
   });
 
-  it('accumulates a module\'s gradients into its slot of the flat gradient buffer', async () => {
+  it("accumulates a module's gradients into its slot of the flat gradient buffer", async () => {
     const { device } = await testGpu();
     const adapter = initLoraAdapter(model, config, 7);
     const v = adapter.modules.find((m) => m.layer === 0 && m.target === 'v')!;
@@ -112,8 +137,12 @@ describe('GpuLoraAdapter', () => {
     const { u } = loraForwardRef(x, v.a, v.b, new Float32Array(T * 8), d);
     const encoder = device.createCommandEncoder();
     const call = {
-      T, x: uploadBuffer(device, x), u: uploadBuffer(device, u), dy: uploadBuffer(device, dy),
-      du: createStorageBuffer(device, T * 3 * 4), dx: createStorageBuffer(device, T * 16 * 4),
+      T,
+      x: uploadBuffer(device, x),
+      u: uploadBuffer(device, u),
+      dy: uploadBuffer(device, dy),
+      du: createStorageBuffer(device, T * 3 * 4),
+      dx: createStorageBuffer(device, T * 16 * 4),
     };
     gpu.backward(encoder, 0, 'v', call);
     gpu.backward(encoder, 0, 'v', call);

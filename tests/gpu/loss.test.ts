@@ -19,7 +19,12 @@ describe('fused chunked loss on WebGPU', () => {
       const weights = Float32Array.from({ length: T }, (_, t) => (t === 0 ? 0 : 0.5 + 0.25 * t)); // token 0 is prompt
       const dh0 = randomF32(T * D, 3);
       const loss = new FusedLoss(device, { maxTokens: T + 2, V, D, chunk });
-      const inputs = { T, h: uploadBuffer(device, h), e: uploadBuffer(device, e), targets: uploadBuffer(device, targets) };
+      const inputs = {
+        T,
+        h: uploadBuffer(device, h),
+        e: uploadBuffer(device, e),
+        targets: uploadBuffer(device, targets),
+      };
       const dh = uploadBuffer(device, dh0);
       const de = uploadBuffer(device, new Float32Array(V * D));
       const encoder = device.createCommandEncoder();
@@ -30,7 +35,12 @@ describe('fused chunked loss on WebGPU', () => {
       expect(relativeError(await readF32(device, loss.logp, T), want.logp)).toBeLessThan(1e-5);
       expect(relativeError(await readF32(device, loss.lse, T), want.lse)).toBeLessThan(1e-5);
       const gotDh = await readF32(device, dh, T * D);
-      expect(relativeError(gotDh.map((x, i) => x - dh0[i]), want.dh)).toBeLessThan(1e-4);
+      expect(
+        relativeError(
+          gotDh.map((x, i) => x - dh0[i]),
+          want.dh,
+        ),
+      ).toBeLessThan(1e-4);
       expect(relativeError(await readF32(device, de, V * D), want.de)).toBeLessThan(1e-4);
       expect(gotDh.slice(0, D)).toEqual(dh0.slice(0, D)); // weight 0: the prompt token gets no gradient
       loss.destroy();
@@ -45,13 +55,20 @@ describe('fused chunked loss on WebGPU', () => {
     const targets = Uint32Array.of(3, 69);
     const weights = Float32Array.of(1, 1);
     const loss = new FusedLoss(device, { maxTokens: T, V, D, chunk: 64 });
-    const inputs = { T, h: uploadBuffer(device, h), e: uploadBuffer(device, e), targets: uploadBuffer(device, targets) };
+    const inputs = {
+      T,
+      h: uploadBuffer(device, h),
+      e: uploadBuffer(device, e),
+      targets: uploadBuffer(device, targets),
+    };
     const dh = uploadBuffer(device, new Float32Array(T * D));
     const encoder = device.createCommandEncoder();
     loss.forward(encoder, inputs);
     loss.backward(encoder, { ...inputs, weights: uploadBuffer(device, weights), dh });
     device.queue.submit([encoder.finish()]);
-    expect(relativeError(await readF32(device, dh, T * D), fusedLossRef(h, e, targets, weights, T, V, D).dh)).toBeLessThan(1e-4);
+    expect(
+      relativeError(await readF32(device, dh, T * D), fusedLossRef(h, e, targets, weights, T, V, D).dh),
+    ).toBeLessThan(1e-4);
     expect(() => loss.forward(device.createCommandEncoder(), { ...inputs, T: 3 })).toThrow(/T = 3 outside 1..2/);
     expect(() => new FusedLoss(device, { maxTokens: 1, V, D, chunk: 100 })).toThrow(/multiple of 64/);
   });

@@ -30,7 +30,11 @@ describe('matmul on WebGPU', () => {
       const w = randomF32(N * K, 2);
       const bias = withBias ? randomF32(N, 3) : undefined;
       const y = createStorageBuffer(device, M * N * 4);
-      const operands = { x: uploadBuffer(device, x), w: uploadBuffer(device, w), bias: bias && uploadBuffer(device, bias) };
+      const operands = {
+        x: uploadBuffer(device, x),
+        w: uploadBuffer(device, w),
+        bias: bias && uploadBuffer(device, bias),
+      };
       submit(device, (e) => matmul(device, e, { ...operands, y, M, N, K, layout }));
       const got = await readF32(device, y, M * N);
       expect(maxAbsDiff(got, matmulRef(x, w, M, N, K, bias, layout))).toBeLessThan(1e-4);
@@ -50,18 +54,47 @@ describe('matmul on WebGPU', () => {
       const { weight, stored } = uploadDense(device, randomF32(N * K, 7), format);
       const bias = randomF32(N, 8);
       const y = createStorageBuffer(device, M * N * 4);
-      submit(device, (e) => matmul(device, e, { x: uploadBuffer(device, x), ...weight, bias: uploadBuffer(device, bias), y, M, N, K, layout }));
-      expect(maxAbsDiff(await readF32(device, y, M * N), matmulRef(x, stored, M, N, K, bias, layout))).toBeLessThan(1e-4);
+      submit(device, (e) =>
+        matmul(device, e, {
+          x: uploadBuffer(device, x),
+          ...weight,
+          bias: uploadBuffer(device, bias),
+          y,
+          M,
+          N,
+          K,
+          layout,
+        }),
+      );
+      expect(maxAbsDiff(await readF32(device, y, M * N), matmulRef(x, stored, M, N, K, bias, layout))).toBeLessThan(
+        1e-4,
+      );
     });
   }
 
   // A thin Y (N <= 32: a LoRA rank) takes the 32-column tile; scale and accumulate serve the LoRA side path.
-  for (const [M, N, K, layout] of [[70, 16, 40, 'NK'], [9, 32, 24, 'KN'], [130, 3, 7, 'NK']] as const) {
+  for (const [M, N, K, layout] of [
+    [70, 16, 40, 'NK'],
+    [9, 32, 24, 'KN'],
+    [130, 3, 7, 'NK'],
+  ] as const) {
     it(`adds scale · X W to Y for a thin ${layout} Y, M=${M} N=${N} K=${K}`, async () => {
       const { device } = await testGpu();
       const [x, w, y0] = [randomF32(M * K, 9), randomF32(N * K, 10), randomF32(M * N, 11)];
       const y = uploadBuffer(device, y0);
-      submit(device, (e) => matmul(device, e, { x: uploadBuffer(device, x), w: uploadBuffer(device, w), y, M, N, K, layout, scale: 0.25, accumulate: true }));
+      submit(device, (e) =>
+        matmul(device, e, {
+          x: uploadBuffer(device, x),
+          w: uploadBuffer(device, w),
+          y,
+          M,
+          N,
+          K,
+          layout,
+          scale: 0.25,
+          accumulate: true,
+        }),
+      );
       const want = matmulRef(x, w, M, N, K, undefined, layout).map((v, i) => y0[i] + 0.25 * v);
       expect(maxAbsDiff(await readF32(device, y, M * N), want)).toBeLessThan(1e-5);
     });
@@ -70,7 +103,9 @@ describe('matmul on WebGPU', () => {
   it('refuses a 16-bit weight whose rows are not whole quads', async () => {
     const { device } = await testGpu();
     const b = createStorageBuffer(device, 256);
-    expect(() => submit(device, (e) => matmul(device, e, { x: b, w: b, format: 'f16', y: b, M: 1, N: 2, K: 6 }))).toThrow(/f16 weight needs K % 4 == 0/);
+    expect(() =>
+      submit(device, (e) => matmul(device, e, { x: b, w: b, format: 'f16', y: b, M: 1, N: 2, K: 6 })),
+    ).toThrow(/f16 weight needs K % 4 == 0/);
   });
 
   it('multiplies a chunk of W rows in place with wRowBase', async () => {
@@ -79,7 +114,9 @@ describe('matmul on WebGPU', () => {
     const x = randomF32(M * K, 4);
     const w = randomF32(V * K, 5);
     const y = createStorageBuffer(device, M * rows * 4);
-    submit(device, (e) => matmul(device, e, { x: uploadBuffer(device, x), w: uploadBuffer(device, w), y, M, N: rows, K, wRowBase: start }));
+    submit(device, (e) =>
+      matmul(device, e, { x: uploadBuffer(device, x), w: uploadBuffer(device, w), y, M, N: rows, K, wRowBase: start }),
+    );
     const want = matmulRef(x, w.subarray(start * K, (start + rows) * K), M, rows, K);
     expect(relativeError(await readF32(device, y, M * rows), want)).toBeLessThan(1e-5);
   });

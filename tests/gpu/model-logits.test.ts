@@ -31,7 +31,16 @@ function asUploaded(w: ModelWeights, quant: Quantization): ModelWeights {
     embed: of(w.embed),
     finalNorm: w.finalNorm,
     lmHead: w.lmHead && of(w.lmHead),
-    layers: w.layers.map((l) => ({ ...l, q: of(l.q), k: of(l.k), v: of(l.v), o: of(l.o), gate: of(l.gate), up: of(l.up), down: of(l.down) })),
+    layers: w.layers.map((l) => ({
+      ...l,
+      q: of(l.q),
+      k: of(l.k),
+      v: of(l.v),
+      o: of(l.o),
+      gate: of(l.gate),
+      up: of(l.up),
+      down: of(l.down),
+    })),
   };
 }
 

@@ -10,12 +10,18 @@ describe('q4Quantize on WebGPU', () => {
     const encoder = device.createCommandEncoder();
     const q = q4Quantize(device, encoder, uploadBuffer(device, w), rows, cols);
     device.queue.submit([encoder.finish()]);
-    return { qweight: await readU32(device, q.qweight, (rows * cols) / 8), scales: await readF32(device, q.scales, (rows * cols) / 32) };
+    return {
+      qweight: await readU32(device, q.qweight, (rows * cols) / 8),
+      scales: await readF32(device, q.scales, (rows * cols) / 32),
+    };
   }
 
   // Codes are decided by products, which every IEEE device rounds alike, so GPU and CPU agree bit for bit, even
   // on bf16 weights, whose w / scale often sit exactly on a rounding tie.
-  for (const [name, round] of [['f32', (w: Float32Array) => w], ['bf16-rounded', (w: Float32Array) => roundTo(w, 'bf16')]] as const) {
+  for (const [name, round] of [
+    ['f32', (w: Float32Array) => w],
+    ['bf16-rounded', (w: Float32Array) => roundTo(w, 'bf16')],
+  ] as const) {
     it(`equals the CPU quantizer bit for bit on ${name} weights, including an all-zero group`, async () => {
       const { device } = await testGpu();
       const [rows, cols] = [37, 96];
@@ -40,6 +46,8 @@ describe('q4Quantize on WebGPU', () => {
 
   it('rejects a width that is not a multiple of 32', async () => {
     const { device } = await testGpu();
-    expect(() => q4Quantize(device, device.createCommandEncoder(), uploadBuffer(device, new Float32Array(40)), 1, 40)).toThrow(/multiple of 32/);
+    expect(() =>
+      q4Quantize(device, device.createCommandEncoder(), uploadBuffer(device, new Float32Array(40)), 1, 40),
+    ).toThrow(/multiple of 32/);
   });
 });

@@ -54,7 +54,9 @@ describe('q4Matmul (prefill GEMM) on WebGPU', () => {
     const x = randomF32(M * K, 15);
     const w = randomQ4(V, K, 16);
     const y = createStorageBuffer(device, M * rows * 4);
-    submit(device, (e) => q4Matmul(device, e, { x: uploadBuffer(device, x), ...uploadQ4(device, w), y, M, N: rows, K, wRowBase: start }));
+    submit(device, (e) =>
+      q4Matmul(device, e, { x: uploadBuffer(device, x), ...uploadQ4(device, w), y, M, N: rows, K, wRowBase: start }),
+    );
     const want = q4MatmulRef(x, w, M, rows, K, { wRowBase: start });
     expect(relativeError(await readF32(device, y, M * rows), want)).toBeLessThan(1e-5);
   });
@@ -62,7 +64,8 @@ describe('q4Matmul (prefill GEMM) on WebGPU', () => {
   it('names the axis that breaks the q4 group size', async () => {
     const { device } = await testGpu();
     const b = createStorageBuffer(device, 4096);
-    const record = () => submit(device, (e) => q4Matmul(device, e, { x: b, qweight: b, scales: b, y: b, M: 1, N: 8, K: 40 }));
+    const record = () =>
+      submit(device, (e) => q4Matmul(device, e, { x: b, qweight: b, scales: b, y: b, M: 1, N: 8, K: 40 }));
     expect(record).toThrow(/K = 40 must be a multiple of 32/);
   });
 });
@@ -89,23 +92,26 @@ describe('q4Gemv (batched decode) on WebGPU', () => {
     });
   }
 
-  for (const B of [5, 16]) it(`agrees with the GEMM on the same rows, including a vocabulary chunk (B=${B})`, async () => {
-    const { device } = await testGpu();
-    const [V, K, start, rows] = [200, 96, 64, 100];
-    const x = uploadBuffer(device, randomF32(B * K, 24));
-    const w = uploadQ4(device, randomQ4(V, K, 25));
-    const [viaGemv, viaGemm] = [createStorageBuffer(device, B * rows * 4), createStorageBuffer(device, B * rows * 4)];
-    submit(device, (e) => {
-      q4Gemv(device, e, { x, ...w, y: viaGemv, B, N: rows, K, wRowBase: start });
-      q4Matmul(device, e, { x, ...w, y: viaGemm, M: B, N: rows, K, wRowBase: start });
+  for (const B of [5, 16])
+    it(`agrees with the GEMM on the same rows, including a vocabulary chunk (B=${B})`, async () => {
+      const { device } = await testGpu();
+      const [V, K, start, rows] = [200, 96, 64, 100];
+      const x = uploadBuffer(device, randomF32(B * K, 24));
+      const w = uploadQ4(device, randomQ4(V, K, 25));
+      const [viaGemv, viaGemm] = [createStorageBuffer(device, B * rows * 4), createStorageBuffer(device, B * rows * 4)];
+      submit(device, (e) => {
+        q4Gemv(device, e, { x, ...w, y: viaGemv, B, N: rows, K, wRowBase: start });
+        q4Matmul(device, e, { x, ...w, y: viaGemm, M: B, N: rows, K, wRowBase: start });
+      });
+      const [a, b] = [await readF32(device, viaGemv, B * rows), await readF32(device, viaGemm, B * rows)];
+      expect(relativeError(a, b)).toBeLessThan(1e-5);
     });
-    const [a, b] = [await readF32(device, viaGemv, B * rows), await readF32(device, viaGemm, B * rows)];
-    expect(relativeError(a, b)).toBeLessThan(1e-5);
-  });
 
   it('refuses a batch past 32', async () => {
     const { device } = await testGpu();
     const b = createStorageBuffer(device, 4096);
-    expect(() => submit(device, (e) => q4Gemv(device, e, { x: b, qweight: b, scales: b, y: b, B: 33, N: 8, K: 32 }))).toThrow(/batch 33/);
+    expect(() =>
+      submit(device, (e) => q4Gemv(device, e, { x: b, qweight: b, scales: b, y: b, B: 33, N: 8, K: 32 })),
+    ).toThrow(/batch 33/);
   });
 });

@@ -41,7 +41,10 @@ describe('rope on WebGPU', () => {
   it('refuses heads that overrun the row', async () => {
     const { device } = await testGpu();
     const b = createStorageBuffer(device, 64);
-    const record = () => submit(device, (e) => rope(device, e, { x: b, positions: b, invFreq: b, T: 1, nHeads: 2, headDim: 8, rowStride: 12 }));
+    const record = () =>
+      submit(device, (e) =>
+        rope(device, e, { x: b, positions: b, invFreq: b, T: 1, nHeads: 2, headDim: 8, rowStride: 12 }),
+      );
     expect(record).toThrow(/past the row stride 12/);
   });
 });

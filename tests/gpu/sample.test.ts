@@ -15,7 +15,8 @@ async function sample(device: GPUDevice, logits: Float32Array, V: number, rows: 
   return Array.from(await readU32(device, ids, B));
 }
 
-const rowsOf = (count: number, settings: Omit<SampleRow, 'step'>) => Array.from({ length: count }, (_, step) => ({ ...settings, step }));
+const rowsOf = (count: number, settings: Omit<SampleRow, 'step'>) =>
+  Array.from({ length: count }, (_, step) => ({ ...settings, step }));
 
 describe('sampleTokens on WebGPU', () => {
   it('is greedy at temperature 0 and with top-k 1: the argmax, ties to the lowest id', async () => {
@@ -24,7 +25,9 @@ describe('sampleTokens on WebGPU', () => {
     const logits = randomF32(3 * V, 81);
     logits[V + 650] = 5; // row 1: one clear maximum
     logits[2 * V + 10] = logits[2 * V + 400] = 5; // row 2: a tie
-    const argmax = [0, 1, 2].map((b) => logits.subarray(b * V, (b + 1) * V).indexOf(Math.max(...logits.subarray(b * V, (b + 1) * V))));
+    const argmax = [0, 1, 2].map((b) =>
+      logits.subarray(b * V, (b + 1) * V).indexOf(Math.max(...logits.subarray(b * V, (b + 1) * V))),
+    );
     expect(argmax.slice(1)).toEqual([650, 10]);
     expect(await sample(device, logits, V, rowsOf(3, { temperature: 0, seed: 1 }))).toEqual(argmax);
     expect(await sample(device, logits, V, rowsOf(3, { temperature: 1.5, topK: 1, seed: 2 }))).toEqual(argmax);
@@ -48,10 +51,16 @@ describe('sampleTokens on WebGPU', () => {
     const B = 24;
     const logits = randomF32(B * V, 83).map((x) => 4 * x);
     const rows = Array.from({ length: B }, (_, b): SampleRow => ({
-      temperature: [0.6, 1, 1.3][b % 3], topK: [0, 5, 40, 0][b % 4], topP: [1, 0.9, 0.5][b % 3], seed: 7 + b, step: 3 * b,
+      temperature: [0.6, 1, 1.3][b % 3],
+      topK: [0, 5, 40, 0][b % 4],
+      topP: [1, 0.9, 0.5][b % 3],
+      seed: 7 + b,
+      step: 3 * b,
     }));
     const got = await sample(device, logits, V, rows);
-    const want = rows.map((row, b) => sampleRowRef(logits.subarray(b * V, (b + 1) * V), row, uniformDraw(row.seed, b, row.step)));
+    const want = rows.map((row, b) =>
+      sampleRowRef(logits.subarray(b * V, (b + 1) * V), row, uniformDraw(row.seed, b, row.step)),
+    );
     expect(got).toEqual(want);
   });
 

@@ -18,12 +18,27 @@ const EXAMPLES = ['3+5=8', '7*2=14', '9-4=5', '6/3=2', '8+8=16', '5*5=25', '10-7
 async function scratchModel(): Promise<Decoder> {
   const { device } = await testGpu();
   const config = scratchConfig({ layers: 2, dim: 64, heads: 4, kvHeads: 2, context: 64, seed: 1 });
-  return new Decoder(device, uploadWeights(device, config, scratchWeights(config, 1), 'f32'), new ByteTokenizer(), 'scratch');
+  return new Decoder(
+    device,
+    uploadWeights(device, config, scratchWeights(config, 1), 'f32'),
+    new ByteTokenizer(),
+    'scratch',
+  );
 }
 
 const OPTIONS: SftOptions = {
-  method: 'full', examples: EXAMPLES, epochs: 20, lr: 6e-3, batchSize: 8, maxLength: 32, warmup: 0, schedule: 'constant',
-  rank: 8, alpha: 16, checkpointEvery: 0, seed: 3,
+  method: 'full',
+  examples: EXAMPLES,
+  epochs: 20,
+  lr: 6e-3,
+  batchSize: 8,
+  maxLength: 32,
+  warmup: 0,
+  schedule: 'constant',
+  rank: 8,
+  alpha: 16,
+  checkpointEvery: 0,
+  seed: 3,
 };
 
 async function losses(model: Decoder, options: Partial<SftOptions>): Promise<SftStepMetrics[]> {

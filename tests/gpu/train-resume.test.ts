@@ -15,18 +15,45 @@ import { testGpu } from '../support/gpu.ts';
 async function scratchModel(): Promise<Decoder> {
   const { device } = await testGpu();
   const config = scratchConfig({ layers: 1, dim: 32, heads: 2, context: 32, seed: 4 });
-  return new Decoder(device, uploadWeights(device, config, scratchWeights(config, 4), 'f32'), new ByteTokenizer(), 'scratch');
+  return new Decoder(
+    device,
+    uploadWeights(device, config, scratchWeights(config, 4), 'f32'),
+    new ByteTokenizer(),
+    'scratch',
+  );
 }
 
 const SFT: SftOptions = {
   method: 'lora',
-  examples: ['1+1=2', '2+3=5', '4*2=8', '9-3=6', '8/2=4', '7+1=8', '3*3=9', '5-5=0'].map((e) => ({ prompt: e.slice(0, 4), completion: e.slice(4) })),
-  epochs: 2, lr: 1e-2, batchSize: 2, maxLength: 16, warmup: 0.25, rank: 4, alpha: 8, checkpointEvery: 3, seed: 9,
+  examples: ['1+1=2', '2+3=5', '4*2=8', '9-3=6', '8/2=4', '7+1=8', '3*3=9', '5-5=0'].map((e) => ({
+    prompt: e.slice(0, 4),
+    completion: e.slice(4),
+  })),
+  epochs: 2,
+  lr: 1e-2,
+  batchSize: 2,
+  maxLength: 16,
+  warmup: 0.25,
+  rank: 4,
+  alpha: 8,
+  checkpointEvery: 3,
+  seed: 9,
 };
 
 const GRPO: GrpoOptions<{ ask: string }> = {
-  problems: [{ ask: 'letter' }], prompt: () => 'Say:', reward: (c) => (/^[a-z]/.test(c) ? 1 : 0),
-  steps: 4, prompts: 2, group: 4, lr: 3e-2, kl: 0, temperature: 1, maxTokens: 2, rank: 4, checkpointEvery: 2, seed: 5,
+  problems: [{ ask: 'letter' }],
+  prompt: () => 'Say:',
+  reward: (c) => (/^[a-z]/.test(c) ? 1 : 0),
+  steps: 4,
+  prompts: 2,
+  group: 4,
+  lr: 3e-2,
+  kl: 0,
+  temperature: 1,
+  maxTokens: 2,
+  rank: 4,
+  checkpointEvery: 2,
+  seed: 5,
 };
 
 /** Every tensor of a safetensors file (adapter or model), by name. */
@@ -44,7 +71,12 @@ function expectSameTensors(a: Map<string, Float32Array>, b: Map<string, Float32A
 }
 
 /** Runs until the first checkpoint, aborting there; returns the checkpoint's bytes. */
-async function cancelAtFirstCheckpoint(run: (callbacks: { signal: AbortSignal; onCheckpoint: (step: number, bytes: Uint8Array) => void }) => Promise<TrainOutcome>) {
+async function cancelAtFirstCheckpoint(
+  run: (callbacks: {
+    signal: AbortSignal;
+    onCheckpoint: (step: number, bytes: Uint8Array) => void;
+  }) => Promise<TrainOutcome>,
+) {
   const controller = new AbortController();
   let saved: { step: number; bytes: Uint8Array } | undefined;
   const stopped = run({
@@ -68,7 +100,10 @@ describe('resuming a training run from its checkpoint', () => {
     const resumed = await runSft(model, { ...SFT, resume: saved.bytes }, { onStep: (m) => void steps.push(m.step) });
     expect(steps).toEqual([4, 5, 6, 7, 8]);
     expect(resumed.steps).toBe(8);
-    expectSameTensors(tensorsOf(resumed, 'adapter_model.safetensors'), tensorsOf(straight, 'adapter_model.safetensors'));
+    expectSameTensors(
+      tensorsOf(resumed, 'adapter_model.safetensors'),
+      tensorsOf(straight, 'adapter_model.safetensors'),
+    );
     // A run from another seed differs, so the comparison above can fail.
     const other = await runSft(model, { ...SFT, seed: 10 });
     expect(tensorsOf(other, 'adapter_model.safetensors')).not.toEqual(tensorsOf(straight, 'adapter_model.safetensors'));
@@ -90,7 +125,9 @@ describe('resuming a training run from its checkpoint', () => {
 
   it('GRPO with LoRA: cancelled at step 2 of 4 and resumed, it samples the same rollouts and ends with the same adapter', async () => {
     const model = await scratchModel();
-    const rewards = (into: number[][]) => ({ onRollouts: (rows: { reward: number }[]) => void into.push(rows.map((r) => r.reward)) });
+    const rewards = (into: number[][]) => ({
+      onRollouts: (rows: { reward: number }[]) => void into.push(rows.map((r) => r.reward)),
+    });
     const straightRewards: number[][] = [];
     const straight = await runGrpo(model, GRPO, rewards(straightRewards));
     const saved = await cancelAtFirstCheckpoint((callbacks) => runGrpo(model, GRPO, callbacks));
@@ -98,8 +135,13 @@ describe('resuming a training run from its checkpoint', () => {
     const resumedRewards: number[][] = [];
     const resumed = await runGrpo(model, { ...GRPO, resume: saved.bytes }, rewards(resumedRewards));
     expect(resumedRewards).toEqual(straightRewards.slice(2));
-    expectSameTensors(tensorsOf(resumed, 'adapter_model.safetensors'), tensorsOf(straight, 'adapter_model.safetensors'));
-    await expect(runGrpo(model, { ...GRPO, problems: [{ ask: 'a' }, { ask: 'b' }], resume: saved.bytes })).rejects.toThrow(/made for 1 problems/);
+    expectSameTensors(
+      tensorsOf(resumed, 'adapter_model.safetensors'),
+      tensorsOf(straight, 'adapter_model.safetensors'),
+    );
+    await expect(
+      runGrpo(model, { ...GRPO, problems: [{ ask: 'a' }, { ask: 'b' }], resume: saved.bytes }),
+    ).rejects.toThrow(/made for 1 problems/);
     model.destroy();
   });
 });

@@ -42,9 +42,19 @@ export const rateLimited = (retryAfterSeconds: number): ScriptedReply => ({
   headers: { 'retry-after': String(retryAfterSeconds) },
 });
 
-export const overloaded = (): ScriptedReply => ({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' });
+export const overloaded = (): ScriptedReply => ({
+  kind: 'error',
+  status: 529,
+  type: 'overloaded_error',
+  message: 'Overloaded',
+});
 
-export const badKey = (): ScriptedReply => ({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
+export const badKey = (): ScriptedReply => ({
+  kind: 'error',
+  status: 401,
+  type: 'authentication_error',
+  message: 'invalid x-api-key',
+});
 
 export const text = (value: string): ScriptedReply => ({ kind: 'text', text: value });
 
@@ -78,7 +88,12 @@ export class AnthropicTestServer {
   modelPageSize = 2;
   private inFlight = 0;
   private readonly queue: ScriptedReply[] = [];
-  private fallback: Responder = () => ({ kind: 'error', status: 500, type: 'api_error', message: 'test server: nothing scripted' });
+  private fallback: Responder = () => ({
+    kind: 'error',
+    status: 500,
+    type: 'api_error',
+    message: 'test server: nothing scripted',
+  });
   private readonly cachedSystems = new Set<string>();
   private readonly server: Server;
 
@@ -148,9 +163,14 @@ export class AnthropicTestServer {
   /** Input split as the API would with prompt caching: a cached system prompt is written once, then read. */
   private usage(body: MessagesBody, reply: string) {
     const blocks = typeof body.system === 'string' ? [{ text: body.system }] : (body.system ?? []);
-    const cachedText = blocks.filter((b) => 'cache_control' in b && b.cache_control).map((b) => b.text).join('');
+    const cachedText = blocks
+      .filter((b) => 'cache_control' in b && b.cache_control)
+      .map((b) => b.text)
+      .join('');
     const systemText = blocks.map((b) => b.text).join('');
-    const messagesText = body.messages.map((m) => (typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join(''))).join('');
+    const messagesText = body.messages
+      .map((m) => (typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join('')))
+      .join('');
     const seen = this.cachedSystems.has(cachedText);
     if (cachedText) this.cachedSystems.add(cachedText);
     return {

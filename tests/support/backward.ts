@@ -4,7 +4,10 @@ import type { AttentionShape } from '../../src/engine/reference/backward/attenti
 
 /** ∂/∂x_j of Σ_i weights_i · f(x)_i for every j, by central differences in f64. */
 export function numericGradient(
-  f: (x: Float64Array) => ArrayLike<number>, x: ArrayLike<number>, weights: ArrayLike<number>, h = 1e-5,
+  f: (x: Float64Array) => ArrayLike<number>,
+  x: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  h = 1e-5,
 ): Float64Array {
   const point = Float64Array.from(x);
   const loss = () => {
@@ -40,7 +43,12 @@ export function rmsnormForward(x: ArrayLike<number>, w: ArrayLike<number>, T: nu
 
 /** Rotate-half RoPE with the angle formed in f32 (as the kernels form it). */
 export function ropeForward(
-  x: ArrayLike<number>, positions: ArrayLike<number>, invFreq: ArrayLike<number>, T: number, nHeads: number, headDim: number,
+  x: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  invFreq: ArrayLike<number>,
+  T: number,
+  nHeads: number,
+  headDim: number,
 ): Float64Array {
   const half = headDim / 2;
   const y = new Float64Array(T * nHeads * headDim);
@@ -63,7 +71,12 @@ export function siluGateForward(g: ArrayLike<number>, u: ArrayLike<number>): Flo
 }
 
 /** Causal GQA attention over packed sequences; returns o [T, nHeads·d] and lse [nHeads, T]. */
-export function attentionForward(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, shape: AttentionShape) {
+export function attentionForward(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  shape: AttentionShape,
+) {
   const { seqLengths, nHeads, nKvHeads, headDim: d } = shape;
   const T = seqLengths.reduce((a, b) => a + b, 0);
   const qRow = nHeads * d;
@@ -102,7 +115,14 @@ export function embeddingForward(table: ArrayLike<number>, tokens: ArrayLike<num
 }
 
 /** y = x Wᵀ + b for x [M, K], W [N, K]. */
-export function linearForward(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number>, M: number, N: number, K: number) {
+export function linearForward(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  N: number,
+  K: number,
+) {
   const y = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {

@@ -52,8 +52,14 @@ export async function startApp(): Promise<AppSession> {
  * A new page that records console errors and uncaught exceptions into `errors`: in a fresh browser context
  * (its own IndexedDB), or in `context` to see what an earlier page of it stored.
  */
-export async function openPage(session: AppSession, path = '', context?: BrowserContext): Promise<{ page: Page; errors: string[] }> {
-  const page = await (context ?? (await session.browser.newContext({ viewport: { width: 1280, height: 900 } }))).newPage();
+export async function openPage(
+  session: AppSession,
+  path = '',
+  context?: BrowserContext,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await (
+    context ?? (await session.browser.newContext({ viewport: { width: 1280, height: 900 } }))
+  ).newPage();
   const errors: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(msg.text());

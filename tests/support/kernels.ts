@@ -23,7 +23,11 @@ export function uploadQ4(device: GPUDevice, m: Q4Matrix): Q4Weight {
 }
 
 /** Uploads `values` stored in `format`; `stored` is what the GPU holds, widened back (the twin's input). */
-export function uploadDense(device: GPUDevice, values: Float32Array, format: DenseFormat): { weight: DenseWeight; stored: Float32Array } {
+export function uploadDense(
+  device: GPUDevice,
+  values: Float32Array,
+  format: DenseFormat,
+): { weight: DenseWeight; stored: Float32Array } {
   if (format === 'f32') return { weight: { format, w: uploadBuffer(device, values) }, stored: values };
   const bits = format === 'bf16' ? f32ToBf16(values) : f32ToF16(values);
   return { weight: { format, w: uploadBuffer(device, bits) }, stored: roundTo(values, format) };

@@ -41,23 +41,56 @@ export interface TinyModel {
 /** config.json with the field set real Qwen2.5 / Llama 3.2 configs carry. */
 export function tinyConfigJson(o: TinyModelOptions): Record<string, unknown> {
   const common = {
-    hidden_act: 'silu', hidden_size: o.hiddenSize ?? 64, intermediate_size: o.intermediateSize ?? 128,
-    num_hidden_layers: o.numLayers ?? 2, num_attention_heads: o.numHeads ?? 4, num_key_value_heads: o.numKvHeads ?? 2,
-    vocab_size: o.vocabSize ?? 256, tie_word_embeddings: o.tied ?? false, torch_dtype: 'bfloat16', use_cache: true,
+    hidden_act: 'silu',
+    hidden_size: o.hiddenSize ?? 64,
+    intermediate_size: o.intermediateSize ?? 128,
+    num_hidden_layers: o.numLayers ?? 2,
+    num_attention_heads: o.numHeads ?? 4,
+    num_key_value_heads: o.numKvHeads ?? 2,
+    vocab_size: o.vocabSize ?? 256,
+    tie_word_embeddings: o.tied ?? false,
+    torch_dtype: 'bfloat16',
+    use_cache: true,
   };
   if (o.arch === 'qwen2') {
     return {
-      architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...common, bos_token_id: 1, eos_token_id: 2,
-      max_position_embeddings: 512, max_window_layers: 2, rms_norm_eps: 1e-6, rope_theta: 1000000.0,
-      rope_scaling: null, sliding_window: 512, use_sliding_window: false, attention_dropout: 0.0,
+      architectures: ['Qwen2ForCausalLM'],
+      model_type: 'qwen2',
+      ...common,
+      bos_token_id: 1,
+      eos_token_id: 2,
+      max_position_embeddings: 512,
+      max_window_layers: 2,
+      rms_norm_eps: 1e-6,
+      rope_theta: 1000000.0,
+      rope_scaling: null,
+      sliding_window: 512,
+      use_sliding_window: false,
+      attention_dropout: 0.0,
       ...(o.headDim ? { head_dim: o.headDim } : {}),
     };
   }
   return {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, bos_token_id: 1, eos_token_id: [2, 3],
-    head_dim: o.headDim ?? 16, max_position_embeddings: 131072, rms_norm_eps: 1e-5, rope_theta: 500000.0,
-    rope_scaling: { factor: 32.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
-    attention_bias: false, attention_dropout: 0.0, mlp_bias: false, pretraining_tp: 1,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    ...common,
+    bos_token_id: 1,
+    eos_token_id: [2, 3],
+    head_dim: o.headDim ?? 16,
+    max_position_embeddings: 131072,
+    rms_norm_eps: 1e-5,
+    rope_theta: 500000.0,
+    rope_scaling: {
+      factor: 32.0,
+      high_freq_factor: 4.0,
+      low_freq_factor: 1.0,
+      original_max_position_embeddings: 8192,
+      rope_type: 'llama3',
+    },
+    attention_bias: false,
+    attention_dropout: 0.0,
+    mlp_bias: false,
+    pretraining_tp: 1,
   };
 }
 
@@ -91,10 +124,14 @@ export function modelWeightsFromHf(c: ModelConfig, t: Map<string, Float32Array>)
     const p = `model.layers.${i}`;
     const layer: LayerWeights = {
       inputNorm: t.get(`${p}.input_layernorm.weight`)!,
-      q: linear(`${p}.self_attn.q_proj.weight`), k: linear(`${p}.self_attn.k_proj.weight`),
-      v: linear(`${p}.self_attn.v_proj.weight`), o: linear(`${p}.self_attn.o_proj.weight`),
+      q: linear(`${p}.self_attn.q_proj.weight`),
+      k: linear(`${p}.self_attn.k_proj.weight`),
+      v: linear(`${p}.self_attn.v_proj.weight`),
+      o: linear(`${p}.self_attn.o_proj.weight`),
       postNorm: t.get(`${p}.post_attention_layernorm.weight`)!,
-      gate: linear(`${p}.mlp.gate_proj.weight`), up: linear(`${p}.mlp.up_proj.weight`), down: linear(`${p}.mlp.down_proj.weight`),
+      gate: linear(`${p}.mlp.gate_proj.weight`),
+      up: linear(`${p}.mlp.up_proj.weight`),
+      down: linear(`${p}.mlp.down_proj.weight`),
     };
     if (c.qkvBias) {
       layer.qBias = t.get(`${p}.self_attn.q_proj.bias`)!;
@@ -103,14 +140,23 @@ export function modelWeightsFromHf(c: ModelConfig, t: Map<string, Float32Array>)
     }
     return layer;
   });
-  const weights: ModelWeights = { embed: linear('model.embed_tokens.weight'), layers, finalNorm: t.get('model.norm.weight')! };
+  const weights: ModelWeights = {
+    embed: linear('model.embed_tokens.weight'),
+    layers,
+    finalNorm: t.get('model.norm.weight')!,
+  };
   if (!c.tieWordEmbeddings) weights.lmHead = linear('lm_head.weight');
   return weights;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
 
-function hfFiles(c: ModelConfig, tensors: Map<string, Float32Array>, dtype: 'F32' | 'F16' | 'BF16', sharded: boolean): FileBytes[] {
+function hfFiles(
+  c: ModelConfig,
+  tensors: Map<string, Float32Array>,
+  dtype: 'F32' | 'F16' | 'BF16',
+  sharded: boolean,
+): FileBytes[] {
   const shapes = hfTensorShapes(c);
   const names = [...tensors.keys()];
   const groups = sharded ? [names.filter((_, i) => i % 2 === 0), names.filter((_, i) => i % 2 === 1)] : [names];
@@ -150,7 +196,12 @@ function concat(parts: Float32Array[]): Float32Array {
 }
 
 /** Quantizes like MLC, stores scales and vectors in the model dtype, and records what a loader will read back. */
-function mlcFiles(c: ModelConfig, raw: Map<string, Float32Array>, quant: 'q4f32_1' | 'q4f16_1', configJson: Record<string, unknown>) {
+function mlcFiles(
+  c: ModelConfig,
+  raw: Map<string, Float32Array>,
+  quant: 'q4f32_1' | 'q4f16_1',
+  configJson: Record<string, unknown>,
+) {
   const float = quant === 'q4f32_1' ? 'bf16' : 'f16';
   const tensors: MlcTensor[] = [];
   const expected = new Map<string, Float32Array>();
@@ -162,7 +213,12 @@ function mlcFiles(c: ModelConfig, raw: Map<string, Float32Array>, quant: 'q4f32_
     const q = quantizeQ4(concat(parts.map((name) => raw.get(name)!)), m.rows, m.cols);
     q.scales = roundTo(q.scales, float);
     tensors.push({ name: `${m.name}.q_weight`, words: q.qweight, shape: [m.rows, m.cols / 8] });
-    tensors.push({ name: `${m.name}.q_scale`, values: q.scales, shape: [m.rows, m.cols / 32], float: quant === 'q4f32_1' ? 'f32-to-bf16' : 'f16' });
+    tensors.push({
+      name: `${m.name}.q_scale`,
+      values: q.scales,
+      shape: [m.rows, m.cols / 32],
+      float: quant === 'q4f32_1' ? 'f32-to-bf16' : 'f16',
+    });
     const dequantized = dequantizeQ4(q);
     let row = 0;
     for (const name of parts) {
@@ -192,18 +248,37 @@ function mlcFiles(c: ModelConfig, raw: Map<string, Float32Array>, quant: 'q4f32_
   }
   expected.set('model.norm.weight', addVector('model.norm.weight', raw.get('model.norm.weight')!));
   const chatConfig = mlcChatConfig(configJson, quant);
-  return { files: [{ name: MLC_CHAT_CONFIG, bytes: json(chatConfig) }, ...writeMlcShards(tensors, 16 * 1024)], expected };
+  return {
+    files: [{ name: MLC_CHAT_CONFIG, bytes: json(chatConfig) }, ...writeMlcShards(tensors, 16 * 1024)],
+    expected,
+  };
 }
 
 /** mlc-chat-config.json as mlc_llm gen_config writes it: MLC's field names under model_config. */
 function mlcChatConfig(hf: Record<string, unknown>, quantization: string): Record<string, unknown> {
-  const { architectures: _a, model_type, bos_token_id, eos_token_id, max_position_embeddings, rope_theta, ...rest } = hf;
-  const modelConfig = model_type === 'llama'
-    ? { ...rest, position_embedding_base: rope_theta, context_window_size: max_position_embeddings }
-    : { ...rest, rope_theta, context_window_size: max_position_embeddings };
+  const {
+    architectures: _a,
+    model_type,
+    bos_token_id,
+    eos_token_id,
+    max_position_embeddings,
+    rope_theta,
+    ...rest
+  } = hf;
+  const modelConfig =
+    model_type === 'llama'
+      ? { ...rest, position_embedding_base: rope_theta, context_window_size: max_position_embeddings }
+      : { ...rest, rope_theta, context_window_size: max_position_embeddings };
   return {
-    version: '0.1.0', model_type, quantization, model_config: modelConfig, vocab_size: hf.vocab_size,
-    context_window_size: max_position_embeddings, bos_token_id, eos_token_id, tokenizer_files: ['tokenizer.json'],
+    version: '0.1.0',
+    model_type,
+    quantization,
+    model_config: modelConfig,
+    vocab_size: hf.vocab_size,
+    context_window_size: max_position_embeddings,
+    bos_token_id,
+    eos_token_id,
+    tokenizer_files: ['tokenizer.json'],
   };
 }
 
@@ -213,7 +288,15 @@ export function buildTinyModel(o: TinyModelOptions): TinyModel {
   const config = parseModelConfig(configJson, generationConfig);
   const normal = seededNormal(o.seed);
   const raw = new Map<string, Float32Array>();
-  for (const [name, shape] of hfTensorShapes(config)) raw.set(name, randomTensor(name, shape.reduce((a, b) => a * b, 1), normal));
+  for (const [name, shape] of hfTensorShapes(config))
+    raw.set(
+      name,
+      randomTensor(
+        name,
+        shape.reduce((a, b) => a * b, 1),
+        normal,
+      ),
+    );
   const texts = [
     { name: 'generation_config.json', bytes: json(generationConfig) },
     { name: 'tokenizer_config.json', bytes: json({ model_max_length: 512 }) },
@@ -224,8 +307,17 @@ export function buildTinyModel(o: TinyModelOptions): TinyModel {
   }
   const dtype = o.dtype ?? 'f32';
   const stored = new Map([...raw].map(([name, values]) => [name, dtype === 'f32' ? values : roundTo(values, dtype)]));
-  const files = hfFiles(config, stored, dtype === 'f32' ? 'F32' : dtype === 'f16' ? 'F16' : 'BF16', o.layout === 'hf-sharded');
-  return { config, weights: modelWeightsFromHf(config, stored), files: [{ name: 'config.json', bytes: json(configJson) }, ...files, ...texts] };
+  const files = hfFiles(
+    config,
+    stored,
+    dtype === 'f32' ? 'F32' : dtype === 'f16' ? 'F16' : 'BF16',
+    o.layout === 'hf-sharded',
+  );
+  return {
+    config,
+    weights: modelWeightsFromHf(config, stored),
+    files: [{ name: 'config.json', bytes: json(configJson) }, ...files, ...texts],
+  };
 }
 
 /** Builds a tiny model and writes its files into `dir` (Node only). */
@@ -240,7 +332,10 @@ export async function writeTinyModel(dir: string, o: TinyModelOptions): Promise<
 
 /** Every weight as [name, f32 values] (q4 dequantized), for comparing what two loaders return. */
 export function flattenWeights(w: ModelWeights): [string, Float32Array][] {
-  const out: [string, Float32Array][] = [['embed', linearToF32(w.embed)], ['finalNorm', w.finalNorm]];
+  const out: [string, Float32Array][] = [
+    ['embed', linearToF32(w.embed)],
+    ['finalNorm', w.finalNorm],
+  ];
   if (w.lmHead) out.push(['lmHead', linearToF32(w.lmHead)]);
   w.layers.forEach((layer, i) => {
     for (const [key, value] of Object.entries(layer)) {

@@ -51,8 +51,10 @@ export class MemoryCache implements Cache {
 
   async put(input: RequestInfo | URL, response: Response): Promise<void> {
     const request = toRequest(input);
-    if (request.method !== 'GET') throw new TypeError(`Failed to execute 'put' on 'Cache': Request method '${request.method}' is unsupported`);
-    if (response.status === 206) throw new TypeError("Failed to execute 'put' on 'Cache': Partial response (status code 206) is unsupported");
+    if (request.method !== 'GET')
+      throw new TypeError(`Failed to execute 'put' on 'Cache': Request method '${request.method}' is unsupported`);
+    if (response.status === 206)
+      throw new TypeError("Failed to execute 'put' on 'Cache': Partial response (status code 206) is unsupported");
     if (response.bodyUsed) throw new TypeError("Failed to execute 'put' on 'Cache': Response body is already used");
     const body = new Uint8Array(await response.arrayBuffer());
     const init = { status: response.status, statusText: response.statusText, headers: [...response.headers] };

@@ -30,7 +30,13 @@ import {
   type ModelRecord,
 } from '@mlc-ai/web-llm';
 import type { FileBytes } from '../../src/engine/load/source.ts';
-import { loadEngine, type CreateEngine, type EngineOptions, type SpawnedEngine, type WebLlmEngine } from '../../src/generators/webllm/engine.ts';
+import {
+  loadEngine,
+  type CreateEngine,
+  type EngineOptions,
+  type SpawnedEngine,
+  type WebLlmEngine,
+} from '../../src/generators/webllm/engine.ts';
 import { chooseWebLlmModel, type WebLlmModel } from '../../src/generators/webllm/models.ts';
 import { buildTinyModel, type TinyModel } from './tinyModel.ts';
 import { MemoryCacheStorage } from './webllmCaches.ts';
@@ -147,7 +153,10 @@ export class StandInEngine implements WebLlmEngine {
   private interruptSignal = false;
   private lockTail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly world: WebLlmStandIn, private readonly options: EngineOptions) {}
+  constructor(
+    private readonly world: WebLlmStandIn,
+    private readonly options: EngineOptions,
+  ) {}
 
   terminate(): void {
     this.terminated = true;
@@ -167,7 +176,8 @@ export class StandInEngine implements WebLlmEngine {
     }
   }
 
-  reload = (modelId: string | string[]): Promise<void> => this.call(() => this.load(Array.isArray(modelId) ? modelId[0] : modelId));
+  reload = (modelId: string | string[]): Promise<void> =>
+    this.call(() => this.load(Array.isArray(modelId) ? modelId[0] : modelId));
   unload = (): Promise<void> => this.call(async () => void (this.loaded = null));
   interruptGenerate = (): void => {
     this.interruptCalls++;
@@ -199,7 +209,8 @@ export class StandInEngine implements WebLlmEngine {
   };
 
   private requireLoaded(requestName: string): Loaded {
-    if (!this.loaded) throw webLlmError('ModelNotLoadedError', `Model not loaded before trying to complete ${requestName}.`);
+    if (!this.loaded)
+      throw webLlmError('ModelNotLoadedError', `Model not loaded before trying to complete ${requestName}.`);
     return this.loaded;
   }
 
@@ -222,12 +233,18 @@ export class StandInEngine implements WebLlmEngine {
     const record = this.options.appConfig.model_list.find((r) => r.model_id === modelId);
     if (!record) throw webLlmError('ModelNotFoundError', `Cannot find model record in appConfig for ${modelId}.`);
     const base = modelUrlOf(record);
-    const chatConfig = (await (await this.fetchWithCache('webllm/config', `${base}mlc-chat-config.json`)).json()) as { context_window_size?: number };
+    const chatConfig = (await (await this.fetchWithCache('webllm/config', `${base}mlc-chat-config.json`)).json()) as {
+      context_window_size?: number;
+    };
     await this.fetchWithCache('webllm/wasm', record.model_lib);
     const gpu = this.world.gpu;
-    if (!gpu.webgpu) throw webLlmError('WebGPUNotAvailableError', 'WebGPU is not supported in your current environment.');
+    if (!gpu.webgpu)
+      throw webLlmError('WebGPUNotAvailableError', 'WebGPU is not supported in your current environment.');
     if (record.required_features?.includes('shader-f16') && !gpu.shaderF16) {
-      throw webLlmError('ShaderF16SupportError', 'This model requires WebGPU extension shader-f16, which is not enabled in this browser.');
+      throw webLlmError(
+        'ShaderF16SupportError',
+        'This model requires WebGPU extension shader-f16, which is not enabled in this browser.',
+      );
     }
     await this.fetchWithCache('webllm/model', `${base}tokenizer.json`);
     await this.loadTensors(base, started);
@@ -236,14 +253,17 @@ export class StandInEngine implements WebLlmEngine {
     }
     this.report(1, started, `Loading GPU shader modules[86/86]: 100% completed, 0 secs elapsed.`);
     this.report(1, started, `Finish loading on WebGPU - ${gpu.description}`);
-    if ((record.vram_required_MB ?? 0) > gpu.memoryMB) throw webLlmError('DeviceLostError', 'The WebGPU device was lost while loading the model (out of memory).');
+    if ((record.vram_required_MB ?? 0) > gpu.memoryMB)
+      throw webLlmError('DeviceLostError', 'The WebGPU device was lost while loading the model (out of memory).');
     const overrides = record.overrides?.context_window_size;
     this.loaded = { record, contextWindow: overrides ?? chatConfig.context_window_size ?? 4096 };
   }
 
   /** tvmjs fetchTensorCache: download the missing shards (reporting each), then read every shard back. */
   private async loadTensors(base: string, started: number): Promise<void> {
-    const index = (await (await this.fetchWithCache('webllm/model', `${base}tensor-cache.json`)).json()) as { records: { dataPath: string; nbytes: number }[] };
+    const index = (await (await this.fetchWithCache('webllm/model', `${base}tensor-cache.json`)).json()) as {
+      records: { dataPath: string; nbytes: number }[];
+    };
     const shards = index.records;
     const totalBytes = shards.reduce((n, s) => n + s.nbytes, 0);
     const cache = await this.world.caches.open('webllm/model');
@@ -256,10 +276,17 @@ export class StandInEngine implements WebLlmEngine {
       for (const [i, shard] of shards.entries()) {
         await this.fetchWithCache('webllm/model', `${base}${shard.dataPath}`);
         bytes += shard.nbytes;
-        const head = phase === 'fetching' ? `Fetching param cache[${i + 1}/${shards.length}]: ` : `Loading model from cache[${i + 1}/${shards.length}]: `;
+        const head =
+          phase === 'fetching'
+            ? `Fetching param cache[${i + 1}/${shards.length}]: `
+            : `Loading model from cache[${i + 1}/${shards.length}]: `;
         const seconds = Math.ceil((performance.now() - started) / 1000);
         const tail = phase === 'fetching' ? 'MB fetched. ' : 'MB loaded. ';
-        this.report(bytes / totalBytes, started, `${head}${Math.ceil(bytes / MIB)}${tail}${Math.floor((bytes * 100) / totalBytes)}% completed, ${seconds} secs elapsed.`);
+        this.report(
+          bytes / totalBytes,
+          started,
+          `${head}${Math.ceil(bytes / MIB)}${tail}${Math.floor((bytes * 100) / totalBytes)}% completed, ${seconds} secs elapsed.`,
+        );
       }
     }
   }
@@ -287,8 +314,11 @@ export class StandInEngine implements WebLlmEngine {
     try {
       this.interruptSignal = false;
       const contextWindow = this.loaded?.contextWindow ?? 4096;
-      const script = (this.world.options.reply ?? (() => [END]))(prompt, { seed: request.seed ?? undefined, temperature: request.temperature ?? undefined });
-      const stops = [TEMPLATE_STOP, ...(typeof request.stop === 'string' ? [request.stop] : request.stop ?? [])];
+      const script = (this.world.options.reply ?? (() => [END]))(prompt, {
+        seed: request.seed ?? undefined,
+        temperature: request.temperature ?? undefined,
+      });
+      const stops = [TEMPLATE_STOP, ...(typeof request.stop === 'string' ? [request.stop] : (request.stop ?? []))];
       const promptTokens = Math.ceil(prompt.length / 4);
       const output: string[] = [];
       let message = '';
@@ -297,7 +327,8 @@ export class StandInEngine implements WebLlmEngine {
       let committed = 0;
       const step = () => {
         const loseAt = this.world.options.loseDeviceAfterTokens;
-        if (loseAt !== undefined && committed >= loseAt) throw webLlmError('DeviceLostError', 'The WebGPU device was lost (out of memory).');
+        if (loseAt !== undefined && committed >= loseAt)
+          throw webLlmError('DeviceLostError', 'The WebGPU device was lost (out of memory).');
         const token = script[committed] ?? END;
         committed++;
         if (token === END) finish = 'stop';
@@ -330,8 +361,19 @@ export class StandInEngine implements WebLlmEngine {
       }
       yield shapes.final(finish);
       if (request.stream_options?.include_usage) {
-        const extra = { e2e_latency_s: 0, prefill_tokens_per_s: 0, decode_tokens_per_s: 0, time_to_first_token_s: 0, time_per_output_token_s: 0 };
-        yield shapes.usage({ completion_tokens: committed, prompt_tokens: promptTokens, total_tokens: committed + promptTokens, extra });
+        const extra = {
+          e2e_latency_s: 0,
+          prefill_tokens_per_s: 0,
+          decode_tokens_per_s: 0,
+          time_to_first_token_s: 0,
+          time_per_output_token_s: 0,
+        };
+        yield shapes.usage({
+          completion_tokens: committed,
+          prompt_tokens: promptTokens,
+          total_tokens: committed + promptTokens,
+          extra,
+        });
       }
     } finally {
       this.openStreams--;
@@ -352,7 +394,10 @@ interface ChunkShapes<T> {
 function chatChunks(model: string): ChunkShapes<ChatCompletionChunk> {
   const common = { id: 'stand-in', created: 0, model, object: 'chat.completion.chunk' as const };
   return {
-    delta: (content) => ({ ...common, choices: [{ delta: { content, role: 'assistant' }, finish_reason: null, index: 0, logprobs: null }] }),
+    delta: (content) => ({
+      ...common,
+      choices: [{ delta: { content, role: 'assistant' }, finish_reason: null, index: 0, logprobs: null }],
+    }),
     final: (finish) => ({ ...common, choices: [{ delta: {}, finish_reason: finish, index: 0 }] }),
     usage: (usage) => ({ ...common, choices: [], usage }),
   };

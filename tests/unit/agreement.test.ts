@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { annotatorAgreement, cohenKappa } from '../../src/behaviors/agreement.ts';
 import type { Annotation, BehaviorCounts } from '../../src/behaviors/types.ts';
 
-const ann = (annotator: string, v: number, b: number, s = 0, w = 0, error?: string): Annotation & { error?: string } => ({
+const ann = (
+  annotator: string,
+  v: number,
+  b: number,
+  s = 0,
+  w = 0,
+  error?: string,
+): Annotation & { error?: string } => ({
   annotator,
   counts: { verification: v, backtracking: b, subgoal: s, backward: w } satisfies BehaviorCounts,
   spans: [],
@@ -13,7 +20,10 @@ describe('cohenKappa', () => {
   it('matches a hand-computed value', () => {
     // A: T T F F T, B: T F F F T. Observed 4/5 = 0.8. Rates 0.6 and 0.4:
     // expected = 0.6*0.4 + 0.4*0.6 = 0.48; kappa = (0.8 - 0.48) / 0.52 = 0.615384...
-    expect(cohenKappa([true, true, false, false, true], [true, false, false, false, true])).toBeCloseTo(0.32 / 0.52, 12);
+    expect(cohenKappa([true, true, false, false, true], [true, false, false, false, true])).toBeCloseTo(
+      0.32 / 0.52,
+      12,
+    );
   });
 
   it('is 1 for perfect agreement with both labels used, and negative for systematic disagreement', () => {
@@ -73,6 +83,8 @@ describe('annotatorAgreement', () => {
 
   it('rejects annotation lists of different lengths, or with nothing to compare', () => {
     expect(() => annotatorAgreement(rules, judge.slice(1))).toThrow(/A has 4 annotations but B has 3/);
-    expect(() => annotatorAgreement([ann('r', 0, 0, 0, 0, 'x')], [ann('j', 0, 0)])).toThrow(/no trace has a usable annotation/);
+    expect(() => annotatorAgreement([ann('r', 0, 0, 0, 0, 'x')], [ann('j', 0, 0)])).toThrow(
+      /no trace has a usable annotation/,
+    );
   });
 });

@@ -4,7 +4,15 @@ import { Store } from '../../src/store/db.ts';
 import { BackupError, datasetJsonl, exportBackup, importBackup, parseBackup, toJsonl } from '../../src/store/backup.ts';
 import { getNotebook, getOutputs, putOutput, putSetting, saveNotebook } from '../../src/store/notebooks.ts';
 import { appendTraces, getDataset, putDataset, tracesBy } from '../../src/store/traces.ts';
-import { getAdapter, latestCheckpoint, metricsOf, putAdapter, putCheckpoint, putRun, appendMetric } from '../../src/store/runs.ts';
+import {
+  getAdapter,
+  latestCheckpoint,
+  metricsOf,
+  putAdapter,
+  putCheckpoint,
+  putRun,
+  appendMetric,
+} from '../../src/store/runs.ts';
 import { Secrets } from '../../src/store/secrets.ts';
 
 const ANTHROPIC = 'sk-ant-api03-THIS-IS-A-TEST-KEY-0123456789abcdef';
@@ -25,17 +33,64 @@ afterEach(() => {
 async function fillWorkspace(store: Store): Promise<void> {
   await saveNotebook(store, { id: 'mine', title: 'Mine', source: '# mine', origin: 'user', trusted: true });
   await saveNotebook(store, { id: 'linked', title: 'Linked', source: '# linked', origin: 'link', trusted: true });
-  await putOutput(store, { notebookId: 'mine', cellId: 's', kind: 'sample', status: 'done', paramsHash: 'h', value: { accuracy: 0.5 } });
-  await appendTraces(store, [{
-    id: 't1', model: 'qwen', task: 'countdown', problem: { numbers: [2, 3], target: 6 }, prompt: 'p', completion: '<answer>2*3</answer>',
-    reward: 1, correct: 1, notebookId: 'mine', cellId: 's', run: 'r', step: 0,
-  }]);
-  await putDataset(store, { id: 'd', name: 'D', condition: 'all_strategies', source: 'offline', createdAt: 1, meta: {},
-    traces: [{ problem: { numbers: [1], target: 1 }, prompt: 'q', completion: 'c', correct: true }] });
-  await putRun(store, { id: 'r', kind: 'rl', model: 'qwen', config: { steps: 2 }, status: 'done', createdAt: 1, updatedAt: 2 });
+  await putOutput(store, {
+    notebookId: 'mine',
+    cellId: 's',
+    kind: 'sample',
+    status: 'done',
+    paramsHash: 'h',
+    value: { accuracy: 0.5 },
+  });
+  await appendTraces(store, [
+    {
+      id: 't1',
+      model: 'qwen',
+      task: 'countdown',
+      problem: { numbers: [2, 3], target: 6 },
+      prompt: 'p',
+      completion: '<answer>2*3</answer>',
+      reward: 1,
+      correct: 1,
+      notebookId: 'mine',
+      cellId: 's',
+      run: 'r',
+      step: 0,
+    },
+  ]);
+  await putDataset(store, {
+    id: 'd',
+    name: 'D',
+    condition: 'all_strategies',
+    source: 'offline',
+    createdAt: 1,
+    meta: {},
+    traces: [{ problem: { numbers: [1], target: 1 }, prompt: 'q', completion: 'c', correct: true }],
+  });
+  await putRun(store, {
+    id: 'r',
+    kind: 'rl',
+    model: 'qwen',
+    config: { steps: 2 },
+    status: 'done',
+    createdAt: 1,
+    updatedAt: 2,
+  });
   await appendMetric(store, { runId: 'r', step: 0, at: 1, values: { accuracy: 0.25 } });
-  await putAdapter(store, { id: 'a', name: 'A', model: 'qwen', createdAt: 1, meta: { rank: 2 }, data: new Uint8Array([0, 1, 254, 255]).buffer });
-  await putCheckpoint(store, { runId: 'r', step: 10, createdAt: 1, meta: {}, data: new Float32Array([1.5, -2]).buffer });
+  await putAdapter(store, {
+    id: 'a',
+    name: 'A',
+    model: 'qwen',
+    createdAt: 1,
+    meta: { rank: 2 },
+    data: new Uint8Array([0, 1, 254, 255]).buffer,
+  });
+  await putCheckpoint(store, {
+    runId: 'r',
+    step: 10,
+    createdAt: 1,
+    meta: {},
+    data: new Float32Array([1.5, -2]).buffer,
+  });
   await putSetting(store, 'theme', 'dark');
   const secrets = await Secrets.open(store);
   await secrets.set('anthropic', ANTHROPIC, { remember: true });
@@ -54,11 +109,24 @@ describe('workspace backup', () => {
 
     const target = await freshStore();
     const counts = await importBackup(target, text);
-    expect(counts).toEqual({ notebooks: 2, outputs: 1, traces: 1, datasets: 1, runs: 1, metrics: 1, adapters: 1, checkpoints: 1, settings: 1 });
+    expect(counts).toEqual({
+      notebooks: 2,
+      outputs: 1,
+      traces: 1,
+      datasets: 1,
+      runs: 1,
+      metrics: 1,
+      adapters: 1,
+      checkpoints: 1,
+      settings: 1,
+    });
     expect(await getNotebook(target, 'mine')).toMatchObject({ source: '# mine', trusted: true });
     expect(await getNotebook(target, 'linked')).toMatchObject({ trusted: false }); // a file could claim trust
     expect(await getOutputs(target, 'mine')).toEqual([expect.objectContaining({ value: { accuracy: 0.5 } })]);
-    expect((await tracesBy(target, 'runStep', ['r', 0]))[0]).toMatchObject({ id: 't1', completion: '<answer>2*3</answer>' });
+    expect((await tracesBy(target, 'runStep', ['r', 0]))[0]).toMatchObject({
+      id: 't1',
+      completion: '<answer>2*3</answer>',
+    });
     expect((await getDataset(target, 'd'))?.traces).toHaveLength(1);
     expect(await metricsOf(target, 'r')).toEqual([{ runId: 'r', step: 0, at: 1, values: { accuracy: 0.25 } }]);
     expect([...new Uint8Array((await getAdapter(target, 'a'))!.data)]).toEqual([0, 1, 254, 255]);
@@ -83,7 +151,8 @@ describe('workspace backup', () => {
     const source = await freshStore();
     await fillWorkspace(source);
     const lines = (await exportBackup(source)).join('').split('\n');
-    const damaged = (index: number, line: string) => [...lines.slice(0, index), line, ...lines.slice(index + 1)].join('\n');
+    const damaged = (index: number, line: string) =>
+      [...lines.slice(0, index), line, ...lines.slice(index + 1)].join('\n');
     const errorOf = (text: string) => {
       try {
         parseBackup(text);
@@ -92,14 +161,23 @@ describe('workspace backup', () => {
       }
       return 'no error';
     };
-    expect(errorOf(damaged(3, '{"type":"traces","record":{"id":7}}'))).toBe("backup line 4: a record of 'traces' needs 'id' (string)");
+    expect(errorOf(damaged(3, '{"type":"traces","record":{"id":7}}'))).toBe(
+      "backup line 4: a record of 'traces' needs 'id' (string)",
+    );
     expect(errorOf(damaged(2, '{not json'))).toMatch(/^backup line 3: not valid JSON/);
-    expect(errorOf(damaged(1, '{"type":"secrets","record":{"name":"anthropic","value":"x"}}'))).toBe('backup line 2: unknown record type "secrets"');
-    expect(errorOf(damaged(0, '{"type":"other"}'))).toBe('backup line 1: not a Primer backup (the header line is missing)');
-    expect(errorOf(damaged(0, '{"type":"primer-backup","format":99}'))).toMatch(/^backup line 1: backup format 99 is newer/);
+    expect(errorOf(damaged(1, '{"type":"secrets","record":{"name":"anthropic","value":"x"}}'))).toBe(
+      'backup line 2: unknown record type "secrets"',
+    );
+    expect(errorOf(damaged(0, '{"type":"other"}'))).toBe(
+      'backup line 1: not a Primer backup (the header line is missing)',
+    );
+    expect(errorOf(damaged(0, '{"type":"primer-backup","format":99}'))).toMatch(
+      /^backup line 1: backup format 99 is newer/,
+    );
     const adapterLine = lines.findIndex((l) => l.startsWith('{"type":"adapters"'));
-    expect(errorOf(damaged(adapterLine, lines[adapterLine].replace(/\{"\$base64":"[^"]*"\}/, '"AAEC"'))))
-      .toBe(`backup line ${adapterLine + 1}: a record of 'adapters' needs 'data' (binary)`);
+    expect(errorOf(damaged(adapterLine, lines[adapterLine].replace(/\{"\$base64":"[^"]*"\}/, '"AAEC"')))).toBe(
+      `backup line ${adapterLine + 1}: a record of 'adapters' needs 'data' (binary)`,
+    );
 
     const target = await freshStore();
     await expect(importBackup(target, damaged(5, 'garbage'))).rejects.toThrow(BackupError);
@@ -115,6 +193,13 @@ describe('raw JSONL exports', () => {
     expect(traces.split('\n')).toHaveLength(2);
     expect(JSON.parse(traces.split('\n')[0])).toMatchObject({ id: 't1', reward: 1, prompt: 'p' });
     const dataset = datasetJsonl((await getDataset(store, 'd'))!);
-    expect(JSON.parse(dataset)).toEqual({ dataset: 'd', condition: 'all_strategies', problem: { numbers: [1], target: 1 }, prompt: 'q', completion: 'c', correct: true });
+    expect(JSON.parse(dataset)).toEqual({
+      dataset: 'd',
+      condition: 'all_strategies',
+      problem: { numbers: [1], target: 1 },
+      prompt: 'q',
+      completion: 'c',
+      correct: true,
+    });
   });
 });

@@ -23,10 +23,26 @@ describe('attentionBackwardRef against finite differences', () => {
       const dO = randomF32(T * nHeads * headDim, 44);
       const { o, lse } = attentionForward(q, k, v, shape);
       const { dq, dk, dv } = attentionBackwardRef({ q, k, v, o, lse }, dO, shape);
-      const out = (qp: ArrayLike<number>, kp: ArrayLike<number>, vp: ArrayLike<number>) => attentionForward(qp, kp, vp, shape).o;
-      expect(relativeError(dq, numericGradient((p) => out(p, k, v), q, dO))).toBeLessThan(1e-4);
-      expect(relativeError(dk, numericGradient((p) => out(q, p, v), k, dO))).toBeLessThan(1e-4);
-      expect(relativeError(dv, numericGradient((p) => out(q, k, p), v, dO))).toBeLessThan(1e-4);
+      const out = (qp: ArrayLike<number>, kp: ArrayLike<number>, vp: ArrayLike<number>) =>
+        attentionForward(qp, kp, vp, shape).o;
+      expect(
+        relativeError(
+          dq,
+          numericGradient((p) => out(p, k, v), q, dO),
+        ),
+      ).toBeLessThan(1e-4);
+      expect(
+        relativeError(
+          dk,
+          numericGradient((p) => out(q, p, v), k, dO),
+        ),
+      ).toBeLessThan(1e-4);
+      expect(
+        relativeError(
+          dv,
+          numericGradient((p) => out(q, k, p), v, dO),
+        ),
+      ).toBeLessThan(1e-4);
     });
   }
 

@@ -11,7 +11,12 @@ describe('embeddingBackwardRef against finite differences', () => {
     const table = randomF32(V * D, 61);
     const dh = randomF32(tokens.length * D, 62);
     const de = embeddingBackwardRef(dh, tokens, V, D);
-    expect(relativeError(de, numericGradient((tp) => embeddingForward(tp, tokens, D), table, dh))).toBeLessThan(1e-4);
+    expect(
+      relativeError(
+        de,
+        numericGradient((tp) => embeddingForward(tp, tokens, D), table, dh),
+      ),
+    ).toBeLessThan(1e-4);
     expect(Array.from(de.subarray(1 * D, 2 * D))).toEqual([0, 0, 0]);
   });
 

@@ -25,7 +25,9 @@ describe('the backward tests differentiate the engine forward', () => {
     const invFreq = Float32Array.from({ length: 4 }, (_, i) => 1e4 ** (-i / 4));
     const positions = [0, 1, 7, 300];
     const layout = { T: 4, nHeads: 2, headDim: 8 };
-    expect(relativeError(ropeStridedRef(x, positions, invFreq, layout), ropeForward(x, positions, invFreq, 4, 2, 8))).toBeLessThan(1e-6);
+    expect(
+      relativeError(ropeStridedRef(x, positions, invFreq, layout), ropeForward(x, positions, invFreq, 4, 2, 8)),
+    ).toBeLessThan(1e-6);
     const inverse = ropeStridedRef(x, positions, invFreq, { ...layout, inverse: true });
     expect(relativeError(inverse, ropeBackwardRef(x, positions, invFreq, 4, 2, 8))).toBeLessThan(1e-6);
   });

@@ -11,8 +11,18 @@ describe('linear-layer gradient twins against finite differences', () => {
     const w = randomF32(N * K, 52);
     const b = randomF32(N, 53);
     const dy = randomF32(M * N, 54);
-    expect(relativeError(weightGradRef(dy, x, M, N, K), numericGradient((wp) => linearForward(x, wp, b, M, N, K), w, dy))).toBeLessThan(1e-4);
-    expect(relativeError(biasGradRef(dy, M, N), numericGradient((bp) => linearForward(x, w, bp, M, N, K), b, dy))).toBeLessThan(1e-4);
+    expect(
+      relativeError(
+        weightGradRef(dy, x, M, N, K),
+        numericGradient((wp) => linearForward(x, wp, b, M, N, K), w, dy),
+      ),
+    ).toBeLessThan(1e-4);
+    expect(
+      relativeError(
+        biasGradRef(dy, M, N),
+        numericGradient((bp) => linearForward(x, w, bp, M, N, K), b, dy),
+      ),
+    ).toBeLessThan(1e-4);
   });
 
   it('scales the weight gradient', () => {
@@ -20,6 +30,11 @@ describe('linear-layer gradient twins against finite differences', () => {
     const x = randomF32(4, 56);
     const once = weightGradRef(dy, x, 2, 3, 2);
     const scaled = weightGradRef(dy, x, 2, 3, 2, 0.25);
-    expect(relativeError(scaled, once.map((g) => g * 0.25))).toBe(0);
+    expect(
+      relativeError(
+        scaled,
+        once.map((g) => g * 0.25),
+      ),
+    ).toBe(0);
   });
 });

@@ -5,7 +5,11 @@ import { relativeError } from '../support/compare.ts';
 import { randomF32 } from '../support/gpu.ts';
 
 describe('rmsnormBackwardRef against finite differences', () => {
-  for (const [T, D] of [[1, 1], [3, 5], [4, 16]] as const) {
+  for (const [T, D] of [
+    [1, 1],
+    [3, 5],
+    [4, 16],
+  ] as const) {
     it(`matches dx and dw for T=${T} D=${D}`, () => {
       const eps = 1e-6;
       const x = randomF32(T * D, 11);

@@ -10,7 +10,17 @@ describe('siluGateBackwardRef against finite differences', () => {
     const u = randomF32(40, 32);
     const dm = randomF32(40, 33);
     const { dg, du } = siluGateBackwardRef(dm, g, u);
-    expect(relativeError(dg, numericGradient((gp) => siluGateForward(gp, u), g, dm))).toBeLessThan(1e-4);
-    expect(relativeError(du, numericGradient((up) => siluGateForward(g, up), u, dm))).toBeLessThan(1e-4);
+    expect(
+      relativeError(
+        dg,
+        numericGradient((gp) => siluGateForward(gp, u), g, dm),
+      ),
+    ).toBeLessThan(1e-4);
+    expect(
+      relativeError(
+        du,
+        numericGradient((up) => siluGateForward(g, up), u, dm),
+      ),
+    ).toBeLessThan(1e-4);
   });
 });

@@ -27,7 +27,10 @@ describe('step metrics and charts', () => {
   it('keeps the paper figures equal to the published tables', () => {
     const csv = '../shared/reference/paper-results/llama_results.csv';
     expect(existsSync(csv)).toBe(true);
-    const row = readFileSync(csv, 'utf8').split('\n').find((l) => l.startsWith('all_strategies,250,'))!.split(',');
+    const row = readFileSync(csv, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('all_strategies,250,'))!
+      .split(',');
     const p = paperPoints('llama-3.2-3b', 'all_strategies').find((x) => x.step === 250)!;
     expect(p.accuracy).toBeCloseTo(Number(row[10]), 4);
     expect(p.verification).toBeCloseTo(Number(row[2]), 4);
@@ -36,7 +39,10 @@ describe('step metrics and charts', () => {
   });
 
   it('draws overlaid runs and the paper reference as SVG with escaped labels', () => {
-    const run = { label: 'mine <primed>', steps: [summarizeStep(0, [{ completion: 'x', reward: 0 }]), summarizeStep(1, [{ completion: 'x', reward: 1 }])] };
+    const run = {
+      label: 'mine <primed>',
+      steps: [summarizeStep(0, [{ completion: 'x', reward: 0 }]), summarizeStep(1, [{ completion: 'x', reward: 1 }])],
+    };
     const chart = accuracyChart([run], [{ model: 'llama-3.2-3b', condition: 'all_strategies' }]);
     expect(chart.series).toHaveLength(2);
     expect(chart.series[1].dashed).toBe(true);
@@ -44,8 +50,15 @@ describe('step metrics and charts', () => {
     expect(svg).toContain('mine &lt;primed&gt;');
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain('stroke-dasharray');
-    expect(chartToSvg(behaviorChart(run, { model: 'qwen2.5-3b', condition: 'base_ppo' })).match(/<polyline/g)).toHaveLength(8);
-    const bars = chartToSvg(behaviorBars([{ label: 'Qwen', counts: annotation(1, 2).counts }, { label: 'Llama', counts: annotation(0, 1).counts }]));
+    expect(
+      chartToSvg(behaviorChart(run, { model: 'qwen2.5-3b', condition: 'base_ppo' })).match(/<polyline/g),
+    ).toHaveLength(8);
+    const bars = chartToSvg(
+      behaviorBars([
+        { label: 'Qwen', counts: annotation(1, 2).counts },
+        { label: 'Llama', counts: annotation(0, 1).counts },
+      ]),
+    );
     expect(bars.match(/<rect /g)!.length).toBe(1 + 8);
     expect(paperSeries('qwen2.5-3b', 'base_ppo', 'accuracy').points[0]).toEqual([0, 0.0059]);
   });

@@ -30,13 +30,24 @@ class ToyRun {
   train(steps: number): void {
     for (let s = 0; s < steps; s++) {
       const params = this.adapter.modules.flatMap((m) => [m.a, m.b]);
-      const tensors = params.map((param, i) => ({ param, m: this.m[i], v: this.v[i], grad: param.map(() => this.rng.uniform(-1, 1)) }));
+      const tensors = params.map((param, i) => ({
+        param,
+        m: this.m[i],
+        v: this.v[i],
+        grad: param.map(() => this.rng.uniform(-1, 1)),
+      }));
       adamwStepRef(tensors, ++this.step, 1e-2, { ...DEFAULT_ADAMW, weightDecay: 0.01 });
     }
   }
 
   checkpoint(): TrainCheckpoint {
-    return { step: this.step, rng: this.rng.state(), config: runConfig, adapter: this.adapter, optimizer: { step: this.step, m: this.m, v: this.v } };
+    return {
+      step: this.step,
+      rng: this.rng.state(),
+      config: runConfig,
+      adapter: this.adapter,
+      optimizer: { step: this.step, m: this.m, v: this.v },
+    };
   }
 }
 
@@ -74,9 +85,16 @@ describe('training checkpoints', () => {
   it('rejects files that are not checkpoints, or do not fit the model, naming the cause', () => {
     const good = new ToyRun().checkpoint();
     expect(() => readCheckpoint(writeSafetensors({}, { format: 'pt' }), model)).toThrow(/not a Primer checkpoint/);
-    expect(() => readCheckpoint(writeCheckpoint(good), { ...model, hiddenSize: 16 })).toThrow(/shape \[2,8\], expected \[2,16\]/);
+    expect(() => readCheckpoint(writeCheckpoint(good), { ...model, hiddenSize: 16 })).toThrow(
+      /shape \[2,8\], expected \[2,16\]/,
+    );
     expect(() => readCheckpoint(writeCheckpoint({ ...good, rng: [1.5] }), model)).toThrow(/"rng"/);
-    expect(() => readCheckpoint(writeCheckpoint({ ...good, optimizer: { ...good.optimizer, v: good.optimizer.v.slice(1) } }), model)).toThrow(/m and v/);
+    expect(() =>
+      readCheckpoint(
+        writeCheckpoint({ ...good, optimizer: { ...good.optimizer, v: good.optimizer.v.slice(1) } }),
+        model,
+      ),
+    ).toThrow(/m and v/);
     expect(() => readCheckpoint(writeCheckpoint({ ...good, step: -1 }), model)).toThrow(/"step"/);
   });
 });

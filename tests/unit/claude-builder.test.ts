@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { annotateSpans } from '../../src/behaviors/rules.ts';
-import { buildClaudePriming, problemKey, type BuildOutcome, type ClaudeBuildProgress } from '../../src/priming/claudeBuilder.ts';
+import {
+  buildClaudePriming,
+  problemKey,
+  type BuildOutcome,
+  type ClaudeBuildProgress,
+} from '../../src/priming/claudeBuilder.ts';
 import { CLAUDE_PRICES, estimateClaudeBuild } from '../../src/priming/claudeEstimate.ts';
 import { claudeSystemPrompt, claudeTraceStyle } from '../../src/priming/claudePrompts.ts';
 import { CONDITIONS } from '../../src/priming/conditions.ts';
@@ -9,14 +14,23 @@ import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems } from '../../src/t
 import { countdownPrompt, countdownQuery } from '../../src/tasks/prompts.ts';
 import { countdownReward } from '../../src/tasks/reward.ts';
 import type { CountdownProblem } from '../../src/tasks/types.ts';
-import { badKey, lastUserText, rateLimited, startAnthropicServer, text, type AnthropicTestServer } from '../support/anthropic-server.ts';
+import {
+  badKey,
+  lastUserText,
+  rateLimited,
+  startAnthropicServer,
+  text,
+  type AnthropicTestServer,
+} from '../support/anthropic-server.ts';
 
 const KEY = 'sk-ant-test-builder';
 const MODEL = 'claude-haiku-test';
 const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4 };
 
 const problems: CountdownProblem[] = [
-  ...new Map(generateCountdownProblems({ count: 40, seed: 7, preset: COUNTDOWN_PRIMING_PRESET }).map((p) => [problemKey(p), p])).values(),
+  ...new Map(
+    generateCountdownProblems({ count: 40, seed: 7, preset: COUNTDOWN_PRIMING_PRESET }).map((p) => [problemKey(p), p]),
+  ).values(),
 ];
 const byQuery = new Map(problems.map((p) => [countdownQuery(p), p]));
 
@@ -45,10 +59,19 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const build = (extra: Partial<Parameters<typeof buildClaudePriming>[0]> = {}) =>
-  buildClaudePriming({ apiKey: KEY, baseURL: server.url, model: MODEL, condition: 'all_strategies', problems, count: 6, retry: FAST, ...extra });
+  buildClaudePriming({
+    apiKey: KEY,
+    baseURL: server.url,
+    model: MODEL,
+    condition: 'all_strategies',
+    problems,
+    count: 6,
+    retry: FAST,
+    ...extra,
+  });
 
 describe('estimateClaudeBuild', () => {
-  it('counts requests with the paper\'s 5% margin, more for incorrect_only, and prices them', () => {
+  it("counts requests with the paper's 5% margin, more for incorrect_only, and prices them", () => {
     const e = estimateClaudeBuild({ condition: 'all_strategies', count: 100, model: 'claude-haiku-4-5' });
     expect(e.requests).toBe(105);
     expect(e.outputTokens.high).toBe(105 * 1024);
@@ -62,19 +85,21 @@ describe('estimateClaudeBuild', () => {
     const wrong = estimateClaudeBuild({ condition: 'incorrect_only', count: 100, model: 'claude-sonnet-4-5' });
     expect(wrong.requests).toBe(Math.ceil(105 / 0.63));
     expect(wrong.usd!.high).toBeGreaterThan(e.usd!.high);
-    expect(estimateClaudeBuild({ condition: 'negative_control', count: 100, model: 'claude-haiku-4-5' }).outputTokens.low).toBeLessThan(
-      e.outputTokens.low,
-    );
+    expect(
+      estimateClaudeBuild({ condition: 'negative_control', count: 100, model: 'claude-haiku-4-5' }).outputTokens.low,
+    ).toBeLessThan(e.outputTokens.low);
     expect(estimateClaudeBuild({ condition: 'all_strategies', count: 10, model: 'mystery-model' }).usd).toBeNull();
   });
 
   it('refuses the derived controls, which are not generated', () => {
-    expect(() => estimateClaudeBuild({ condition: 'empty_cot', count: 10, model: MODEL })).toThrow(/derived from an all_strategies dataset/);
+    expect(() => estimateClaudeBuild({ condition: 'empty_cot', count: 10, model: MODEL })).toThrow(
+      /derived from an all_strategies dataset/,
+    );
   });
 });
 
 describe('claudeSystemPrompt', () => {
-  it('asks for the condition\'s behaviors and forbids the others', () => {
+  it("asks for the condition's behaviors and forbids the others", () => {
     const only = claudeSystemPrompt(claudeTraceStyle(CONDITIONS.only_backtracking));
     expect(only).toMatch(/Backtrack\./);
     expect(only).toMatch(/Do not check results against the target/);
@@ -98,7 +123,11 @@ describe('buildClaudePriming', () => {
 
     const [first] = server.messageRequests();
     expect(first.body?.system).toEqual([
-      { type: 'text', text: claudeSystemPrompt(claudeTraceStyle(CONDITIONS.all_strategies)), cache_control: { type: 'ephemeral' } },
+      {
+        type: 'text',
+        text: claudeSystemPrompt(claudeTraceStyle(CONDITIONS.all_strategies)),
+        cache_control: { type: 'ephemeral' },
+      },
     ]);
     expect(first.body?.temperature).toBe(0.5);
     expect(first.body?.max_tokens).toBe(1024);
@@ -153,9 +182,13 @@ describe('buildClaudePriming', () => {
     const firstRequests = server.messageRequests().length;
 
     const dataset = await build({ count: 8, previous: saved, skip: asked });
-    const secondQueries = server.messageRequests().slice(firstRequests).map((r) => lastUserText(r.body!));
+    const secondQueries = server
+      .messageRequests()
+      .slice(firstRequests)
+      .map((r) => lastUserText(r.body!));
     expect(secondQueries).toHaveLength(5);
-    for (const key of asked) expect(secondQueries).not.toContain(countdownQuery(problems.find((p) => problemKey(p) === key)!));
+    for (const key of asked)
+      expect(secondQueries).not.toContain(countdownQuery(problems.find((p) => problemKey(p) === key)!));
     expect(dataset.traces).toHaveLength(8);
     expect(dataset.traces.slice(0, 3)).toEqual(saved);
     expect(new Set(dataset.traces.map((t) => problemKey(t.problem))).size).toBe(8);
@@ -187,16 +220,27 @@ describe('buildClaudePriming', () => {
   });
 
   it('records a request that keeps failing and moves on, but stops at once on a rejected key', async () => {
-    server.enqueue({ kind: 'error', status: 500, type: 'api_error', message: 'boom' }, { kind: 'error', status: 500, type: 'api_error', message: 'boom' }, { kind: 'error', status: 500, type: 'api_error', message: 'boom' });
+    server.enqueue(
+      { kind: 'error', status: 500, type: 'api_error', message: 'boom' },
+      { kind: 'error', status: 500, type: 'api_error', message: 'boom' },
+      { kind: 'error', status: 500, type: 'api_error', message: 'boom' },
+    );
     const outcomes: BuildOutcome[] = [];
     const dataset = await build({ count: 2, concurrency: 1, onOutcome: (o) => void outcomes.push(o) });
     expect(outcomes[0]).toMatchObject({ kind: 'failed', key: problemKey(problems[0]) });
-    expect(outcomes[0].kind === 'failed' && outcomes[0].error).toMatch(/Anthropic API error 500 after 3 attempts: boom/);
-    expect(dataset.traces.map((t) => problemKey(t.problem))).toEqual([problemKey(problems[1]), problemKey(problems[2])]);
+    expect(outcomes[0].kind === 'failed' && outcomes[0].error).toMatch(
+      /Anthropic API error 500 after 3 attempts: boom/,
+    );
+    expect(dataset.traces.map((t) => problemKey(t.problem))).toEqual([
+      problemKey(problems[1]),
+      problemKey(problems[2]),
+    ]);
 
     server.enqueue(text(claudeReply(problems[0])), badKey());
     const saved: BuildOutcome[] = [];
-    const error = await build({ count: 4, concurrency: 1, onOutcome: (o) => void saved.push(o) }).catch((e: Error) => e);
+    const error = await build({ count: 4, concurrency: 1, onOutcome: (o) => void saved.push(o) }).catch(
+      (e: Error) => e,
+    );
     expect((error as Error).message).toMatch(/^Anthropic rejected the API key \(401\)/);
     expect((error as Error).message).not.toContain(KEY);
     expect(saved.map((o) => o.kind)).toEqual(['kept']);

@@ -81,9 +81,27 @@ describe('generateCountdownProblems', () => {
   });
 
   it('rejects a bad preset and an impossible one', () => {
-    expect(() => generateCountdownProblems({ count: 1, seed: 1, preset: { name: 'x', sizes: [], numberRange: [1, 9], targetRange: [1, 9] } })).toThrow(/sizes/);
-    expect(() => generateCountdownProblems({ count: 1, seed: 1, preset: { name: 'x', sizes: [3], numberRange: [9, 1], targetRange: [1, 9] } })).toThrow(/ranges/);
-    expect(() => generateCountdownProblems({ count: 1, seed: 1, preset: { name: 'ones', sizes: [3], numberRange: [1, 1], targetRange: [90, 99] } })).toThrow(/only 0 solvable/);
+    expect(() =>
+      generateCountdownProblems({
+        count: 1,
+        seed: 1,
+        preset: { name: 'x', sizes: [], numberRange: [1, 9], targetRange: [1, 9] },
+      }),
+    ).toThrow(/sizes/);
+    expect(() =>
+      generateCountdownProblems({
+        count: 1,
+        seed: 1,
+        preset: { name: 'x', sizes: [3], numberRange: [9, 1], targetRange: [1, 9] },
+      }),
+    ).toThrow(/ranges/);
+    expect(() =>
+      generateCountdownProblems({
+        count: 1,
+        seed: 1,
+        preset: { name: 'ones', sizes: [3], numberRange: [1, 1], targetRange: [90, 99] },
+      }),
+    ).toThrow(/only 0 solvable/);
   });
 });
 
@@ -138,7 +156,14 @@ describe('countdownPrompt', () => {
 
 describe('loadCountdownTasks (no network: fetch is passed in)', () => {
   const page = (offset: number, length: number): Response =>
-    new Response(JSON.stringify({ rows: Array.from({ length }, (_, i) => ({ row_idx: offset + i, row: { target: 98, nums: [44, 19, 35 + offset + i] } })) }));
+    new Response(
+      JSON.stringify({
+        rows: Array.from({ length }, (_, i) => ({
+          row_idx: offset + i,
+          row: { target: 98, nums: [44, 19, 35 + offset + i] },
+        })),
+      }),
+    );
 
   it('reads datasets-server pages of at most 100 rows', async () => {
     const { loadCountdownTasks } = await import('../../src/tasks/countdownTasks.ts');
@@ -163,7 +188,8 @@ describe('loadCountdownTasks (no network: fetch is passed in)', () => {
     const loaded = await loadCountdownTasks({ count: 5, seed: 2, fetchFn: offline });
     expect(loaded.problems).toEqual(generateCountdownProblems({ count: 5, seed: 2, preset: COUNTDOWN_RL_PRESET }));
     expect(loaded.source).toMatch(/^local generator .*seed 2.*ENOTFOUND/);
-    const malformed = (async () => new Response(JSON.stringify({ rows: [{ row: { nums: 'x', target: 1 } }] }))) as typeof fetch;
+    const malformed = (async () =>
+      new Response(JSON.stringify({ rows: [{ row: { nums: 'x', target: 1 } }] }))) as typeof fetch;
     expect((await loadCountdownTasks({ count: 1, fetchFn: malformed })).source).toMatch(/row 0 has no integer nums/);
   });
 });

@@ -47,12 +47,21 @@ describe('offline cell handlers', () => {
   it('build a dataset, run trusted js with the nb API, compare with the paper and chart', async () => {
     const store = await Store.open({ name: `handlers-${Math.random()}` });
     const runner = new NotebookRunner({
-      notebookId: 'nb', notebook: parseNotebook(NOTEBOOK), origin: 'user', trusted: true,
-      handlers: createHandlers({ store }), outputs: storeOutputs(store),
+      notebookId: 'nb',
+      notebook: parseNotebook(NOTEBOOK),
+      origin: 'user',
+      trusted: true,
+      handlers: createHandlers({ store }),
+      outputs: storeOutputs(store),
     });
     await runner.load();
     const ok = await runner.runAll();
-    expect(['data', 'check', 'vs', 'bars'].map((id) => runner.state(id).error ?? runner.state(id).status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(['data', 'check', 'vs', 'bars'].map((id) => runner.state(id).error ?? runner.state(id).status)).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+    ]);
     expect(ok).toBe(true);
     const traces = await tracesBy(store, 'cell', ['nb', 'data']);
     expect(traces).toHaveLength(3);
@@ -70,7 +79,14 @@ describe('offline cell handlers', () => {
   it('refuses engine cells clearly where there is no GPU', async () => {
     const store = await Store.open({ name: `handlers-${Math.random()}` });
     const nb = parseNotebook('```primer model\nid: m\nsource: scratch\nlayers: 1\ndim: 32\nheads: 2\n```\n');
-    const runner = new NotebookRunner({ notebookId: 'nb', notebook: nb, origin: 'user', trusted: true, handlers: createHandlers({ store }), outputs: storeOutputs(store) });
+    const runner = new NotebookRunner({
+      notebookId: 'nb',
+      notebook: nb,
+      origin: 'user',
+      trusted: true,
+      handlers: createHandlers({ store }),
+      outputs: storeOutputs(store),
+    });
     await runner.load();
     expect(await runner.runAll()).toBe(false);
     expect(runner.state('m').error).toMatch(/needs WebGPU/);
@@ -78,7 +94,8 @@ describe('offline cell handlers', () => {
 });
 
 describe('dataset cells from Claude and from earlier traces', () => {
-  const notebook = (size: number) => parseNotebook(`\`\`\`primer dataset
+  const notebook = (size: number) =>
+    parseNotebook(`\`\`\`primer dataset
 id: claude
 source: claude
 condition: all_strategies
@@ -98,14 +115,23 @@ size: 10
 
   it('keeps each Claude trace as it arrives, continues a cut-off build, and reuses traces', async () => {
     const server = await startAnthropicServer();
-    server.respondWith(() => text('Let me try 3 + 5 = 8, which is not 22. Too low.\n</think>\n<answer> 3 + 5 </answer>'));
+    server.respondWith(() =>
+      text('Let me try 3 + 5 = 8, which is not 22. Too low.\n</think>\n<answer> 3 + 5 </answer>'),
+    );
     try {
       const store = await Store.open({ name: `handlers-${Math.random()}` });
       const secrets = await Secrets.open(store);
       await secrets.set('anthropic', 'sk-ant-test-key-0000000000000000000000');
       const env = { store, secrets, anthropicBaseURL: server.url };
       const runAll = async (size: number) => {
-        const runner = new NotebookRunner({ notebookId: 'nb', notebook: notebook(size), origin: 'user', trusted: true, handlers: createHandlers(env), outputs: storeOutputs(store) });
+        const runner = new NotebookRunner({
+          notebookId: 'nb',
+          notebook: notebook(size),
+          origin: 'user',
+          trusted: true,
+          handlers: createHandlers(env),
+          outputs: storeOutputs(store),
+        });
         await runner.load();
         await runner.runAll({ force: true });
         return runner;
@@ -128,7 +154,14 @@ size: 10
 
   it('needs an Anthropic key, and says so', async () => {
     const store = await Store.open({ name: `handlers-${Math.random()}` });
-    const runner = new NotebookRunner({ notebookId: 'nb', notebook: notebook(1), origin: 'user', trusted: true, handlers: createHandlers({ store }), outputs: storeOutputs(store) });
+    const runner = new NotebookRunner({
+      notebookId: 'nb',
+      notebook: notebook(1),
+      origin: 'user',
+      trusted: true,
+      handlers: createHandlers({ store }),
+      outputs: storeOutputs(store),
+    });
     await runner.load();
     await runner.runAll();
     expect(runner.state('claude').error).toMatch(/Anthropic API key/);
@@ -142,19 +175,35 @@ describe('annotate cells with a Claude judge', () => {
       { id: 'claude-opus-test', display_name: 'Opus', created_at: '2026-01-01T00:00:00Z' },
       { id: 'claude-haiku-test', display_name: 'Haiku', created_at: '2026-01-01T00:00:00Z' },
     ];
-    server.respondWith(() => text('<annotation>\n{"verification": [], "backtracking": [], "subgoal": [], "backward": []}\n</annotation>'));
+    server.respondWith(() =>
+      text('<annotation>\n{"verification": [], "backtracking": [], "subgoal": [], "backward": []}\n</annotation>'),
+    );
     try {
       const store = await Store.open({ name: `handlers-${Math.random()}` });
       const secrets = await Secrets.open(store);
       await secrets.set('anthropic', 'sk-ant-test-key-0000000000000000000000');
-      const nb = parseNotebook('```primer dataset\nid: d\nsource: offline\ncondition: only_backtracking\nsize: 2\n```\n\n```primer annotate\nid: judged\nfrom: d\nannotator: claude\n```\n');
-      const runner = new NotebookRunner({ notebookId: 'nb', notebook: nb, origin: 'user', trusted: true, handlers: createHandlers({ store, secrets, anthropicBaseURL: server.url }), outputs: storeOutputs(store) });
+      const nb = parseNotebook(
+        '```primer dataset\nid: d\nsource: offline\ncondition: only_backtracking\nsize: 2\n```\n\n```primer annotate\nid: judged\nfrom: d\nannotator: claude\n```\n',
+      );
+      const runner = new NotebookRunner({
+        notebookId: 'nb',
+        notebook: nb,
+        origin: 'user',
+        trusted: true,
+        handlers: createHandlers({ store, secrets, anthropicBaseURL: server.url }),
+        outputs: storeOutputs(store),
+      });
       await runner.load();
       expect(await runner.runAll()).toBe(true);
-      const asked = server.requests.filter((r) => r.path === '/v1/messages').map((r) => (r.body as { model: string }).model);
+      const asked = server.requests
+        .filter((r) => r.path === '/v1/messages')
+        .map((r) => (r.body as { model: string }).model);
       expect(asked).toEqual(['claude-haiku-test', 'claude-haiku-test']);
       const traces = await tracesBy(store, 'cell', ['nb', 'd']);
-      expect(traces.map((t) => t.annotations?.map((a) => a.annotator).sort())).toEqual([['claude:claude-haiku-test', 'rules'], ['claude:claude-haiku-test', 'rules']]);
+      expect(traces.map((t) => t.annotations?.map((a) => a.annotator).sort())).toEqual([
+        ['claude:claude-haiku-test', 'rules'],
+        ['claude:claude-haiku-test', 'rules'],
+      ]);
     } finally {
       server.close();
     }

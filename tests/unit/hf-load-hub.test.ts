@@ -41,7 +41,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('Hugging Face repo over HTTP', () => {
   it('builds resolve URLs', () => {
-    expect(hubFileUrl('https://huggingface.co/', 'Qwen/Qwen2.5-0.5B', 'main', 'config.json')).toBe('https://huggingface.co/Qwen/Qwen2.5-0.5B/resolve/main/config.json');
+    expect(hubFileUrl('https://huggingface.co/', 'Qwen/Qwen2.5-0.5B', 'main', 'config.json')).toBe(
+      'https://huggingface.co/Qwen/Qwen2.5-0.5B/resolve/main/config.json',
+    );
   });
 
   it('loads a sharded bf16 checkpoint and reports download progress', async () => {
@@ -68,9 +70,11 @@ describe('Hugging Face repo over HTTP', () => {
   });
 
   it('says which file is missing and when the network fails', async () => {
-    await expect(openModel(hubSource({ repo: 'test/nothing-here', endpoint }))).rejects.toThrow(/test\/nothing-here@main: cannot download config\.json \(HTTP 404\)/);
-    await expect(hubSource({ repo: 'test/tiny-qwen', endpoint: 'http://127.0.0.1:1' }).readText('config.json')).rejects.toThrow(
-      /cannot download config\.json \(.+\); it is not in the browser cache either/,
+    await expect(openModel(hubSource({ repo: 'test/nothing-here', endpoint }))).rejects.toThrow(
+      /test\/nothing-here@main: cannot download config\.json \(HTTP 404\)/,
     );
+    await expect(
+      hubSource({ repo: 'test/tiny-qwen', endpoint: 'http://127.0.0.1:1' }).readText('config.json'),
+    ).rejects.toThrow(/cannot download config\.json \(.+\); it is not in the browser cache either/);
   });
 });

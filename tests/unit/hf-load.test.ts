@@ -58,7 +58,9 @@ describe('Hugging Face layout from a directory', () => {
     expect(slice.kind).toBe('bf16'); // 16-bit rows keep their bits
     expect(Array.from(linearToF32(slice))).toEqual(Array.from(linearToF32(tiny.weights.embed, 10, 3)));
     expect(linearToF32(slice).length).toBe(3 * hidden);
-    await expect(model.weights.readEmbed({ start: 250, count: 10 })).rejects.toThrow(/rows 250\.\.260 are outside \[0, 256\)/);
+    await expect(model.weights.readEmbed({ start: 250, count: 10 })).rejects.toThrow(
+      /rows 250\.\.260 are outside \[0, 256\)/,
+    );
     await expect(model.weights.readLayer(2)).rejects.toThrow(/layer 2 does not exist \(the model has 2\)/);
     await model.weights.close();
   });
@@ -79,8 +81,13 @@ describe('Hugging Face layout errors', () => {
   it('names a tensor missing from the checkpoint', async () => {
     const tiny = buildTinyModel({ arch: 'qwen2', layout: 'hf', dtype: 'f32', seed: 9 });
     const files = tiny.files.filter((f) => f.name !== 'model.safetensors');
-    files.push({ name: 'model.safetensors', bytes: writeSafetensors({ 'model.norm.weight': { dtype: 'F32', shape: [64], data: new Float32Array(64) } }) });
-    await expect(openModel(memoryModelSource(files, 'tiny'))).rejects.toThrow(/tiny: tensor "model\.embed_tokens\.weight" is missing from the checkpoint/);
+    files.push({
+      name: 'model.safetensors',
+      bytes: writeSafetensors({ 'model.norm.weight': { dtype: 'F32', shape: [64], data: new Float32Array(64) } }),
+    });
+    await expect(openModel(memoryModelSource(files, 'tiny'))).rejects.toThrow(
+      /tiny: tensor "model\.embed_tokens\.weight" is missing from the checkpoint/,
+    );
   });
 
   it('names the tensor and file whose shape does not match the config', async () => {
@@ -97,16 +104,22 @@ describe('Hugging Face layout errors', () => {
     const dir = freshDir();
     await writeTinyModel(dir, { arch: 'qwen2', layout: 'hf', dtype: 'bf16', seed: 11 });
     await truncate(join(dir, 'model.safetensors'), 20_000);
-    await expect(openModel(nodeDirectorySource(dir))).rejects.toThrow(/model\.safetensors: file is truncated: tensor ".+" ends at byte \d+ but the file has 20000/);
+    await expect(openModel(nodeDirectorySource(dir))).rejects.toThrow(
+      /model\.safetensors: file is truncated: tensor ".+" ends at byte \d+ but the file has 20000/,
+    );
   });
 
   it('reports a missing shard and a missing checkpoint', async () => {
     const dir = freshDir();
     await writeTinyModel(dir, { arch: 'qwen2', layout: 'hf-sharded', dtype: 'f32', seed: 12 });
     await unlink(join(dir, 'model-00002-of-00002.safetensors'));
-    await expect(openModel(nodeDirectorySource(dir))).rejects.toThrow(/shard model-00002-of-00002\.safetensors named in model\.safetensors\.index\.json is missing/);
+    await expect(openModel(nodeDirectorySource(dir))).rejects.toThrow(
+      /shard model-00002-of-00002\.safetensors named in model\.safetensors\.index\.json is missing/,
+    );
     await unlink(join(dir, 'model.safetensors.index.json'));
-    await expect(openModel(nodeDirectorySource(dir))).rejects.toThrow(/no model\.safetensors or model\.safetensors\.index\.json/);
+    await expect(openModel(nodeDirectorySource(dir))).rejects.toThrow(
+      /no model\.safetensors or model\.safetensors\.index\.json/,
+    );
   });
 
   it('rejects a weight stored in a non-float dtype, naming it', async () => {
@@ -114,14 +127,24 @@ describe('Hugging Face layout errors', () => {
     const files = tiny.files.filter((f) => f.name !== 'model.safetensors');
     const original = await openModel(memoryModelSource(tiny.files));
     const embed = await original.weights.readEmbed();
-    const tensors = { 'model.embed_tokens.weight': { dtype: 'I32' as const, shape: [embed.rows, embed.cols], bytes: new Uint8Array(embed.rows * embed.cols * 4) } };
+    const tensors = {
+      'model.embed_tokens.weight': {
+        dtype: 'I32' as const,
+        shape: [embed.rows, embed.cols],
+        bytes: new Uint8Array(embed.rows * embed.cols * 4),
+      },
+    };
     files.push({ name: 'model.safetensors', bytes: writeSafetensors(tensors) });
-    await expect(openModel(memoryModelSource(files, 'tiny'))).rejects.toThrow(/tiny\/model\.safetensors: tensor "model\.embed_tokens\.weight": unsupported dtype I32/);
+    await expect(openModel(memoryModelSource(files, 'tiny'))).rejects.toThrow(
+      /tiny\/model\.safetensors: tensor "model\.embed_tokens\.weight": unsupported dtype I32/,
+    );
   });
 
   it('reports invalid config JSON with the file name', async () => {
     const tiny = buildTinyModel({ arch: 'qwen2', layout: 'hf', dtype: 'f32', seed: 14 });
-    const files = tiny.files.map((f) => (f.name === 'config.json' ? { name: f.name, bytes: new TextEncoder().encode('{"hidden_size": ') } : f));
+    const files = tiny.files.map((f) =>
+      f.name === 'config.json' ? { name: f.name, bytes: new TextEncoder().encode('{"hidden_size": ') } : f,
+    );
     await expect(openModel(memoryModelSource(files, 'tiny'))).rejects.toThrow(/tiny\/config\.json: invalid JSON/);
   });
 });

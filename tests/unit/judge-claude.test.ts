@@ -27,7 +27,10 @@ const completion = (i: number) =>
     '</think>',
     '<answer> 25 + 6 * 3 </answer>',
   ].join('\n');
-const traces: Trace[] = Array.from({ length: 6 }, (_, i) => ({ problem: { numbers: [25, 6, 3], target: 44 }, completion: completion(i) }));
+const traces: Trace[] = Array.from({ length: 6 }, (_, i) => ({
+  problem: { numbers: [25, 6, 3], target: 44 },
+  completion: completion(i),
+}));
 
 /** A judge that quotes lines of the reasoning it was sent, plus one quote it made up. */
 const quotingJudge: Responder = (body) => {
@@ -56,7 +59,9 @@ describe('ClaudeJudge against a local Messages API', () => {
     for (const [i, a] of out.entries()) {
       expect(a.annotator).toBe('claude:claude-test-haiku');
       expect(a.counts).toEqual({ verification: 2, backtracking: 1, subgoal: 1, backward: 1 });
-      expect(a.unaligned).toEqual([{ behavior: 'subgoal', quote: 'I will first make 19 out of the six and the three' }]);
+      expect(a.unaligned).toEqual([
+        { behavior: 'subgoal', quote: 'I will first make 19 out of the six and the three' },
+      ]);
       expect(a.spans.map((s) => [s.behavior, s.evidence])).toEqual([
         ['verification', '31 is not 44'],
         ['backtracking', 'Let me try something else'],
@@ -75,7 +80,9 @@ describe('ClaudeJudge against a local Messages API', () => {
     expect(first.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(first.headers['anthropic-version']).toBe('2026-10-21');
     expect(first.headers['anthropic-dangerous-direct-browser-access']).toBe('true');
-    expect(first.body?.system).toEqual([{ type: 'text', text: JUDGE_SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }]);
+    expect(first.body?.system).toEqual([
+      { type: 'text', text: JUDGE_SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } },
+    ]);
     expect(first.body?.model).toBe('claude-test-haiku');
     expect(first.body?.temperature).toBeUndefined();
     expect(first.body?.messages).toHaveLength(1);
@@ -116,7 +123,9 @@ describe('ClaudeJudge against a local Messages API', () => {
 
   it('stops at once on a rejected key, with a clear message that does not contain the key', async () => {
     server.enqueue(badKey());
-    const error = await judge({ concurrency: 1 }).annotate(traces.slice(0, 3)).catch((e: Error) => e);
+    const error = await judge({ concurrency: 1 })
+      .annotate(traces.slice(0, 3))
+      .catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^Anthropic rejected the API key \(401\)/);
     expect((error as Error).message).not.toContain(KEY);
@@ -163,12 +172,21 @@ describe('listClaudeModels', () => {
       { id: 'claude-sonnet-9', display_name: 'Claude Sonnet 9', created_at: '2026-10-01T00:00:00Z' },
       { id: 'claude-haiku-9', display_name: 'Claude Haiku 9', created_at: '2026-09-01T00:00:00Z' },
       { id: 'claude-old-1', display_name: 'Claude Old 1', created_at: '2024-01-01T00:00:00Z', lifecycle: 'retired' },
-      { id: 'claude-opus-8', display_name: 'Claude Opus 8', created_at: '2026-01-01T00:00:00Z', lifecycle: 'deprecated' },
+      {
+        id: 'claude-opus-8',
+        display_name: 'Claude Opus 8',
+        created_at: '2026-01-01T00:00:00Z',
+        lifecycle: 'deprecated',
+      },
       { id: 'claude-haiku-8', display_name: 'Claude Haiku 8', created_at: '2025-10-01T00:00:00Z' },
     ];
     const models = await listClaudeModels(KEY, server.url);
     expect(models.map((m) => m.id)).toEqual(['claude-sonnet-9', 'claude-haiku-9', 'claude-opus-8', 'claude-haiku-8']);
-    expect(models[0]).toEqual({ id: 'claude-sonnet-9', displayName: 'Claude Sonnet 9', createdAt: '2026-10-01T00:00:00Z' });
+    expect(models[0]).toEqual({
+      id: 'claude-sonnet-9',
+      displayName: 'Claude Sonnet 9',
+      createdAt: '2026-10-01T00:00:00Z',
+    });
     const pages = server.requests.filter((r) => r.path === '/v1/models');
     expect(pages).toHaveLength(3);
     expect(pages[0].headers.authorization).toBe(`Bearer ${KEY}`);
@@ -182,7 +200,12 @@ describe('listClaudeModels', () => {
 
 describe('retryDelayMs', () => {
   const err = (headers: Record<string, string>) => new APIError(429, undefined, 'rate limited', new Headers(headers));
-  const policy = (random: number): RetryPolicy => ({ maxAttempts: 9, baseDelayMs: 100, maxDelayMs: 1000, random: () => random });
+  const policy = (random: number): RetryPolicy => ({
+    maxAttempts: 9,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    random: () => random,
+  });
 
   it('doubles per attempt up to the cap, with jitter between half and all of it', () => {
     expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(err({}), n, policy(0)))).toEqual([50, 100, 200, 400, 500]);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { annotationFromQuotes, judgeFailures, judgeTrace, type AskJudge, type JudgeTurn } from '../../src/behaviors/judge.ts';
+import {
+  annotationFromQuotes,
+  judgeFailures,
+  judgeTrace,
+  type AskJudge,
+  type JudgeTurn,
+} from '../../src/behaviors/judge.ts';
 import { JudgeFormatError, parseJudgeOutput } from '../../src/behaviors/judgeParse.ts';
 import { JUDGE_SYSTEM_PROMPT, judgeUserMessage } from '../../src/behaviors/judgePrompt.ts';
 import { createJudgeAnnotator, defaultJudgeModel, judgeKind } from '../../src/behaviors/judgeAnnotator.ts';
@@ -26,12 +32,15 @@ const block = (o: object) => `<annotation>\n${JSON.stringify(o)}\n</annotation>`
 
 describe('parseJudgeOutput', () => {
   it('reads the JSON object inside the annotation tags', () => {
-    const quotes = parseJudgeOutput(`Here it is.\n${block({ verification: ['a', 'b'], backtracking: [], subgoal: ['c'], backward: [] })}`);
+    const quotes = parseJudgeOutput(
+      `Here it is.\n${block({ verification: ['a', 'b'], backtracking: [], subgoal: ['c'], backward: [] })}`,
+    );
     expect(quotes).toEqual({ verification: ['a', 'b'], backtracking: [], subgoal: ['c'], backward: [] });
   });
 
   it('tolerates code fences, a missing closing tag, trailing commas, wrapped quotes and key spellings', () => {
-    const reply = '<annotation>\n```json\n{"Verification": [{"quote": "x"},], "backtracking": ["y"], "subgoal_setting": [], "backward chaining": ["z"]}\n```';
+    const reply =
+      '<annotation>\n```json\n{"Verification": [{"quote": "x"},], "backtracking": ["y"], "subgoal_setting": [], "backward chaining": ["z"]}\n```';
     expect(parseJudgeOutput(reply)).toEqual({ verification: ['x'], backtracking: ['y'], subgoal: [], backward: ['z'] });
   });
 
@@ -39,11 +48,15 @@ describe('parseJudgeOutput', () => {
     expect(() => parseJudgeOutput('I found two verifications.')).toThrow(/no <annotation> block and no JSON object/);
     expect(() => parseJudgeOutput('<annotation>none</annotation>')).toThrow(/holds no JSON object/);
     expect(() => parseJudgeOutput('<annotation>{"verification": [1}</annotation>')).toThrow(/not valid JSON/);
-    expect(() => parseJudgeOutput(block({ verification: [], backtracking: [], subgoal: [] }))).toThrow(/no "backward" key/);
-    expect(() => parseJudgeOutput(block({ verification: 'a', backtracking: [], subgoal: [], backward: [] }))).toThrow(/"verification" is not a list/);
-    expect(() => parseJudgeOutput(block({ verification: ['a', 2], backtracking: [], subgoal: [], backward: [] }))).toThrow(
-      /"verification" item 2 is not a quoted string/,
+    expect(() => parseJudgeOutput(block({ verification: [], backtracking: [], subgoal: [] }))).toThrow(
+      /no "backward" key/,
     );
+    expect(() => parseJudgeOutput(block({ verification: 'a', backtracking: [], subgoal: [], backward: [] }))).toThrow(
+      /"verification" is not a list/,
+    );
+    expect(() =>
+      parseJudgeOutput(block({ verification: ['a', 2], backtracking: [], subgoal: [], backward: [] })),
+    ).toThrow(/"verification" item 2 is not a quoted string/);
     expect(() => parseJudgeOutput('[]')).toThrow(JudgeFormatError);
   });
 });
@@ -154,8 +167,11 @@ describe('LocalJudge', () => {
   });
 
   it('retries the unreadable replies of a batch together, with a custom prompt format', async () => {
-    const generator = new ScriptedGenerator((prompt, call) => (call === 1 && prompt.includes('run 1') ? 'nonsense' : jsonFor(prompt)));
-    const format = (system: string, turns: JudgeTurn[]) => `<s>${system}</s>${turns.map((t) => `<${t.role}>${t.text}`).join('')}<assistant><annotation>\n`;
+    const generator = new ScriptedGenerator((prompt, call) =>
+      call === 1 && prompt.includes('run 1') ? 'nonsense' : jsonFor(prompt),
+    );
+    const format = (system: string, turns: JudgeTurn[]) =>
+      `<s>${system}</s>${turns.map((t) => `<${t.role}>${t.text}`).join('')}<assistant><annotation>\n`;
     const judge = new LocalJudge({ generator, batchSize: 3, format });
     const out = await judge.annotate(traces.slice(0, 3));
     expect(generator.requests.map((r) => r.prompts.length)).toEqual([3, 1]);
@@ -176,7 +192,9 @@ describe('createJudgeAnnotator', () => {
     const local = createJudgeAnnotator({ judge: 'local', generator: new ScriptedGenerator(() => '') });
     expect(local).toBeInstanceOf(LocalJudge);
     const model = (id: string) => ({ id, displayName: id, createdAt: '' });
-    expect(defaultJudgeModel([model('claude-opus-9'), model('claude-haiku-9'), model('claude-haiku-8')])).toBe('claude-haiku-9');
+    expect(defaultJudgeModel([model('claude-opus-9'), model('claude-haiku-9'), model('claude-haiku-8')])).toBe(
+      'claude-haiku-9',
+    );
     expect(defaultJudgeModel([model('claude-opus-9')])).toBe('claude-opus-9');
     expect(() => defaultJudgeModel([])).toThrow(/lists no models/);
   });

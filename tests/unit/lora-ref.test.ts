@@ -37,7 +37,11 @@ describe('LoRA CPU twin', () => {
   }
 
   const grads = loraBackwardRef(x, g, loraForwardRef(x, a, b, y0, d).u, a, b, d);
-  for (const [name, which, got] of [['dx', 0, grads.dx], ['dA', 1, grads.da], ['dB', 2, grads.db]] as const) {
+  for (const [name, which, got] of [
+    ['dx', 0, grads.dx],
+    ['dA', 1, grads.da],
+    ['dB', 2, grads.db],
+  ] as const) {
     it(`${name} matches finite differences`, () => {
       const want = numericGrad(which);
       want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 3));
@@ -47,7 +51,13 @@ describe('LoRA CPU twin', () => {
 
   it('forward adds s · (x Aᵀ) Bᵀ to y (hand-sized example)', () => {
     const one = { T: 1, inFeatures: 2, outFeatures: 1, rank: 1, scale: 2 };
-    const { u, y } = loraForwardRef(Float32Array.of(1, 2), Float32Array.of(3, 4), Float32Array.of(5), Float32Array.of(1), one);
+    const { u, y } = loraForwardRef(
+      Float32Array.of(1, 2),
+      Float32Array.of(3, 4),
+      Float32Array.of(5),
+      Float32Array.of(1),
+      one,
+    );
     expect(Array.from(u)).toEqual([11]);
     expect(Array.from(y)).toEqual([1 + 2 * 11 * 5]);
   });
@@ -58,7 +68,13 @@ describe('LoRA config and init', () => {
 
   it('defaults to all seven targets, alpha = rank, and rejects bad values with the cause', () => {
     const c = loraConfig({ rank: 4 });
-    expect(c).toEqual({ rank: 4, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rslora: false });
+    expect(c).toEqual({
+      rank: 4,
+      alpha: 4,
+      targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+      dropout: 0,
+      rslora: false,
+    });
     expect(loraConfig({ rank: 2, targets: ['down', 'q'] }).targets).toEqual(['q', 'down']);
     expect(() => loraConfig({ rank: 0 })).toThrow(/rank/);
     expect(() => loraConfig({ rank: 4, targets: ['lm_head' as 'q'] })).toThrow(/unknown target "lm_head"/);
@@ -81,7 +97,14 @@ describe('LoRA config and init', () => {
   it('initialises A ~ U(−1/√in, 1/√in) and B = 0, reproducibly from the seed', () => {
     const config = loraConfig({ rank: 8, targets: ['q', 'down'] });
     const adapter = initLoraAdapter(model, config, 42);
-    expect(adapter.modules.map((m) => `${m.layer}.${m.target}`)).toEqual(['0.q', '0.down', '1.q', '1.down', '2.q', '2.down']);
+    expect(adapter.modules.map((m) => `${m.layer}.${m.target}`)).toEqual([
+      '0.q',
+      '0.down',
+      '1.q',
+      '1.down',
+      '2.q',
+      '2.down',
+    ]);
     for (const m of adapter.modules) {
       expect(m.a.length).toBe(8 * m.inFeatures);
       expect(m.b.length).toBe(m.outFeatures * 8);
@@ -89,8 +112,8 @@ describe('LoRA config and init', () => {
       const bound = 1 / Math.sqrt(m.inFeatures);
       expect(m.a.every((v) => Math.abs(v) <= bound)).toBe(true);
       const variance = m.a.reduce((s, v) => s + v * v, 0) / m.a.length;
-      expect(variance).toBeGreaterThan((bound * bound) / 3 * 0.7); // U(−b, b) has variance b²/3
-      expect(variance).toBeLessThan((bound * bound) / 3 * 1.3);
+      expect(variance).toBeGreaterThan(((bound * bound) / 3) * 0.7); // U(−b, b) has variance b²/3
+      expect(variance).toBeLessThan(((bound * bound) / 3) * 1.3);
     }
     expect(initLoraAdapter(model, config, 42).modules[3].a).toEqual(adapter.modules[3].a);
     expect(initLoraAdapter(model, config, 43).modules[3].a).not.toEqual(adapter.modules[3].a);

@@ -14,14 +14,19 @@ describe('fused loss CPU twin', () => {
 
   it('logp is the log-softmax of z = H Eᵀ at the target, and L = −Σ w logp', () => {
     for (let t = 0; t < T; t++) {
-      const z = Array.from({ length: V }, (_, v) => Array.from({ length: D }, (_, d) => h[t * D + d] * e[v * D + d]).reduce((a, b) => a + b));
+      const z = Array.from({ length: V }, (_, v) =>
+        Array.from({ length: D }, (_, d) => h[t * D + d] * e[v * D + d]).reduce((a, b) => a + b),
+      );
       const p = Math.exp(z[targets[t]]) / z.reduce((s, x) => s + Math.exp(x), 0);
       expect(ref.logp[t]).toBeCloseTo(Math.log(p), 6);
     }
     expect(ref.loss).toBeCloseTo(-0.5 * (ref.logp[1] + ref.logp[2]), 6);
   });
 
-  for (const [name, which] of [['dH', 'h'], ['dE', 'e']] as const) {
+  for (const [name, which] of [
+    ['dH', 'h'],
+    ['dE', 'e'],
+  ] as const) {
     it(`${name} matches central finite differences of L`, () => {
       const x = which === 'h' ? h : e;
       const got = which === 'h' ? ref.dh : ref.de;
@@ -31,7 +36,11 @@ describe('fused loss CPU twin', () => {
         const minus = Float32Array.from(x);
         plus[i] += step;
         minus[i] -= step;
-        const at = (v: Float32Array) => (which === 'h' ? fusedLossRef(v, e, targets, weights, T, V, D) : fusedLossRef(h, v, targets, weights, T, V, D)).loss;
+        const at = (v: Float32Array) =>
+          (which === 'h'
+            ? fusedLossRef(v, e, targets, weights, T, V, D)
+            : fusedLossRef(h, v, targets, weights, T, V, D)
+          ).loss;
         expect(got[i]).toBeCloseTo((at(plus) - at(minus)) / (2 * step), 3);
       }
     });

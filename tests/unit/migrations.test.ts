@@ -10,7 +10,13 @@ import { appendMetric, metricsOf } from '../../src/store/runs.ts';
 /** Creates a database at `version` by running only the first `version` steps. */
 async function openAt(name: string, version: number) {
   return openDB(name, version, {
-    upgrade: (db, oldVersion, _new, tx) => void runMigrations(MIGRATIONS.slice(0, version), db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx),
+    upgrade: (db, oldVersion, _new, tx) =>
+      void runMigrations(
+        MIGRATIONS.slice(0, version),
+        db as unknown as UpgradeDB,
+        oldVersion,
+        tx as unknown as UpgradeTx,
+      ),
   });
 }
 
@@ -24,9 +30,32 @@ describe('migrations', () => {
     const name = `migrate-${crypto.randomUUID()}`;
     const v1 = await openAt(name, 1);
     expect([...v1.objectStoreNames].sort()).toEqual(['notebooks', 'outputs', 'secrets', 'settings', 'traces']);
-    await v1.put('notebooks', { id: 'nb', title: 'Old', source: '# old', origin: 'user', trusted: false, createdAt: 1, updatedAt: 1 });
-    await v1.put('outputs', { notebookId: 'nb', cellId: 's', kind: 'sample', status: 'done', paramsHash: 'h', value: [1, 2] });
-    const old = { model: 'qwen', task: 'countdown', problem: { numbers: [1, 2], target: 3 }, prompt: 'p', notebookId: 'nb', cellId: 's', createdAt: 1 };
+    await v1.put('notebooks', {
+      id: 'nb',
+      title: 'Old',
+      source: '# old',
+      origin: 'user',
+      trusted: false,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await v1.put('outputs', {
+      notebookId: 'nb',
+      cellId: 's',
+      kind: 'sample',
+      status: 'done',
+      paramsHash: 'h',
+      value: [1, 2],
+    });
+    const old = {
+      model: 'qwen',
+      task: 'countdown',
+      problem: { numbers: [1, 2], target: 3 },
+      prompt: 'p',
+      notebookId: 'nb',
+      cellId: 's',
+      createdAt: 1,
+    };
     await v1.put('traces', { ...old, id: 'right', completion: 'a', reward: 1 });
     await v1.put('traces', { ...old, id: 'wrong', completion: 'b', reward: 0.1 });
     await v1.put('settings', { key: 'theme', value: 'dark' });
@@ -64,7 +93,9 @@ describe('migrations', () => {
     const broken = async () => {
       throw new Error('step 2 broke');
     };
-    await expect(Store.open({ name, migrations: [MIGRATIONS[0], broken] })).rejects.toThrow('Could not open the database: step 2 broke');
+    await expect(Store.open({ name, migrations: [MIGRATIONS[0], broken] })).rejects.toThrow(
+      'Could not open the database: step 2 broke',
+    );
     const after = await openDB(name);
     expect(after.version).toBe(1);
     expect(await after.get('settings', 'kept')).toEqual({ key: 'kept', value: 1 });

@@ -40,10 +40,17 @@ describe('MLC layout', () => {
   }
 
   it('stores q4f32_1 scales and norms as bf16 (f32-to-bf16) and q4f16_1 ones as float16', async () => {
-    for (const [layout, dtype, format] of [['mlc-q4f32_1', 'float32', 'f32-to-bf16'], ['mlc-q4f16_1', 'float16', 'raw']] as const) {
+    for (const [layout, dtype, format] of [
+      ['mlc-q4f32_1', 'float32', 'f32-to-bf16'],
+      ['mlc-q4f16_1', 'float16', 'raw'],
+    ] as const) {
       const tiny = buildTinyModel({ arch: 'qwen2', layout, seed: 25 });
       const index = parseMlcIndex('tensor-cache.json', decode(tiny.files.find((f) => f.name === 'tensor-cache.json')!));
-      for (const name of ['model.layers.0.self_attn.c_attn.q_scale', 'model.layers.0.self_attn.c_attn.bias', 'model.norm.weight']) {
+      for (const name of [
+        'model.layers.0.self_attn.c_attn.q_scale',
+        'model.layers.0.self_attn.c_attn.bias',
+        'model.norm.weight',
+      ]) {
         expect([index.records.get(name)!.dtype, index.records.get(name)!.format]).toEqual([dtype, format]);
       }
       const layer = await (await openModel(memoryModelSource(tiny.files))).weights.readLayer(0);
@@ -56,7 +63,9 @@ describe('MLC layout', () => {
   it('puts each split row where the unquantized model has it (within the q4 error bound)', async () => {
     for (const arch of ['qwen2', 'llama'] as const) {
       const hf = buildTinyModel({ arch, layout: 'hf', seed: 26 }).weights;
-      const mlc = await readAllWeights((await openModel(memoryModelSource(buildTinyModel({ arch, layout: 'mlc-q4f32_1', seed: 26 }).files))).weights);
+      const mlc = await readAllWeights(
+        (await openModel(memoryModelSource(buildTinyModel({ arch, layout: 'mlc-q4f32_1', seed: 26 }).files))).weights,
+      );
       const exact = new Map(flattenWeights(hf));
       for (const [name, values] of flattenWeights(mlc)) {
         const reference = exact.get(name)!;
@@ -81,7 +90,9 @@ describe('MLC layout', () => {
 
   it('parses config from config.json when the repo has one', async () => {
     const tiny = buildTinyModel({ arch: 'qwen2', layout: 'mlc-q4f32_1', seed: 28 });
-    const hfConfig = buildTinyModel({ arch: 'qwen2', layout: 'hf', seed: 28 }).files.find((f) => f.name === 'config.json')!;
+    const hfConfig = buildTinyModel({ arch: 'qwen2', layout: 'hf', seed: 28 }).files.find(
+      (f) => f.name === 'config.json',
+    )!;
     const model = await openModel(memoryModelSource([...tiny.files, hfConfig]));
     expect(model.config).toEqual(tiny.config);
   });
@@ -90,10 +101,13 @@ describe('MLC layout', () => {
 describe('MLC layout errors', () => {
   const tiny = buildTinyModel({ arch: 'qwen2', layout: 'mlc-q4f32_1', seed: 30 });
   const load = (files: FileBytes[]) => openModel(memoryModelSource(files, 'mlc'));
-  const editIndex = (edit: (json: any) => void) => editJson(tiny.files, 'tensor-cache.json', (json) => (edit(json), json));
+  const editIndex = (edit: (json: any) => void) =>
+    editJson(tiny.files, 'tensor-cache.json', (json) => (edit(json), json));
 
   it('names a missing shard', async () => {
-    await expect(load(tiny.files.filter((f) => f.name !== 'params_shard_1.bin'))).rejects.toThrow(/mlc: shard params_shard_1\.bin listed in tensor-cache\.json is missing/);
+    await expect(load(tiny.files.filter((f) => f.name !== 'params_shard_1.bin'))).rejects.toThrow(
+      /mlc: shard params_shard_1\.bin listed in tensor-cache\.json is missing/,
+    );
   });
   it('names a record that runs past its shard', async () => {
     const files = editIndex((json) => (json.records[0].records[1].byteOffset = json.records[0].nbytes));
@@ -101,32 +115,56 @@ describe('MLC layout errors', () => {
   });
   it('names a record whose nbytes does not match its shape', async () => {
     const files = editIndex((json) => (json.records[0].records[0].nbytes += 4));
-    await expect(load(files)).rejects.toThrow(/record "model\.embed_tokens\.q_weight": nbytes \d+ but uint32 \[256,8\] \(raw\) needs 8192/);
+    await expect(load(files)).rejects.toThrow(
+      /record "model\.embed_tokens\.q_weight": nbytes \d+ but uint32 \[256,8\] \(raw\) needs 8192/,
+    );
   });
   it('names a missing tensor', async () => {
     const files = editIndex((json) => {
-      for (const shard of json.records) shard.records = shard.records.filter((r: { name: string }) => r.name !== 'model.layers.1.mlp.down_proj.q_scale');
+      for (const shard of json.records)
+        shard.records = shard.records.filter(
+          (r: { name: string }) => r.name !== 'model.layers.1.mlp.down_proj.q_scale',
+        );
     });
-    await expect(load(files)).rejects.toThrow(/tensor-cache\.json: tensor "model\.layers\.1\.mlp\.down_proj\.q_scale" is missing/);
+    await expect(load(files)).rejects.toThrow(
+      /tensor-cache\.json: tensor "model\.layers\.1\.mlp\.down_proj\.q_scale" is missing/,
+    );
   });
   it('names a fused tensor whose shape does not match the config', async () => {
-    const files = editJson(tiny.files, 'mlc-chat-config.json', (json) => ({ ...json, model_config: { ...json.model_config, num_key_value_heads: 4 } }));
-    await expect(load(files)).rejects.toThrow(/tensor "model\.layers\.0\.self_attn\.c_attn\.q_weight": shape \[128,8\] does not match the config, expected \[192,8\]/);
+    const files = editJson(tiny.files, 'mlc-chat-config.json', (json) => ({
+      ...json,
+      model_config: { ...json.model_config, num_key_value_heads: 4 },
+    }));
+    await expect(load(files)).rejects.toThrow(
+      /tensor "model\.layers\.0\.self_attn\.c_attn\.q_weight": shape \[128,8\] does not match the config, expected \[192,8\]/,
+    );
   });
   it('reports a truncated shard when it is read', async () => {
-    const files = tiny.files.map((f) => (f.name === 'params_shard_2.bin' ? { ...f, bytes: f.bytes.subarray(0, 100) } : f));
+    const files = tiny.files.map((f) =>
+      f.name === 'params_shard_2.bin' ? { ...f, bytes: f.bytes.subarray(0, 100) } : f,
+    );
     const model = await load(files);
-    await expect(readAllWeights(model.weights)).rejects.toThrow(/mlc\/params_shard_2\.bin: file is truncated: 100 bytes, the index says \d+/);
+    await expect(readAllWeights(model.weights)).rejects.toThrow(
+      /mlc\/params_shard_2\.bin: file is truncated: 100 bytes, the index says \d+/,
+    );
   });
   it('rejects an unsupported quantization and a config without model_config', () => {
     const chat = decode(tiny.files.find((f) => f.name === 'mlc-chat-config.json')!);
-    expect(() => parseMlcChatConfig({ ...chat, quantization: 'q4f16_0' })).toThrow(/unsupported "quantization" "q4f16_0"/);
+    expect(() => parseMlcChatConfig({ ...chat, quantization: 'q4f16_0' })).toThrow(
+      /unsupported "quantization" "q4f16_0"/,
+    );
     expect(() => parseMlcChatConfig({ ...chat, model_config: undefined })).toThrow(/missing "model_config"/);
-    expect(() => parseMlcChatConfig({ ...chat, model_config: { ...chat.model_config, hidden_size: -1 } })).toThrow(/mlc-chat-config\.json: "hidden_size" must be a positive integer/);
+    expect(() => parseMlcChatConfig({ ...chat, model_config: { ...chat.model_config, hidden_size: -1 } })).toThrow(
+      /mlc-chat-config\.json: "hidden_size" must be a positive integer/,
+    );
   });
   it('rejects a malformed index', () => {
-    expect(() => parseMlcIndex('tensor-cache.json', { records: [{ dataPath: 'a.bin' }] })).toThrow(/each shard needs "dataPath", "nbytes" and "records"/);
+    expect(() => parseMlcIndex('tensor-cache.json', { records: [{ dataPath: 'a.bin' }] })).toThrow(
+      /each shard needs "dataPath", "nbytes" and "records"/,
+    );
     const record = { name: 'w', shape: [2], dtype: 'int8', format: 'raw', byteOffset: 0, nbytes: 2 };
-    expect(() => parseMlcIndex('tensor-cache.json', { records: [{ dataPath: 'a.bin', nbytes: 2, records: [record] }] })).toThrow(/record "w": unsupported dtype "int8"/);
+    expect(() =>
+      parseMlcIndex('tensor-cache.json', { records: [{ dataPath: 'a.bin', nbytes: 2, records: [record] }] }),
+    ).toThrow(/record "w": unsupported dtype "int8"/);
   });
 });

@@ -6,7 +6,13 @@ import 'fake-indexeddb/auto';
 import { readFile } from 'node:fs/promises';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { offerFolder, takeOfferedFolder, takesFolder, topLevelFiles, type ChosenFolder } from '../../src/app/modelFolder.ts';
+import {
+  offerFolder,
+  takeOfferedFolder,
+  takesFolder,
+  topLevelFiles,
+  type ChosenFolder,
+} from '../../src/app/modelFolder.ts';
 import { fileListSource } from '../../src/engine/load/fileSource.ts';
 import { openModel } from '../../src/engine/load/model.ts';
 import { readAllWeights } from '../../src/engine/load/weights.ts';
@@ -31,7 +37,10 @@ describe('a chosen folder', () => {
 
   it('is read at its top level; a checkpoint subfolder with the same file names changes nothing', async () => {
     // The subfolder's files come last, where a lookup by base name alone would let them win.
-    const sub = [chosen('tiny/checkpoint-500/config.json', '{ not json'), chosen('tiny/checkpoint-500/optimizer.pt', 'x')];
+    const sub = [
+      chosen('tiny/checkpoint-500/config.json', '{ not json'),
+      chosen('tiny/checkpoint-500/optimizer.pt', 'x'),
+    ];
     const source = fileListSource([...top, ...sub], 'tiny');
     expect(await source.has('optimizer.pt')).toBe(false);
     const model = await openModel(source);
@@ -39,9 +48,15 @@ describe('a chosen folder', () => {
   });
 
   it('names the file it lacks: the config, or the weights', async () => {
-    const without = (name: string) => fileListSource(top.filter((f) => f.name !== name), 'tiny');
+    const without = (name: string) =>
+      fileListSource(
+        top.filter((f) => f.name !== name),
+        'tiny',
+      );
     await expect(openModel(without('config.json'))).rejects.toThrow('tiny: file config.json not found');
-    await expect(openModel(without('model.safetensors'))).rejects.toThrow(/tiny: no model\.safetensors or model\.safetensors\.index\.json/);
+    await expect(openModel(without('model.safetensors'))).rejects.toThrow(
+      /tiny: no model\.safetensors or model\.safetensors\.index\.json/,
+    );
   });
 });
 
@@ -64,7 +79,11 @@ describe('a dropped folder read through its entries', () => {
   it('yields every top-level file over several batches and skips subfolders', async () => {
     const names = Array.from({ length: 250 }, (_, i) => `params_shard_${i}.bin`);
     const checkpoint = directoryEntry('checkpoint-1', [fileEntry('config.json')]);
-    const dir = directoryEntry('model', [...names.slice(0, 120).map(fileEntry), checkpoint, ...names.slice(120).map(fileEntry)]);
+    const dir = directoryEntry('model', [
+      ...names.slice(0, 120).map(fileEntry),
+      checkpoint,
+      ...names.slice(120).map(fileEntry),
+    ]);
     const files = await topLevelFiles(dir);
     expect(files.map((f) => f.name)).toEqual(names);
     expect(await files[7].text()).toBe('params_shard_7.bin');
@@ -114,7 +133,8 @@ describe('kept folder handles', () => {
   it('get their store when a v3 database upgrades', async () => {
     const name = `folders-${crypto.randomUUID()}`;
     const v3 = await openDB(name, 3, {
-      upgrade: (db, oldVersion, _new, tx) => void runMigrations(MIGRATIONS.slice(0, 3), db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx),
+      upgrade: (db, oldVersion, _new, tx) =>
+        void runMigrations(MIGRATIONS.slice(0, 3), db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx),
     });
     expect(v3.objectStoreNames.contains('folders')).toBe(false);
     v3.close();

@@ -70,7 +70,11 @@ function parseError(text: string): NotebookParseError {
 describe('notebook format', () => {
   it('parses front matter, prose and cells in order', () => {
     const nb = parseNotebook(canonical);
-    expect(nb.meta).toEqual({ title: 'Edge cases', description: 'every corner of the format', params: { problems: 8 } });
+    expect(nb.meta).toEqual({
+      title: 'Edge cases',
+      description: 'every corner of the format',
+      params: { problems: 8 },
+    });
     expect(nb.cells.map((c) => c.kind)).toEqual(['markdown', 'model', 'sample', 'markdown', 'js', 'markdown']);
     expect(cell(canonical, 'm1').params).toEqual({ source: 'scratch', layers: 2, dim: 16, heads: 2 });
     expect(cell(canonical, 's1').line).toBe(30);
@@ -150,38 +154,97 @@ describe('notebook format', () => {
   });
 
   it('validates params per kind, naming the line and field', () => {
-    const text = [
-      '```primer model', 'id: m', 'source: scratch', 'layers: 2', 'dim: 10', 'heads: 4', '```',
-      '```primer sample', 'id: s', 'model: m', 'problems: 8', 'temperature: 3', '```',
-      '```primer sample', 'id: t', 'model: m', '```',
-      '```primer sample', 'id: u', 'model: later', 'problems: 1', '```',
-      '```primer annotate', 'id: later', 'from: s', 'annotator: rules', 'colour: red', '```',
-      '```primer chart', 'id: c', 'from: [m]', 'y: accuracy', '```',
-      '```primer table', 'id: tab', 'from: nowhere', '```',
-      '```primer sample', 'id: v', 'model: s', 'problems: 2.5', '```',
-    ].join('\n') + '\n';
+    const text =
+      [
+        '```primer model',
+        'id: m',
+        'source: scratch',
+        'layers: 2',
+        'dim: 10',
+        'heads: 4',
+        '```',
+        '```primer sample',
+        'id: s',
+        'model: m',
+        'problems: 8',
+        'temperature: 3',
+        '```',
+        '```primer sample',
+        'id: t',
+        'model: m',
+        '```',
+        '```primer sample',
+        'id: u',
+        'model: later',
+        'problems: 1',
+        '```',
+        '```primer annotate',
+        'id: later',
+        'from: s',
+        'annotator: rules',
+        'colour: red',
+        '```',
+        '```primer chart',
+        'id: c',
+        'from: [m]',
+        'y: accuracy',
+        '```',
+        '```primer table',
+        'id: tab',
+        'from: nowhere',
+        '```',
+        '```primer sample',
+        'id: v',
+        'model: s',
+        'problems: 2.5',
+        '```',
+      ].join('\n') + '\n';
     const issues = validateNotebook(parseNotebook(text)).map(({ line, field, message }) => ({ line, field, message }));
     expect(issues).toEqual([
       { line: 6, field: 'heads', message: 'model cell "m": heads (4) must divide dim (10)' },
-      { line: 12, field: 'temperature', message: "sample cell \"s\": 'temperature' must be between 0 and 2 (got 3)" },
-      { line: 14, field: 'problems', message: "sample cell \"t\": a sample cell needs 'problems' (how many problems)" },
-      { line: 20, field: 'model', message: "sample cell \"u\": 'model' refers to \"later\", a cell further down; a cell can only use cells above it" },
-      { line: 27, field: 'colour', message: expect.stringMatching(/^annotate cell "later": a annotate cell has no field 'colour'/) },
-      { line: 31, field: 'from', message: 'chart cell "c": \'from\' refers to "m", a model cell; it takes sample, annotate, dataset, prime, rl, compare, js' },
+      { line: 12, field: 'temperature', message: 'sample cell "s": \'temperature\' must be between 0 and 2 (got 3)' },
+      { line: 14, field: 'problems', message: 'sample cell "t": a sample cell needs \'problems\' (how many problems)' },
+      {
+        line: 20,
+        field: 'model',
+        message:
+          'sample cell "u": \'model\' refers to "later", a cell further down; a cell can only use cells above it',
+      },
+      {
+        line: 27,
+        field: 'colour',
+        message: expect.stringMatching(/^annotate cell "later": a annotate cell has no field 'colour'/),
+      },
+      {
+        line: 31,
+        field: 'from',
+        message:
+          'chart cell "c": \'from\' refers to "m", a model cell; it takes sample, annotate, dataset, prime, rl, compare, js',
+      },
       { line: 36, field: 'from', message: 'table cell "tab": \'from\' refers to "nowhere", no cell in this notebook' },
-      { line: 41, field: 'problems', message: "sample cell \"v\": 'problems' must be a whole number" },
+      { line: 41, field: 'problems', message: 'sample cell "v": \'problems\' must be a whole number' },
     ]);
-    const wrongKind = parseNotebook('```primer model\nid: m\nsource: hub\nname: x\n```\n```primer sample\nid: s\nmodel: m\nproblems: 1\n```\n'
-      + '```primer sample\nid: v\nmodel: s\nproblems: 1\n```\n');
-    expect(validateNotebook(wrongKind)).toEqual([{ line: 13, cellId: 'v', field: 'model',
-      message: 'sample cell "v": \'model\' refers to "s", a sample cell; it takes model, prime, rl' }]);
+    const wrongKind = parseNotebook(
+      '```primer model\nid: m\nsource: hub\nname: x\n```\n```primer sample\nid: s\nmodel: m\nproblems: 1\n```\n' +
+        '```primer sample\nid: v\nmodel: s\nproblems: 1\n```\n',
+    );
+    expect(validateNotebook(wrongKind)).toEqual([
+      {
+        line: 13,
+        cellId: 'v',
+        field: 'model',
+        message: 'sample cell "v": \'model\' refers to "s", a sample cell; it takes model, prime, rl',
+      },
+    ]);
   });
 
   it('fills $params from the front matter and rejects unknown ones', () => {
     const ok = parseNotebook(canonical);
     expect(validateNotebook(ok)).toEqual([]);
     const bad = parseNotebook(canonical.replace('problems: $problems', 'problems: $count'));
-    expect(() => assertValid(bad)).toThrow("line 33: sample cell \"s1\": 'problems' uses $count, which the front matter's params do not define");
+    expect(() => assertValid(bad)).toThrow(
+      "line 33: sample cell \"s1\": 'problems' uses $count, which the front matter's params do not define",
+    );
   });
 });
 
@@ -190,8 +253,15 @@ describe('shipped notebooks', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.md'));
 
   it('includes the six notebooks of the tour', () => {
-    for (const name of ['00-start-here-offline', '01-do-base-models-have-the-habits', '02-priming', '03-rl-on-countdown',
-      '04-wrong-but-well-behaved', '05-classroom-demo']) expect(files).toContain(`${name}.md`);
+    for (const name of [
+      '00-start-here-offline',
+      '01-do-base-models-have-the-habits',
+      '02-priming',
+      '03-rl-on-countdown',
+      '04-wrong-but-well-behaved',
+      '05-classroom-demo',
+    ])
+      expect(files).toContain(`${name}.md`);
   });
 
   for (const file of files) {

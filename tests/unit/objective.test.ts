@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { grpoWeights, groupAdvantages, sftWeights, type GrpoObjective, type GrpoTokens } from '../../src/engine/train/objective.ts';
+import {
+  grpoWeights,
+  groupAdvantages,
+  sftWeights,
+  type GrpoObjective,
+  type GrpoTokens,
+} from '../../src/engine/train/objective.ts';
 
 const close = (got: ArrayLike<number>, want: number[], digits = 6) =>
   want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, digits));
@@ -46,16 +52,35 @@ describe('grpoWeights (hand-computed)', () => {
     advantages: [0.5, -1],
     logp: Float32Array.of(-1, -2, -3, -4),
   };
-  const objective = (o: Partial<GrpoObjective>): GrpoObjective => ({ lossType: 'dapo', epsilonLow: 0.2, epsilonHigh: 0.2, beta: 0, ...o });
+  const objective = (o: Partial<GrpoObjective>): GrpoObjective => ({
+    lossType: 'dapo',
+    epsilonLow: 0.2,
+    epsilonHigh: 0.2,
+    beta: 0,
+    ...o,
+  });
 
   it('normalises by sequence length × sequences (grpo), batch tokens (dapo, bnpo) or a constant (dr_grpo)', () => {
     close(grpoWeights(base, objective({ lossType: 'grpo' })).weights, [0, 0.5 / 4, 0.5 / 4, -1 / 2]);
     close(grpoWeights(base, objective({ lossType: 'dapo' })).weights, [0, 0.5 / 3, 0.5 / 3, -1 / 3]);
-    close(grpoWeights({ ...base, totals: { sequences: 4, tokens: 10, microBatches: 2 } }, objective({ lossType: 'dapo' })).weights, [0, 0.05, 0.05, -0.1]);
-    close(grpoWeights({ ...base, totals: { sequences: 4, tokens: 10, microBatches: 2 } }, objective({ lossType: 'bnpo' })).weights, [0, 0.5 / 6, 0.5 / 6, -1 / 6]);
-    close(grpoWeights(base, objective({ lossType: 'dr_grpo', maxCompletionLength: 4 })).weights, [0, 0.0625, 0.0625, -0.125]);
+    close(
+      grpoWeights({ ...base, totals: { sequences: 4, tokens: 10, microBatches: 2 } }, objective({ lossType: 'dapo' }))
+        .weights,
+      [0, 0.05, 0.05, -0.1],
+    );
+    close(
+      grpoWeights({ ...base, totals: { sequences: 4, tokens: 10, microBatches: 2 } }, objective({ lossType: 'bnpo' }))
+        .weights,
+      [0, 0.5 / 6, 0.5 / 6, -1 / 6],
+    );
+    close(
+      grpoWeights(base, objective({ lossType: 'dr_grpo', maxCompletionLength: 4 })).weights,
+      [0, 0.0625, 0.0625, -0.125],
+    );
     expect(() => grpoWeights(base, objective({ lossType: 'dr_grpo' }))).toThrow(/maxCompletionLength/);
-    expect(() => grpoWeights({ ...base, totals: { sequences: 2, tokens: 1, microBatches: 1 } }, objective({}))).toThrow(/at least this call's 3/);
+    expect(() => grpoWeights({ ...base, totals: { sequences: 2, tokens: 1, microBatches: 1 } }, objective({}))).toThrow(
+      /at least this call's 3/,
+    );
   });
 
   it('reports the surrogate loss −Σ A/N at ratio 1', () => {
@@ -120,7 +145,13 @@ describe('grpoWeights equals the gradient of the GRPO surrogate (toy softmax pol
 
   function check(old: Float64Array, o: GrpoObjective) {
     const w = grpoWeights(
-      { sequenceOf, advantages, logp: Float32Array.from(logps(theta0)), oldLogp: Float32Array.from(old), refLogp: Float32Array.from(ref) },
+      {
+        sequenceOf,
+        advantages,
+        logp: Float32Array.from(logps(theta0)),
+        oldLogp: Float32Array.from(old),
+        refLogp: Float32Array.from(ref),
+      },
       o,
     );
     expect(w.loss).toBeCloseTo(surrogate(theta0, old, o), 5);

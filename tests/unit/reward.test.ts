@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { countdownAccuracy, countdownReward, countdownRewardLenient, extractAnswer, isCorrectAnswer } from '../../src/tasks/reward.ts';
+import {
+  countdownAccuracy,
+  countdownReward,
+  countdownRewardLenient,
+  extractAnswer,
+  isCorrectAnswer,
+} from '../../src/tasks/reward.ts';
 
 const p = { numbers: [3, 5, 7], target: 22 };
-const withAnswer = (answer: string, before = 'Let me think.\n</think>\n'): string => `${before}<answer>${answer}</answer>`;
+const withAnswer = (answer: string, before = 'Let me think.\n</think>\n'): string =>
+  `${before}<answer>${answer}</answer>`;
 
 describe('countdownReward (the paper: 0, 0.1 or 1 from the last line)', () => {
   it('gives 1 for a right answer on the last line', () => {

@@ -53,8 +53,18 @@ describe('rule annotator on the hand-labelled traces', () => {
 
 describe('rule annotator reads the arithmetic', () => {
   it('a direct solution shows no behavior, in symbols or in words', () => {
-    expect(count('3 * 5 = 15. 15 + 7 = 22.\n</think>\n<answer> 3 * 5 + 7 </answer>')).toEqual({ verification: 0, backtracking: 0, subgoal: 0, backward: 0 });
-    expect(count('Multiplying 3 by 5 gives 15, and adding 7 gives 22.')).toEqual({ verification: 0, backtracking: 0, subgoal: 0, backward: 0 });
+    expect(count('3 * 5 = 15. 15 + 7 = 22.\n</think>\n<answer> 3 * 5 + 7 </answer>')).toEqual({
+      verification: 0,
+      backtracking: 0,
+      subgoal: 0,
+      backward: 0,
+    });
+    expect(count('Multiplying 3 by 5 gives 15, and adding 7 gives 22.')).toEqual({
+      verification: 0,
+      backtracking: 0,
+      subgoal: 0,
+      backward: 0,
+    });
   });
 
   it('"not N" is a check only when N is the target or a named goal', () => {
@@ -108,7 +118,44 @@ describe('rule annotator on arbitrary text', () => {
   it('never throws and always returns spans that point at the text', async () => {
     const { createRng } = await import('../../src/tasks/random.ts');
     const rng = createRng(5);
-    const atoms = ['3', '5', '7', '22', '0', '1.5', '(', ')', '+', '-', '*', '/', '=', ' ', '.', '\n', 'not', 'too big', 'back to', 'need', 'first', 'backwards', 'is', 'x', '×', '−', '</think>', '<answer>', '</answer>', 'plus', 'adding', 'by', '!', ',', ';', '✓'];
+    const atoms = [
+      '3',
+      '5',
+      '7',
+      '22',
+      '0',
+      '1.5',
+      '(',
+      ')',
+      '+',
+      '-',
+      '*',
+      '/',
+      '=',
+      ' ',
+      '.',
+      '\n',
+      'not',
+      'too big',
+      'back to',
+      'need',
+      'first',
+      'backwards',
+      'is',
+      'x',
+      '×',
+      '−',
+      '</think>',
+      '<answer>',
+      '</answer>',
+      'plus',
+      'adding',
+      'by',
+      '!',
+      ',',
+      ';',
+      '✓',
+    ];
     for (let i = 0; i < 500; i++) {
       const text = Array.from({ length: rng.int(1, 60) }, () => rng.pick(atoms)).join(rng.chance(0.5) ? ' ' : '');
       for (const s of annotateSpans(p, text).spans) {

@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/db.ts';
 import { getOutputs, putOutput } from '../../src/store/notebooks.ts';
 import { parseNotebook } from '../../src/notebook/format.ts';
-import { NotebookRunner, UNTRUSTED_JS, storeOutputs, type CellContext, type CellHandlers, type CellState } from '../../src/notebook/runner.ts';
+import {
+  NotebookRunner,
+  UNTRUSTED_JS,
+  storeOutputs,
+  type CellContext,
+  type CellHandlers,
+  type CellState,
+} from '../../src/notebook/runner.ts';
 import type { NotebookOrigin, JsonValue } from '../../src/store/schema.ts';
 
 const text = (problems = 4, size = 10) => `---
@@ -75,10 +82,21 @@ function scripted(overrides: CellHandlers = {}) {
   return { handlers, calls, contexts };
 }
 
-async function runner(store: Store, handlers: CellHandlers, source = text(), origin: NotebookOrigin = 'user', trusted = false) {
+async function runner(
+  store: Store,
+  handlers: CellHandlers,
+  source = text(),
+  origin: NotebookOrigin = 'user',
+  trusted = false,
+) {
   const changes: [string, CellState][] = [];
   const r = new NotebookRunner({
-    notebookId: 'nb', notebook: parseNotebook(source), origin, trusted, handlers, outputs: storeOutputs(store),
+    notebookId: 'nb',
+    notebook: parseNotebook(source),
+    origin,
+    trusted,
+    handlers,
+    outputs: storeOutputs(store),
     onChange: (id, state) => changes.push([id, state]),
   });
   await r.load();
@@ -99,12 +117,24 @@ describe('runner', () => {
     expect(await r.runAll()).toBe(true);
     expect(calls).toEqual(['m', 's', 'a', 'c', 'd']);
     expect(contexts.s.params).toEqual({ model: 'm', problems: 4 });
-    expect(contexts.s.inputs).toEqual({ m: { kind: 'model', params: { source: 'scratch', layers: 1, dim: 8, heads: 1 }, value: { layers: 1 } } });
+    expect(contexts.s.inputs).toEqual({
+      m: { kind: 'model', params: { source: 'scratch', layers: 1, dim: 8, heads: 1 }, value: { layers: 1 } },
+    });
     expect(r.state('a')).toMatchObject({ status: 'done', value: { annotated: { problems: 4, model: { layers: 1 } } } });
     expect(r.state('c').value).toEqual({ series: ['a'] });
     const stored = await getOutputs(store, 'nb');
-    expect(stored.map((o) => [o.cellId, o.status]).sort()).toEqual([['a', 'done'], ['c', 'done'], ['d', 'done'], ['m', 'done'], ['s', 'done']]);
-    expect(r.changes.filter(([id]) => id === 's').map(([, state]) => state.status)).toEqual(['idle', 'running', 'done']);
+    expect(stored.map((o) => [o.cellId, o.status]).sort()).toEqual([
+      ['a', 'done'],
+      ['c', 'done'],
+      ['d', 'done'],
+      ['m', 'done'],
+      ['s', 'done'],
+    ]);
+    expect(r.changes.filter(([id]) => id === 's').map(([, state]) => state.status)).toEqual([
+      'idle',
+      'running',
+      'done',
+    ]);
   });
 
   it('skips cells whose params are unchanged, also after a reload', async () => {
@@ -125,7 +155,13 @@ describe('runner', () => {
     await r.runAll();
     calls.length = 0;
     r.update(parseNotebook(text(8))); // a front-matter param feeds s, so s, a and c change
-    expect(['m', 's', 'a', 'c', 'd'].map((id) => r.state(id).status)).toEqual(['done', 'stale', 'stale', 'stale', 'done']);
+    expect(['m', 's', 'a', 'c', 'd'].map((id) => r.state(id).status)).toEqual([
+      'done',
+      'stale',
+      'stale',
+      'stale',
+      'done',
+    ]);
     await r.runAll();
     expect(calls).toEqual(['s', 'a', 'c']);
     expect(r.state('s').value).toMatchObject({ problems: 8 });
@@ -147,7 +183,11 @@ describe('runner', () => {
 
   it('stops run-all at a failing cell, stores its error and blocks the cells that use it', async () => {
     const store = await freshStore();
-    const { handlers, calls } = scripted({ sample: async () => { throw new Error('GPU device lost'); } });
+    const { handlers, calls } = scripted({
+      sample: async () => {
+        throw new Error('GPU device lost');
+      },
+    });
     const r = await runner(store, handlers);
     expect(await r.runAll()).toBe(false);
     expect(calls).toEqual(['m', 's']);
@@ -155,7 +195,10 @@ describe('runner', () => {
     expect(r.state('a')).toMatchObject({ status: 'blocked', error: 'Blocked: "s" did not finish' });
     expect(r.state('c')).toMatchObject({ status: 'blocked', error: 'Blocked: "a" did not finish' });
     expect(r.state('d').status).toBe('idle');
-    expect((await getOutputs(store, 'nb')).find((o) => o.cellId === 's')).toMatchObject({ status: 'error', error: 'GPU device lost' });
+    expect((await getOutputs(store, 'nb')).find((o) => o.cellId === 's')).toMatchObject({
+      status: 'error',
+      error: 'GPU device lost',
+    });
     expect((await getOutputs(store, 'nb')).find((o) => o.cellId === 'a')).toBeUndefined(); // blocked is never stored
   });
 
@@ -199,11 +242,17 @@ describe('runner', () => {
     const done = r.run('s');
     await midway.promise;
     expect(r.state('s')).toMatchObject({ status: 'running', progress: { done: 2, total: 4 }, value: { traces: 2 } });
-    expect((await getOutputs(store, 'nb')).find((o) => o.cellId === 's'))
-      .toMatchObject({ status: 'running', value: { traces: 2 }, checkpoint: 'sample-s-2', progress: { what: 'problems', done: 2 } });
+    expect((await getOutputs(store, 'nb')).find((o) => o.cellId === 's')).toMatchObject({
+      status: 'running',
+      value: { traces: 2 },
+      checkpoint: 'sample-s-2',
+      progress: { what: 'problems', done: 2 },
+    });
     release.resolve();
     await done;
-    expect(r.state('s')).toEqual(expect.objectContaining({ status: 'done', value: { traces: 4 }, progress: undefined }));
+    expect(r.state('s')).toEqual(
+      expect.objectContaining({ status: 'done', value: { traces: 4 }, progress: undefined }),
+    );
   });
 
   it('marks a cell cut off mid-run as interrupted on reload, and resumes it from its checkpoint', async () => {
@@ -231,7 +280,14 @@ describe('runner', () => {
 
   it('does not resume from a checkpoint made with other params', async () => {
     const store = await freshStore();
-    await putOutput(store, { notebookId: 'nb', cellId: 's', kind: 'sample', status: 'running', paramsHash: 'old', checkpoint: 'run-1' });
+    await putOutput(store, {
+      notebookId: 'nb',
+      cellId: 's',
+      kind: 'sample',
+      status: 'running',
+      paramsHash: 'old',
+      checkpoint: 'run-1',
+    });
     const { handlers, contexts } = scripted();
     const r = await runner(store, handlers);
     await r.run('s');
@@ -259,7 +315,10 @@ describe('runner', () => {
     const { handlers, calls } = scripted();
     const r = await runner(store, handlers, text(4, -1));
     expect(await r.run('d')).toBe(false);
-    expect(r.state('d')).toEqual({ status: 'error', error: "line 32: dataset cell \"d\": 'size' must be between 1 and 100000 (got -1)" });
+    expect(r.state('d')).toEqual({
+      status: 'error',
+      error: 'line 32: dataset cell "d": \'size\' must be between 1 and 100000 (got -1)',
+    });
     expect(calls).toEqual([]);
     const { model: _dropped, ...withoutModel } = handlers;
     const partial = await runner(await freshStore(), withoutModel);

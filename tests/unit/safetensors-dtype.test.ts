@@ -5,7 +5,14 @@ const halves = (...bits: number[]) => new Uint8Array(Uint16Array.from(bits).buff
 
 describe('bf16', () => {
   it('widens by shifting into the top half', () => {
-    expect(Array.from(bf16ToF32(halves(0x3f80, 0xc000, 0x0000, 0x8000, 0x7f80, 0xff80)))).toEqual([1, -2, 0, -0, Infinity, -Infinity]);
+    expect(Array.from(bf16ToF32(halves(0x3f80, 0xc000, 0x0000, 0x8000, 0x7f80, 0xff80)))).toEqual([
+      1,
+      -2,
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+    ]);
     expect(bf16ToF32(halves(0x7fc0))[0]).toBeNaN();
     expect(bf16ToF32(halves(0x0001))[0]).toBe(2 ** -133); // smallest bf16 subnormal
   });

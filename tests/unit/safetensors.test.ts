@@ -20,7 +20,11 @@ describe('safetensors round trip', () => {
   const a = Float32Array.from([1, -2, 3.5, 0.25, 1e-3, -7]);
   const b = Float32Array.from([0.5, -0.75, 2, 1024]);
   const file = writeSafetensors(
-    { a: { dtype: 'F32', shape: [2, 3], data: a }, b16: { dtype: 'BF16', shape: [4], data: b }, h16: { dtype: 'F16', shape: [2, 2], data: b } },
+    {
+      a: { dtype: 'F32', shape: [2, 3], data: a },
+      b16: { dtype: 'BF16', shape: [4], data: b },
+      h16: { dtype: 'F16', shape: [2, 2], data: b },
+    },
     { format: 'pt' },
   );
 
@@ -39,8 +43,12 @@ describe('safetensors round trip', () => {
   it('reads a row range without touching the rest', async () => {
     const source = memorySource(file);
     const header = await readSafetensorsHeader(source);
-    expect(Array.from(await readTensorF32(source, header.tensors.get('a')!, { start: 1, count: 1 }))).toEqual(Array.from(a.subarray(3)));
-    await expect(readTensorF32(source, header.tensors.get('a')!, { start: 1, count: 2 })).rejects.toThrow(/rows 1\.\.3 are outside \[0, 2\)/);
+    expect(Array.from(await readTensorF32(source, header.tensors.get('a')!, { start: 1, count: 1 }))).toEqual(
+      Array.from(a.subarray(3)),
+    );
+    await expect(readTensorF32(source, header.tensors.get('a')!, { start: 1, count: 2 })).rejects.toThrow(
+      /rows 1\.\.3 are outside \[0, 2\)/,
+    );
   });
 });
 
@@ -69,8 +77,12 @@ describe('safetensors rejections', () => {
     await expect(open(file)).rejects.toThrow(/file is truncated: tensor "w" ends at byte/);
   });
   it('rejects offsets out of range and malformed offsets', async () => {
-    await expect(open(rawFile({ w: entry('F32', [2], [8, 16]) }, 8))).rejects.toThrow(/8 unused bytes between the header and tensor "w"/);
-    await expect(open(rawFile({ w: entry('F32', [1], [4, 0]) }, 4))).rejects.toThrow(/tensor "w": data_offsets must be \[begin, end\]/);
+    await expect(open(rawFile({ w: entry('F32', [2], [8, 16]) }, 8))).rejects.toThrow(
+      /8 unused bytes between the header and tensor "w"/,
+    );
+    await expect(open(rawFile({ w: entry('F32', [1], [4, 0]) }, 4))).rejects.toThrow(
+      /tensor "w": data_offsets must be \[begin, end\]/,
+    );
     await expect(open(rawFile({ w: entry('F32', [1], [-4, 0]) }, 4))).rejects.toThrow(/tensor "w": data_offsets/);
   });
   it('rejects overlapping ranges', async () => {
@@ -85,20 +97,31 @@ describe('safetensors rejections', () => {
     await expect(open(file)).rejects.toThrow(/tensor "a": data_offsets span 8 bytes but BF16 shape \[3\] needs 6/);
   });
   it('rejects a bad shape', async () => {
-    await expect(open(rawFile({ a: entry('F32', [-1], [0, 0]) }))).rejects.toThrow(/tensor "a": shape must be a list of non-negative integers/);
+    await expect(open(rawFile({ a: entry('F32', [-1], [0, 0]) }))).rejects.toThrow(
+      /tensor "a": shape must be a list of non-negative integers/,
+    );
   });
   it('rejects an unknown dtype, naming the tensor', async () => {
     await expect(open(rawFile({ a: entry('F4', [2], [0, 1]) }, 1))).rejects.toThrow(/tensor "a": unknown dtype "F4"/);
   });
   it('parses a known non-float dtype but refuses to read it as a weight', async () => {
-    const source = memorySource(writeSafetensors({ ids: { dtype: 'I64', shape: [2], bytes: new Uint8Array(16) } }), 'ids.safetensors');
+    const source = memorySource(
+      writeSafetensors({ ids: { dtype: 'I64', shape: [2], bytes: new Uint8Array(16) } }),
+      'ids.safetensors',
+    );
     const header = await readSafetensorsHeader(source);
-    await expect(readTensorF32(source, header.tensors.get('ids')!)).rejects.toThrow(/ids\.safetensors: tensor "ids": unsupported dtype I64/);
+    await expect(readTensorF32(source, header.tensors.get('ids')!)).rejects.toThrow(
+      /ids\.safetensors: tensor "ids": unsupported dtype I64/,
+    );
   });
   it('rejects a metadata value that is not a string', async () => {
-    await expect(open(rawFile({ __metadata__: { step: 3 } }))).rejects.toThrow(/"__metadata__" must map strings to strings/);
+    await expect(open(rawFile({ __metadata__: { step: 3 } }))).rejects.toThrow(
+      /"__metadata__" must map strings to strings/,
+    );
   });
   it('refuses to write bytes that do not fit the shape', () => {
-    expect(() => writeSafetensors({ x: { dtype: 'U8', shape: [3], bytes: new Uint8Array(2) } })).toThrow(/tensor "x" has 2 bytes but U8 \[3\] needs 3/);
+    expect(() => writeSafetensors({ x: { dtype: 'U8', shape: [3], bytes: new Uint8Array(2) } })).toThrow(
+      /tensor "x" has 2 bytes but U8 \[3\] needs 3/,
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('learning-rate schedules', () => {
   });
 
   it('rejects bad fields and steps, naming them', () => {
-    expect(() => validateSchedule({ kind: 'cosine', lr: 1, warmupSteps: 10, totalSteps: 5, floor: 0 })).toThrow(/totalSteps/);
+    expect(() => validateSchedule({ kind: 'cosine', lr: 1, warmupSteps: 10, totalSteps: 5, floor: 0 })).toThrow(
+      /totalSteps/,
+    );
     expect(() => validateSchedule({ kind: 'warmup', lr: -1, warmupSteps: 1 })).toThrow(/"lr"/);
     expect(() => validateSchedule({ kind: 'cosine', lr: 1, warmupSteps: 0, totalSteps: 5, floor: 2 })).toThrow(/floor/);
     expect(() => learningRate({ kind: 'constant', lr: 1 }, -1)).toThrow(/step/);

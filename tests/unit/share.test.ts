@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { MAX_FRAGMENT_CHARS, SHARE_PREFIX, ShareLinkError, decodeShareFragment, encodeShareFragment } from '../../src/notebook/share.ts';
+import {
+  MAX_FRAGMENT_CHARS,
+  SHARE_PREFIX,
+  ShareLinkError,
+  decodeShareFragment,
+  encodeShareFragment,
+} from '../../src/notebook/share.ts';
 import { bytesToBase64url } from '../../src/store/base64.ts';
 
 const notebook = readFileSync(new URL('../../notebooks/01-do-base-models-have-the-habits.md', import.meta.url), 'utf8');
@@ -47,14 +53,21 @@ describe('share links', () => {
   });
 
   it('refuses to share a notebook that contains a key', async () => {
-    const leaky = notebook + '\n```primer js\nid: leak\n---\nconst key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz";\n```\n';
-    await expect(encodeShareFragment(leaky)).rejects.toThrow('This notebook contains an Anthropic API key; remove it before sharing');
-    await expect(encodeShareFragment('my pass: hunter2hunter2', ['hunter2hunter2'])).rejects.toThrow('contains a saved API key');
+    const leaky =
+      notebook + '\n```primer js\nid: leak\n---\nconst key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz";\n```\n';
+    await expect(encodeShareFragment(leaky)).rejects.toThrow(
+      'This notebook contains an Anthropic API key; remove it before sharing',
+    );
+    await expect(encodeShareFragment('my pass: hunter2hunter2', ['hunter2hunter2'])).rejects.toThrow(
+      'contains a saved API key',
+    );
   });
 
   it('refuses a notebook too large for a link', async () => {
     let random = 1;
-    const noise = Array.from({ length: 120_000 }, () => String.fromCharCode(33 + ((random = (random * 48271) % 2147483647) % 90))).join('');
+    const noise = Array.from({ length: 120_000 }, () =>
+      String.fromCharCode(33 + ((random = (random * 48271) % 2147483647) % 90)),
+    ).join('');
     await expect(encodeShareFragment(noise)).rejects.toThrow(/too large for a link/);
   });
 });

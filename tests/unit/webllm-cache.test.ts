@@ -3,8 +3,13 @@ import { hubFileUrl, hubSource, PRIMER_CACHE } from '../../src/engine/load/hubSo
 import { openModel } from '../../src/engine/load/model.ts';
 import { readAllWeights } from '../../src/engine/load/weights.ts';
 import {
-  adoptPrimerDownloads, areWeightsCached, webLlmCacheFor, webLlmFileUrl, webLlmModelUrl,
-  WEBLLM_CONFIG_CACHE, WEBLLM_MODEL_CACHE,
+  adoptPrimerDownloads,
+  areWeightsCached,
+  webLlmCacheFor,
+  webLlmFileUrl,
+  webLlmModelUrl,
+  WEBLLM_CONFIG_CACHE,
+  WEBLLM_MODEL_CACHE,
 } from '../../src/generators/webllm/cache.ts';
 import { WebLlmGenerator } from '../../src/generators/webllm/generator.ts';
 import { weightsMismatch } from '../support/tinyModel.ts';
@@ -62,7 +67,9 @@ describe('MemoryCacheStorage (the Cache Storage subset WebLLM and Primer use)', 
 describe('the cache key scheme WebLLM and the engine share', () => {
   it("resolves WebLLM's model URL to the Hugging Face resolve URL the engine's loader builds", () => {
     expect(webLlmModelUrl(model.record)).toBe(BASE);
-    expect(webLlmModelUrl({ model: `https://huggingface.co/${REPO}/resolve/v1/` })).toBe(`https://huggingface.co/${REPO}/resolve/v1/`);
+    expect(webLlmModelUrl({ model: `https://huggingface.co/${REPO}/resolve/v1/` })).toBe(
+      `https://huggingface.co/${REPO}/resolve/v1/`,
+    );
     for (const file of ['mlc-chat-config.json', 'tensor-cache.json', 'params_shard_0.bin', 'tokenizer.json']) {
       expect(webLlmFileUrl(model.record, file)).toBe(hubFileUrl('https://huggingface.co', REPO, 'main', file));
     }
@@ -93,7 +100,9 @@ describe('the cache key scheme WebLLM and the engine share', () => {
     const weightFiles = ['mlc-chat-config.json', 'tensor-cache.json', 'params_shard_'];
     expect(standIn.fetched.filter((u) => weightFiles.some((f) => u.startsWith(`${BASE}${f}`)))).toEqual([]);
     // WebLLM never downloads these small files; the engine fetches them itself.
-    const engineDownloads = (await (await standIn.caches.open(PRIMER_CACHE)).keys()).map((r) => r.url.slice(BASE.length));
+    const engineDownloads = (await (await standIn.caches.open(PRIMER_CACHE)).keys()).map((r) =>
+      r.url.slice(BASE.length),
+    );
     expect(engineDownloads.sort()).toEqual(['generation_config.json', 'tokenizer_config.json']);
   });
 

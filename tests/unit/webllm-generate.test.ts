@@ -27,7 +27,13 @@ const BASE = { maxTokens: 64, temperature: 1 };
 describe('WebLlmGenerator.generate', () => {
   it('streams raw-text prompts through completions.create with usage, sampling options and one seed per row', async () => {
     const { standIn, generator, engine } = setup((prompt) => [`${prompt.length}`, ' is', ' long', END]);
-    const { generations, streamed } = await run(generator, { ...BASE, prompts: ['abc', 'abcdef'], topP: 0.9, seed: 7, temperature: 0.6 });
+    const { generations, streamed } = await run(generator, {
+      ...BASE,
+      prompts: ['abc', 'abcdef'],
+      topP: 0.9,
+      seed: 7,
+      temperature: 0.6,
+    });
     expect(generations).toEqual([
       { text: '3 is long', tokens: 4, finish: 'eos' },
       { text: '6 is long', tokens: 4, finish: 'eos' },
@@ -35,22 +41,35 @@ describe('WebLlmGenerator.generate', () => {
     expect(streamed).toEqual(['3 is long', '6 is long']);
     const [first, second] = engine().requests as CompletionCreateParamsStreaming[];
     expect(first).toEqual({
-      prompt: 'abc', stream: true, stream_options: { include_usage: true }, max_tokens: 64, temperature: 0.6, top_p: 0.9, seed: 7,
-      repetition_penalty: 1, frequency_penalty: 0, presence_penalty: 0,
+      prompt: 'abc',
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 64,
+      temperature: 0.6,
+      top_p: 0.9,
+      seed: 7,
+      repetition_penalty: 1,
+      frequency_penalty: 0,
+      presence_penalty: 0,
     });
     expect(second.seed).toBe(8);
     expect(standIn.openStreams).toBe(0);
   });
 
   it('sends chat-style prompts as one user message through chat.completions.create', async () => {
-    const { generator, engine } = setup((prompt) => (prompt.startsWith('<|im_start|>user\nHi') ? ['Hello', '!', TEMPLATE_STOP] : ['wrong template']), 'chat');
+    const { generator, engine } = setup(
+      (prompt) => (prompt.startsWith('<|im_start|>user\nHi') ? ['Hello', '!', TEMPLATE_STOP] : ['wrong template']),
+      'chat',
+    );
     const { generations } = await run(generator, { ...BASE, prompts: ['Hi'] });
     expect(generations).toEqual([{ text: 'Hello!', tokens: 3, finish: 'eos' }]);
     expect(engine().requests[0]).toMatchObject({ messages: [{ role: 'user', content: 'Hi' }], stream: true });
   });
 
   it("maps WebLLM's finish reasons: end of sequence, the template's stop string, max_tokens", async () => {
-    const { generator } = setup((prompt) => (prompt === 'eos' ? ['a', END] : prompt === 'template' ? ['b', TEMPLATE_STOP, 'c'] : ['x', 'y', 'z', 'w']));
+    const { generator } = setup((prompt) =>
+      prompt === 'eos' ? ['a', END] : prompt === 'template' ? ['b', TEMPLATE_STOP, 'c'] : ['x', 'y', 'z', 'w'],
+    );
     const { generations } = await run(generator, { ...BASE, maxTokens: 3, prompts: ['eos', 'template', 'long'] });
     expect(generations).toEqual([
       { text: 'a', tokens: 2, finish: 'eos' },
@@ -61,9 +80,15 @@ describe('WebLlmGenerator.generate', () => {
 
   it('ends a row at the first stop string, keeping it, even when its last token also carries more text', async () => {
     const reply: Reply = (prompt) =>
-      prompt === 'split' ? ['<answer>', ' 1+2', ' </ans', 'wer>\n\nmore', ' never'] : ['<think>', 'hmm', '\n\n', 'later'];
+      prompt === 'split'
+        ? ['<answer>', ' 1+2', ' </ans', 'wer>\n\nmore', ' never']
+        : ['<think>', 'hmm', '\n\n', 'later'];
     const { standIn, generator, engine } = setup(reply);
-    const { generations, streamed } = await run(generator, { ...BASE, prompts: ['split', 'whole'], stop: ['</answer>', '\n\n'] });
+    const { generations, streamed } = await run(generator, {
+      ...BASE,
+      prompts: ['split', 'whole'],
+      stop: ['</answer>', '\n\n'],
+    });
     expect(generations[0]).toEqual({ text: '<answer> 1+2 </answer>', tokens: 4, finish: 'stop' });
     expect(generations[1]).toEqual({ text: '<think>hmm\n\n', tokens: 3, finish: 'stop' });
     expect(streamed).toEqual(generations.map((g) => g.text));
@@ -87,7 +112,10 @@ describe('WebLlmGenerator.generate', () => {
     const controller = new AbortController();
     let deltas = 0;
     const generations = await generator.generate({
-      ...BASE, maxTokens: 500, prompts: ['long', 'next'], signal: controller.signal,
+      ...BASE,
+      maxTokens: 500,
+      prompts: ['long', 'next'],
+      signal: controller.signal,
       onText: () => {
         if (++deltas === 3) controller.abort();
       },
@@ -121,6 +149,8 @@ describe('WebLlmGenerator.generate', () => {
 
   it('refuses top-k sampling, which WebLLM does not have', async () => {
     const { generator } = setup(() => ['x']);
-    await expect(generator.generate({ ...BASE, prompts: ['a'], topK: 40 })).rejects.toThrow('WebLLM has no top-k sampling');
+    await expect(generator.generate({ ...BASE, prompts: ['a'], topK: 40 })).rejects.toThrow(
+      'WebLLM has no top-k sampling',
+    );
   });
 });

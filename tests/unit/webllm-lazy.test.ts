@@ -32,7 +32,8 @@ function importsOf(file: string): Imports {
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
       const named = clause?.namedBindings;
-      const typeOnly = clause?.isTypeOnly ||
+      const typeOnly =
+        clause?.isTypeOnly ||
         (clause && !clause.name && named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) found.values.push(literal(node.moduleSpecifier)!);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && !node.isTypeOnly) {
@@ -42,7 +43,12 @@ function importsOf(file: string): Imports {
     } else if (ts.isNewExpression(node) && node.expression.getText() === 'Worker') {
       const url = node.arguments?.[0];
       const options = node.arguments?.[1]?.getText() ?? '';
-      if (url && ts.isNewExpression(url) && url.arguments?.[1]?.getText() === 'import.meta.url' && /type:\s*'module'/.test(options)) {
+      if (
+        url &&
+        ts.isNewExpression(url) &&
+        url.arguments?.[1]?.getText() === 'import.meta.url' &&
+        /type:\s*'module'/.test(options)
+      ) {
         found.workers.push(literal(url.arguments[0])!);
       }
     }
@@ -95,8 +101,13 @@ describe('lazy loading of @mlc-ai/web-llm', () => {
   it('reaches the package only through import() in engine.ts and a module worker started there', () => {
     const uses = sourceFiles('src').map((file) => ({ file: relative(ROOT, file), ...importsOf(file) }));
     expect(uses.filter((u) => u.values.includes(PACKAGE)).map((u) => u.file)).toEqual([WORKER]);
-    expect(uses.filter((u) => u.dynamic.includes(PACKAGE)).map((u) => u.file)).toEqual(['src/generators/webllm/engine.ts']);
-    expect(uses.filter((u) => u.workers.length > 0).map((u) => [u.file, u.workers])).toContainEqual(['src/generators/webllm/engine.ts', ['./webllm.worker.ts']]);
+    expect(uses.filter((u) => u.dynamic.includes(PACKAGE)).map((u) => u.file)).toEqual([
+      'src/generators/webllm/engine.ts',
+    ]);
+    expect(uses.filter((u) => u.workers.length > 0).map((u) => [u.file, u.workers])).toContainEqual([
+      'src/generators/webllm/engine.ts',
+      ['./webllm.worker.ts'],
+    ]);
     // The worker module is not imported by anything, so only `new Worker` loads it.
     const importers = uses.filter((u) => [...u.values, ...u.dynamic].some((s) => s.endsWith('webllm.worker.ts')));
     expect(importers).toEqual([]);

@@ -10,15 +10,24 @@ function resident(name: string, backend: GpuBackend, gigabytes: number, unloaded
 }
 
 describe('planUnloads', () => {
-  const loaded = [resident('engine-small', 'primer', 0.5), resident('engine-big', 'primer', 2), resident('judge', 'webllm', 1)];
+  const loaded = [
+    resident('engine-small', 'primer', 0.5),
+    resident('engine-big', 'primer', 2),
+    resident('judge', 'webllm', 1),
+  ];
 
   it('unloads nothing while everything fits', () => {
     expect(planUnloads(loaded, { backend: 'webllm', bytes: 0.5 * GB }, 4 * GB)).toEqual([]);
   });
 
   it("unloads the other backend's models, largest first, only as far as needed", () => {
-    expect(planUnloads(loaded, { backend: 'webllm', bytes: 2 * GB }, 4 * GB).map((r) => r.name)).toEqual(['engine-big']);
-    expect(planUnloads(loaded, { backend: 'webllm', bytes: 2.9 * GB }, 4 * GB).map((r) => r.name)).toEqual(['engine-big', 'engine-small']);
+    expect(planUnloads(loaded, { backend: 'webllm', bytes: 2 * GB }, 4 * GB).map((r) => r.name)).toEqual([
+      'engine-big',
+    ]);
+    expect(planUnloads(loaded, { backend: 'webllm', bytes: 2.9 * GB }, 4 * GB).map((r) => r.name)).toEqual([
+      'engine-big',
+      'engine-small',
+    ]);
     expect(planUnloads(loaded, { backend: 'primer', bytes: 3.5 * GB }, 4 * GB).map((r) => r.name)).toEqual(['judge']);
   });
 
@@ -35,7 +44,9 @@ describe('GpuMemoryLedger', () => {
     const remove = ledger.register(resident('Qwen2.5-1.5B-Instruct-q4f16_1-MLC', 'webllm', 1.7));
     ledger.register(resident('qwen2.5-0.5b', 'primer', 0.4));
     expect(ledger.totalBytes).toBeCloseTo(2.1 * GB);
-    expect(ledger.summary()).toBe("Qwen2.5-1.5B-Instruct-q4f16_1-MLC (WebLLM) 1.7 GB + qwen2.5-0.5b (Primer's engine) 0.4 GB: 2.1 GB of 4.0 GB.");
+    expect(ledger.summary()).toBe(
+      "Qwen2.5-1.5B-Instruct-q4f16_1-MLC (WebLLM) 1.7 GB + qwen2.5-0.5b (Primer's engine) 0.4 GB: 2.1 GB of 4.0 GB.",
+    );
     remove();
     expect(ledger.loaded.map((r) => r.name)).toEqual(['qwen2.5-0.5b']);
   });
@@ -67,7 +78,9 @@ describe('WebLlmGenerator and the ledger', () => {
     const generator = new WebLlmGenerator({ model, createEngine: standIn.createEngine, caches: null, ledger });
     await generator.load();
     expect(unloaded).toEqual(['qwen2.5-3b']);
-    expect(ledger.loaded.map((r) => [r.name, r.backend, r.bytes])).toEqual([[model.modelId, 'webllm', 1629.75 * 2 ** 20]]);
+    expect(ledger.loaded.map((r) => [r.name, r.backend, r.bytes])).toEqual([
+      [model.modelId, 'webllm', 1629.75 * 2 ** 20],
+    ]);
     // The engine loading something big asks WebLLM to make room through the same ledger.
     await ledger.makeRoom('primer', 2 * GB);
     expect(standIn.engines[0].terminated).toBe(true);

@@ -12,11 +12,16 @@ describe('listWebLlmModels', () => {
   it('finds both q4 builds of every Instruct model Primer supports in the prebuilt list', () => {
     const ids = listWebLlmModels(F16, PREBUILT).map((m) => m.modelId);
     expect(ids).toEqual([
-      'Qwen2.5-0.5B-Instruct-q4f16_1-MLC', 'Qwen2.5-0.5B-Instruct-q4f32_1-MLC',
-      'Qwen2.5-1.5B-Instruct-q4f16_1-MLC', 'Qwen2.5-1.5B-Instruct-q4f32_1-MLC',
-      'Qwen2.5-3B-Instruct-q4f16_1-MLC', 'Qwen2.5-3B-Instruct-q4f32_1-MLC',
-      'Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Llama-3.2-1B-Instruct-q4f32_1-MLC',
-      'Llama-3.2-3B-Instruct-q4f16_1-MLC', 'Llama-3.2-3B-Instruct-q4f32_1-MLC',
+      'Qwen2.5-0.5B-Instruct-q4f16_1-MLC',
+      'Qwen2.5-0.5B-Instruct-q4f32_1-MLC',
+      'Qwen2.5-1.5B-Instruct-q4f16_1-MLC',
+      'Qwen2.5-1.5B-Instruct-q4f32_1-MLC',
+      'Qwen2.5-3B-Instruct-q4f16_1-MLC',
+      'Qwen2.5-3B-Instruct-q4f32_1-MLC',
+      'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+      'Llama-3.2-1B-Instruct-q4f32_1-MLC',
+      'Llama-3.2-3B-Instruct-q4f16_1-MLC',
+      'Llama-3.2-3B-Instruct-q4f32_1-MLC',
     ]);
   });
 
@@ -54,9 +59,13 @@ describe('chooseWebLlmModel', () => {
   });
 
   it('honours a build named by WebLLM model_id or mlc-ai repo, or by the quantization asked for', () => {
-    expect(chooseWebLlmModel('Llama-3.2-1B-Instruct-q4f32_1-MLC', F16, PREBUILT).sentence).toMatch(/^You asked for the q4f32_1 build of Llama-3\.2-1B-Instruct/);
+    expect(chooseWebLlmModel('Llama-3.2-1B-Instruct-q4f32_1-MLC', F16, PREBUILT).sentence).toMatch(
+      /^You asked for the q4f32_1 build of Llama-3\.2-1B-Instruct/,
+    );
     expect(chooseWebLlmModel('mlc-ai/Llama-3.2-3B-Instruct-q4f16_1-MLC', F16, PREBUILT).model.quant).toBe('q4f16_1');
-    expect(chooseWebLlmModel('meta-llama/Llama-3.2-3B-Instruct', F16, PREBUILT, 'q4f32_1').model.modelId).toBe('Llama-3.2-3B-Instruct-q4f32_1-MLC');
+    expect(chooseWebLlmModel('meta-llama/Llama-3.2-3B-Instruct', F16, PREBUILT, 'q4f32_1').model.modelId).toBe(
+      'Llama-3.2-3B-Instruct-q4f32_1-MLC',
+    );
   });
 
   it('refuses q4f16_1 on a GPU without shader-f16 with a sentence naming the way out', () => {
@@ -68,7 +77,9 @@ describe('chooseWebLlmModel', () => {
   });
 
   it('has no build for base models, or when the list lacks the build this GPU needs', () => {
-    expect(() => chooseWebLlmModel('Qwen/Qwen2.5-0.5B', F16, PREBUILT)).toThrow(/^WebLLM has no prebuilt build of Qwen2\.5-0\.5B\. WebLLM offers Qwen2\.5-0\.5B-Instruct, /);
+    expect(() => chooseWebLlmModel('Qwen/Qwen2.5-0.5B', F16, PREBUILT)).toThrow(
+      /^WebLLM has no prebuilt build of Qwen2\.5-0\.5B\. WebLLM offers Qwen2\.5-0\.5B-Instruct, /,
+    );
     expect(() => chooseWebLlmModel('gpt2', F16, PREBUILT)).toThrow('WebLLM has no prebuilt build of "gpt2".');
     const onlyF16 = PREBUILT.filter((r) => !r.model_id.includes('q4f32_1'));
     try {

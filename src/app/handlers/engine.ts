@@ -3,7 +3,16 @@
 // most the step in flight, and a re-run resumes from the last checkpoint.
 import { summarizeStep, type StepMetrics } from '../../behaviors/metrics.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
-import { latestCheckpoint, pruneCheckpoints, putAdapter, putCheckpoint, putRun, setRunStatus, appendMetric, getAdapter } from '../../store/runs.ts';
+import {
+  latestCheckpoint,
+  pruneCheckpoints,
+  putAdapter,
+  putCheckpoint,
+  putRun,
+  setRunStatus,
+  appendMetric,
+  getAdapter,
+} from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
 import type { JsonObject, JsonValue } from '../../store/schema.ts';
 import { COUNTDOWN_PRIMING_PRESET, COUNTDOWN_RL_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
@@ -18,17 +27,25 @@ import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts
 import { keepFolder, keptFolder } from '../../store/folders.ts';
 
 function engineOf(env: HandlerEnv): EngineService {
-  if (!env.engine) throw new Error('This cell needs WebGPU, and this browser has none: see the GPU panel on the home screen');
+  if (!env.engine)
+    throw new Error('This cell needs WebGPU, and this browser has none: see the GPU panel on the home screen');
   return env.engine;
 }
 
 /** Asks the user for a folder (an <input webkitdirectory>, which every current browser has) for its files. */
 function pickFolder(signal: AbortSignal): Promise<ChosenFolder> {
-  if (typeof document === 'undefined') throw new Error('source: folder needs a browser; in Node use `primer ... --model DIR`');
+  if (typeof document === 'undefined')
+    throw new Error('source: folder needs a browser; in Node use `primer ... --model DIR`');
   return new Promise((resolve, reject) => {
-    const input = Object.assign(document.createElement('input'), { type: 'file', webkitdirectory: true, multiple: true });
+    const input = Object.assign(document.createElement('input'), {
+      type: 'file',
+      webkitdirectory: true,
+      multiple: true,
+    });
     const chosen = (files: File[]) => resolve({ name: files[0].webkitRelativePath.split('/')[0] || 'folder', files });
-    input.addEventListener('change', () => (input.files?.length ? chosen([...input.files]) : reject(new Error('no folder was chosen'))));
+    input.addEventListener('change', () =>
+      input.files?.length ? chosen([...input.files]) : reject(new Error('no folder was chosen')),
+    );
     input.addEventListener('cancel', () => reject(new Error('no folder was chosen')));
     signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
     input.click();
@@ -37,9 +54,17 @@ function pickFolder(signal: AbortSignal): Promise<ChosenFolder> {
 
 async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> {
   const source = str(ctx, 'source');
-  const quantization = ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? ctx.params.quantization : 'q4';
+  const quantization =
+    ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? ctx.params.quantization : 'q4';
   if (source === 'scratch') {
-    return { source, layers: num(ctx, 'layers', 4), dim: num(ctx, 'dim', 128), heads: num(ctx, 'heads', 4), context: num(ctx, 'context', 512), seed: num(ctx, 'seed', 1) };
+    return {
+      source,
+      layers: num(ctx, 'layers', 4),
+      dim: num(ctx, 'dim', 128),
+      heads: num(ctx, 'heads', 4),
+      context: num(ctx, 'context', 512),
+      seed: num(ctx, 'seed', 1),
+    };
   }
   if (source === 'folder') {
     // A folder dropped onto the cell, else the chooser; a handle is kept so that a reload can reopen the folder.
@@ -60,7 +85,12 @@ async function loadModel(env: HandlerEnv, ctx: CellContext, handle: string, spec
   const engine = engineOf(env);
   const info = await engine.load(handle, withToken(env, spec), progressHooks(ctx));
   await env.ledger?.makeRoom('primer', info.gpuBytes);
-  env.ledger?.register({ name: info.name, backend: 'primer', bytes: info.gpuBytes, unload: () => engine.unload(handle) });
+  env.ledger?.register({
+    name: info.name,
+    backend: 'primer',
+    bytes: info.gpuBytes,
+    unload: () => engine.unload(handle),
+  });
   return info;
 }
 
@@ -82,7 +112,10 @@ async function reopenedFolder(env: HandlerEnv, ctx: CellContext, model: ModelOut
   if (spec.source !== 'folder') return spec;
   const handle = await keptFolder(env.store, ctx.notebookId, model.base);
   if (!handle) return spec; // the engine then says the folder must be chosen again
-  if (!(await mayRead(handle))) throw new Error(`Primer was not allowed to read the folder "${spec.name}" again: drop it onto cell "${model.base}", or run that cell to choose it`);
+  if (!(await mayRead(handle)))
+    throw new Error(
+      `Primer was not allowed to read the folder "${spec.name}" again: drop it onto cell "${model.base}", or run that cell to choose it`,
+    );
   return { ...spec, handle };
 }
 
@@ -93,7 +126,8 @@ async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutpu
   if (!(await engine.has(model.base))) await loadModel(env, ctx, model.base, await reopenedFolder(env, ctx, model));
   if (model.adapterId) {
     const adapter = await getAdapter(env.store, model.adapterId);
-    if (!adapter) throw new Error(`the trained result of "${model.handle}" is missing from storage: run that cell again`);
+    if (!adapter)
+      throw new Error(`the trained result of "${model.handle}" is missing from storage: run that cell again`);
     await engine.attach(model.base, model.handle, unpackFiles(new Uint8Array(adapter.data)));
   }
 }
@@ -108,7 +142,15 @@ function modelHandler(env: HandlerEnv): CellHandler {
     const backend = str(ctx, 'backend', 'primer') as Backend;
     if (spec.source === 'hub' && backend !== 'primer') {
       // Sample cells may run this model in WebLLM; Primer's engine loads it only when a cell needs it.
-      return toJson({ type: 'model', handle: ctx.cell.id, base: ctx.cell.id, spec, backend, fields: { model: spec.name, backend }, notes: ['Loaded when a cell first uses it.'] });
+      return toJson({
+        type: 'model',
+        handle: ctx.cell.id,
+        base: ctx.cell.id,
+        spec,
+        backend,
+        fields: { model: spec.name, backend },
+        notes: ['Loaded when a cell first uses it.'],
+      });
     }
     const info = await loadModel(env, ctx, ctx.cell.id, spec);
     const output: ModelOutput = {
@@ -117,7 +159,15 @@ function modelHandler(env: HandlerEnv): CellHandler {
       base: ctx.cell.id,
       spec: storable(spec),
       backend,
-      fields: { model: info.name, architecture: info.arch, parameters: info.params.toLocaleString(), layers: info.layers, vocabulary: info.vocab, weights: info.weights, 'GPU memory (MB)': Math.round(info.gpuBytes / 2 ** 20) },
+      fields: {
+        model: info.name,
+        architecture: info.arch,
+        parameters: info.params.toLocaleString(),
+        layers: info.layers,
+        vocabulary: info.vocab,
+        weights: info.weights,
+        'GPU memory (MB)': Math.round(info.gpuBytes / 2 ** 20),
+      },
     };
     return toJson(output);
   };
@@ -126,11 +176,27 @@ function modelHandler(env: HandlerEnv): CellHandler {
 function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
   // Test problems come from a seed range training never uses.
   const seed = num(ctx, 'seed', 1) + (split === 'test' ? 1_000_003 : 0);
-  return generateCountdownProblems({ count, seed, preset: split === 'priming' ? COUNTDOWN_PRIMING_PRESET : COUNTDOWN_RL_PRESET });
+  return generateCountdownProblems({
+    count,
+    seed,
+    preset: split === 'priming' ? COUNTDOWN_PRIMING_PRESET : COUNTDOWN_RL_PRESET,
+  });
 }
 
-async function promptFor(engine: EngineService, handle: string, problem: CountdownProblem, template: string): Promise<string> {
-  return template === 'chat' ? engine.chatPrompt(handle, countdownPrompt(problem, 'chat').messages.map((m) => m.content).join('\n\n')) : countdownPrompt(problem, 'base');
+async function promptFor(
+  engine: EngineService,
+  handle: string,
+  problem: CountdownProblem,
+  template: string,
+): Promise<string> {
+  return template === 'chat'
+    ? engine.chatPrompt(
+        handle,
+        countdownPrompt(problem, 'chat')
+          .messages.map((m) => m.content)
+          .join('\n\n'),
+      )
+    : countdownPrompt(problem, 'base');
 }
 
 type Backend = 'auto' | 'primer' | 'webllm';
@@ -141,9 +207,20 @@ async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput,
   const backend = model.backend ?? 'primer';
   if (model.spec.source === 'hub' && backend !== 'primer' && env.gpu !== undefined) {
     const { openSampleBackend } = await import('../../generators/webllm/backend.ts');
-    const decision = await openSampleBackend({ backend, model: model.spec.name, trained: !!model.adapterId, gpu: env.gpu, signal: ctx.signal, generator: { ledger: env.ledger, onProgress: (p) => ctx.progress({ what: p.text, done: p.done, total: p.total ?? p.done }) } });
+    const decision = await openSampleBackend({
+      backend,
+      model: model.spec.name,
+      trained: !!model.adapterId,
+      gpu: env.gpu,
+      signal: ctx.signal,
+      generator: {
+        ledger: env.ledger,
+        onProgress: (p) => ctx.progress({ what: p.text, done: p.done, total: p.total ?? p.done }),
+      },
+    });
     notes.push(decision.note);
-    if (decision.use === 'webllm') return (prompts, request) => decision.generator.generate({ ...request, prompts, signal: ctx.signal });
+    if (decision.use === 'webllm')
+      return (prompts, request) => decision.generator.generate({ ...request, prompts, signal: ctx.signal });
   }
   await ensureLoaded(env, ctx, model);
   return (prompts, request) => engineOf(env).generate(model.handle, { ...request, prompts }, { signal: ctx.signal });
@@ -173,11 +250,27 @@ function sampleHandler(env: HandlerEnv): CellHandler {
     for (let i = 0; i < jobs.length; i += batch) {
       const part = jobs.slice(i, i + batch);
       const prompts = await Promise.all(part.map((p) => promptFor(engine, model.handle, p, template)));
-      const gens = await generate(prompts, { maxTokens: num(ctx, 'max_tokens', 256), temperature: num(ctx, 'temperature', 1), topP: num(ctx, 'top_p', 1), seed: num(ctx, 'seed', 1) + i });
+      const gens = await generate(prompts, {
+        maxTokens: num(ctx, 'max_tokens', 256),
+        temperature: num(ctx, 'temperature', 1),
+        topP: num(ctx, 'top_p', 1),
+        seed: num(ctx, 'seed', 1) + i,
+      });
       const traces = part.map((problem, j) => {
         const reward = countdownReward(gens[j].text, problem);
         rows.push({ completion: gens[j].text, reward });
-        return { model: model.handle, adapter: model.adapterId, task: 'countdown', problem, prompt: prompts[j], completion: gens[j].text, reward, correct: (reward >= 1 ? 1 : 0) as 0 | 1, notebookId: ctx.notebookId, cellId: ctx.cell.id };
+        return {
+          model: model.handle,
+          adapter: model.adapterId,
+          task: 'countdown',
+          problem,
+          prompt: prompts[j],
+          completion: gens[j].text,
+          reward,
+          correct: (reward >= 1 ? 1 : 0) as 0 | 1,
+          notebookId: ctx.notebookId,
+          cellId: ctx.cell.id,
+        };
       });
       await appendTraces(env.store, traces);
       const done = Math.min(jobs.length, i + batch);
@@ -185,7 +278,16 @@ function sampleHandler(env: HandlerEnv): CellHandler {
       ctx.progress({ what: 'solutions', done, total: jobs.length, rate, secondsLeft: (jobs.length - done) / rate });
     }
     const m = summarizeStep(0, rows);
-    const output: TracesOutput = { type: 'traces', cellId: ctx.cell.id, count: rows.length, accuracy: m.accuracy, meanReward: m.meanReward, meanLength: m.meanLength, model: model.handle, notes };
+    const output: TracesOutput = {
+      type: 'traces',
+      cellId: ctx.cell.id,
+      count: rows.length,
+      accuracy: m.accuracy,
+      meanReward: m.meanReward,
+      meanLength: m.meanLength,
+      model: model.handle,
+      notes,
+    };
     return toJson(output);
   };
 }
@@ -207,7 +309,7 @@ export function packFiles(files: Record<string, Uint8Array>): ArrayBuffer {
 export function unpackFiles(data: Uint8Array): Record<string, Uint8Array> {
   const files: Record<string, Uint8Array> = {};
   const dec = new TextDecoder();
-  for (let o = 0; o < data.length; ) {
+  for (let o = 0; o < data.length;) {
     const [nameLen, size] = new Uint32Array(data.slice(o, o + 8).buffer);
     const name = dec.decode(data.subarray(o + 8, o + 8 + nameLen));
     files[name] = data.slice(o + 8 + nameLen, o + 8 + nameLen + size);
@@ -229,7 +331,17 @@ async function trainRun(
   const runId = `${ctx.notebookId}/${ctx.cell.id}`;
   const resumed = ctx.resumeFrom ? await latestCheckpoint(env.store, ctx.resumeFrom) : undefined;
   if (!resumed) await pruneCheckpoints(env.store, runId, 0); // a fresh run must not resume from an older one's
-  await putRun(env.store, { id: runId, kind, model: model.handle, notebookId: ctx.notebookId, cellId: ctx.cell.id, config, status: 'running', createdAt: Date.now(), updatedAt: Date.now() });
+  await putRun(env.store, {
+    id: runId,
+    kind,
+    model: model.handle,
+    notebookId: ctx.notebookId,
+    cellId: ctx.cell.id,
+    config,
+    status: 'running',
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  });
   await ctx.saveCheckpoint(runId);
   const steps: NonNullable<ModelOutput['steps']> = [];
   const evals: StepMetrics[] = [];
@@ -246,23 +358,74 @@ async function trainRun(
         }
         if (e.type !== 'step') return;
         steps.push(e.metrics);
-        const values = Object.fromEntries(Object.entries({ ...e.metrics, ...e.metrics.behaviors }).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
+        const values = Object.fromEntries(
+          Object.entries({ ...e.metrics, ...e.metrics.behaviors }).filter(
+            (kv): kv is [string, number] => typeof kv[1] === 'number',
+          ),
+        );
         void appendMetric(env.store, { runId, step: e.metrics.step, at: Date.now(), values });
         const rate = steps.length / ((performance.now() - started) / 1000);
-        ctx.progress({ what: 'steps', done: e.metrics.step, total, rate, secondsLeft: (total - e.metrics.step) / rate });
+        ctx.progress({
+          what: 'steps',
+          done: e.metrics.step,
+          total,
+          rate,
+          secondsLeft: (total - e.metrics.step) / rate,
+        });
       },
-      onCheckpoint: (step, bytes) => putCheckpoint(env.store, { runId, step, createdAt: Date.now(), meta: {}, data: bytes.slice().buffer }),
+      onCheckpoint: (step, bytes) =>
+        putCheckpoint(env.store, { runId, step, createdAt: Date.now(), meta: {}, data: bytes.slice().buffer }),
       onRollouts: async (rollouts) => {
-        await appendTraces(env.store, rollouts.map((r) => ({ model: ctx.cell.id, task: 'countdown', problem: r.problem, prompt: r.prompt, completion: r.completion, reward: r.reward, correct: (r.reward >= 1 ? 1 : 0) as 0 | 1, run: runId, step: r.step, notebookId: ctx.notebookId, cellId: ctx.cell.id })));
+        await appendTraces(
+          env.store,
+          rollouts.map((r) => ({
+            model: ctx.cell.id,
+            task: 'countdown',
+            problem: r.problem,
+            prompt: r.prompt,
+            completion: r.completion,
+            reward: r.reward,
+            correct: (r.reward >= 1 ? 1 : 0) as 0 | 1,
+            run: runId,
+            step: r.step,
+            notebookId: ctx.notebookId,
+            cellId: ctx.cell.id,
+          })),
+        );
       },
     });
     const adapterId = runId;
-    await putAdapter(env.store, { id: adapterId, name: ctx.cell.id, model: model.base, runId, createdAt: Date.now(), meta: config, data: packFiles(result.files) });
+    await putAdapter(env.store, {
+      id: adapterId,
+      name: ctx.cell.id,
+      model: model.base,
+      runId,
+      createdAt: Date.now(),
+      meta: config,
+      data: packFiles(result.files),
+    });
     await setRunStatus(env.store, runId, 'done');
-    return { type: 'model', handle: ctx.cell.id, base: model.base, spec: model.spec, adapterId, parent: model.handle, runId, steps, evals: evals.length ? evals : undefined, fields: { steps: result.steps, method: String(config.method ?? kind) }, cellId: kind === 'rl' ? ctx.cell.id : undefined,
-      notes: resumed ? [`resumed from step ${resumed.step}`] : undefined };
+    return {
+      type: 'model',
+      handle: ctx.cell.id,
+      base: model.base,
+      spec: model.spec,
+      adapterId,
+      parent: model.handle,
+      runId,
+      steps,
+      evals: evals.length ? evals : undefined,
+      fields: { steps: result.steps, method: String(config.method ?? kind) },
+      cellId: kind === 'rl' ? ctx.cell.id : undefined,
+      notes: resumed ? [`resumed from step ${resumed.step}`] : undefined,
+    };
   } catch (err) {
-    await setRunStatus(env.store, runId, ctx.signal.aborted ? 'cancelled' : 'error', err instanceof Error ? err.message : String(err));
+    await setRunStatus(
+      env.store,
+      runId,
+      ctx.signal.aborted ? 'cancelled' : 'error',
+      err instanceof Error ? err.message : String(err),
+    );
     throw err;
   }
 }
@@ -280,15 +443,36 @@ function primeHandler(env: HandlerEnv): CellHandler {
     const job = {
       method: (str(ctx, 'method', 'lora') === 'full' ? 'full' : 'lora') as 'lora' | 'full',
       examples: data.traces.map((t) => ({ prompt: t.prompt, completion: t.completion })),
-      epochs, lr: num(ctx, 'lr', 1e-4), batchSize, maxLength: num(ctx, 'max_length', 512), warmup: num(ctx, 'warmup', 0.05),
-      rank: num(ctx, 'rank', 16), alpha: num(ctx, 'alpha', 32), checkpointEvery: num(ctx, 'checkpoint_every', 50), seed: num(ctx, 'seed', 1),
+      epochs,
+      lr: num(ctx, 'lr', 1e-4),
+      batchSize,
+      maxLength: num(ctx, 'max_length', 512),
+      warmup: num(ctx, 'warmup', 0.05),
+      rank: num(ctx, 'rank', 16),
+      alpha: num(ctx, 'alpha', 32),
+      checkpointEvery: num(ctx, 'checkpoint_every', 50),
+      seed: num(ctx, 'seed', 1),
     };
     const total = Math.ceil(job.examples.length / batchSize) * epochs;
-    const out = await trainRun(env, ctx, model, 'prime', { ...job, examples: job.examples.length }, total, (resume, hooks) =>
-      engine.prime(model.handle, { ...job, resume }, ctx.cell.id, hooks),
+    const out = await trainRun(
+      env,
+      ctx,
+      model,
+      'prime',
+      { ...job, examples: job.examples.length },
+      total,
+      (resume, hooks) => engine.prime(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
     const loss = out.steps ?? [];
-    out.charts = [{ kind: 'line', title: 'Priming loss', xLabel: 'step', yLabel: 'loss', series: [{ label: ctx.cell.id, points: loss.map((s) => [s.step, s.loss ?? 0]) }] }];
+    out.charts = [
+      {
+        kind: 'line',
+        title: 'Priming loss',
+        xLabel: 'step',
+        yLabel: 'loss',
+        series: [{ label: ctx.cell.id, points: loss.map((s) => [s.step, s.loss ?? 0]) }],
+      },
+    ];
     return toJson(out);
   };
 }
@@ -304,14 +488,29 @@ function rlHandler(env: HandlerEnv): CellHandler {
     const job = {
       algorithm: (str(ctx, 'algorithm', 'grpo') === 'dr_grpo' ? 'dr_grpo' : 'grpo') as 'grpo' | 'dr_grpo',
       problems: problemsFor(ctx, steps * prompts, 'train'),
-      steps, prompts, group: num(ctx, 'group', 8), lr: num(ctx, 'lr', 1e-5), kl: num(ctx, 'kl', 0), clip: num(ctx, 'clip', 0.2),
-      temperature: num(ctx, 'temperature', 1), maxTokens: num(ctx, 'max_tokens', 256), rank: num(ctx, 'rank', 16),
-      checkpointEvery: num(ctx, 'checkpoint_every', 10), seed: num(ctx, 'seed', 1), template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
+      steps,
+      prompts,
+      group: num(ctx, 'group', 8),
+      lr: num(ctx, 'lr', 1e-5),
+      kl: num(ctx, 'kl', 0),
+      clip: num(ctx, 'clip', 0.2),
+      temperature: num(ctx, 'temperature', 1),
+      maxTokens: num(ctx, 'max_tokens', 256),
+      rank: num(ctx, 'rank', 16),
+      checkpointEvery: num(ctx, 'checkpoint_every', 10),
+      seed: num(ctx, 'seed', 1),
+      template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
       evalEvery: num(ctx, 'eval_every', 0),
       evalProblems: problemsFor(ctx, num(ctx, 'eval_problems', 0), 'test'),
     };
-    const out = await trainRun(env, ctx, model, 'rl', { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length }, steps, (resume, hooks) =>
-      engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
+    const out = await trainRun(
+      env,
+      ctx,
+      model,
+      'rl',
+      { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length },
+      steps,
+      (resume, hooks) => engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
     const train = { label: `${ctx.cell.id} (training rollouts)`, steps: out.steps ?? [] };
     const heldOut = out.evals && { label: `${ctx.cell.id} (held-out problems)`, steps: out.evals };

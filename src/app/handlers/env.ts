@@ -41,12 +41,18 @@ export function strings(ctx: CellContext, field: string): string[] {
 /** The input named by a reference field (e.g. `from: survey`). */
 export function input(ctx: CellContext, field: string): { id: string; value: JsonValue } {
   const id = ctx.params[field];
-  if (typeof id !== 'string' || !ctx.inputs[id]) throw new Error(`cell "${ctx.cell.id}": "${field}" must name an earlier cell`);
+  if (typeof id !== 'string' || !ctx.inputs[id])
+    throw new Error(`cell "${ctx.cell.id}": "${field}" must name an earlier cell`);
   return { id, value: ctx.inputs[id].value };
 }
 
 /** The traces that an earlier cell's output points at (a sample, annotate, table or rl cell). */
-export async function tracesOf(env: HandlerEnv, ctx: CellContext, cellValue: JsonValue, fallbackCell: string): Promise<TraceRecord[]> {
+export async function tracesOf(
+  env: HandlerEnv,
+  ctx: CellContext,
+  cellValue: JsonValue,
+  fallbackCell: string,
+): Promise<TraceRecord[]> {
   const value = cellValue as { cellId?: unknown } | null;
   const cellId = value && typeof value === 'object' && typeof value.cellId === 'string' ? value.cellId : fallbackCell;
   return tracesBy(env.store, 'cell', [ctx.notebookId, cellId]);

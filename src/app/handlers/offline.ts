@@ -23,15 +23,34 @@ function datasetHandler(env: HandlerEnv): CellHandler {
     const source = str(ctx, 'source');
     const size = num(ctx, 'size', 100);
     ctx.progress({ what: 'traces', done: 0, total: size });
-    const dataset = source === 'offline' ? offlineDataset(ctx, size) : source === 'claude' ? await claudeDataset(env, ctx, size) : await tracesDataset(env, ctx, size);
+    const dataset =
+      source === 'offline'
+        ? offlineDataset(ctx, size)
+        : source === 'claude'
+          ? await claudeDataset(env, ctx, size)
+          : await tracesDataset(env, ctx, size);
     await putDataset(env.store, datasetRecord(ctx, dataset));
     if (source !== 'claude') await storeTraces(env, ctx, dataset.traces); // Claude's are stored as they arrive
     ctx.progress({ what: 'traces', done: dataset.traces.length, total: size });
-    const m = summarizeStep(0, dataset.traces.map((t) => ({ completion: t.completion, reward: t.reward, annotation: { annotator: RULES_ANNOTATOR_NAME, spans: [], counts: t.counts } })));
+    const m = summarizeStep(
+      0,
+      dataset.traces.map((t) => ({
+        completion: t.completion,
+        reward: t.reward,
+        annotation: { annotator: RULES_ANNOTATOR_NAME, spans: [], counts: t.counts },
+      })),
+    );
     const condition = primingCondition(dataset.condition);
     const output: TracesOutput = {
-      type: 'traces', cellId: ctx.cell.id, count: dataset.traces.length, accuracy: m.accuracy, meanReward: m.meanReward,
-      meanLength: m.meanLength, behaviors: m.behaviors, annotator: RULES_ANNOTATOR_NAME, model: dataset.source === 'claude' ? String(dataset.notes?.model ?? 'claude') : `${source} traces`,
+      type: 'traces',
+      cellId: ctx.cell.id,
+      count: dataset.traces.length,
+      accuracy: m.accuracy,
+      meanReward: m.meanReward,
+      meanLength: m.meanLength,
+      behaviors: m.behaviors,
+      annotator: RULES_ANNOTATOR_NAME,
+      model: dataset.source === 'claude' ? String(dataset.notes?.model ?? 'claude') : `${source} traces`,
       datasetId: datasetId(ctx.notebookId, ctx.cell.id),
       notes: [`Priming dataset "${condition.name}" (${source}): ${condition.description}`],
     };
@@ -42,15 +61,36 @@ function datasetHandler(env: HandlerEnv): CellHandler {
 function offlineDataset(ctx: CellContext, size: number): PrimingDataset {
   // Lengths are matched in bytes: the tokenizer of Primer's scratch models.
   const bytes = new ByteTokenizer();
-  return buildPrimingDataset({ condition: str(ctx, 'condition'), count: size, seed: num(ctx, 'seed', 1), countTokens: (t) => bytes.encode(t).length });
+  return buildPrimingDataset({
+    condition: str(ctx, 'condition'),
+    count: size,
+    seed: num(ctx, 'seed', 1),
+    countTokens: (t) => bytes.encode(t).length,
+  });
 }
 
 /** The traces go to the traces store too, annotated, so the notebook shows them with their behaviors. */
-async function storeTraces(env: HandlerEnv, ctx: CellContext, traces: readonly PrimingTrace[], model = 'offline narrator'): Promise<void> {
-  await appendTraces(env.store, traces.map((t) => ({
-    model, task: 'countdown', problem: t.problem, prompt: t.prompt, completion: t.completion, reward: t.reward,
-    correct: (t.reward >= 1 ? 1 : 0) as 0 | 1, annotations: [annotateSpans(t.problem, t.completion)], notebookId: ctx.notebookId, cellId: ctx.cell.id,
-  })));
+async function storeTraces(
+  env: HandlerEnv,
+  ctx: CellContext,
+  traces: readonly PrimingTrace[],
+  model = 'offline narrator',
+): Promise<void> {
+  await appendTraces(
+    env.store,
+    traces.map((t) => ({
+      model,
+      task: 'countdown',
+      problem: t.problem,
+      prompt: t.prompt,
+      completion: t.completion,
+      reward: t.reward,
+      correct: (t.reward >= 1 ? 1 : 0) as 0 | 1,
+      annotations: [annotateSpans(t.problem, t.completion)],
+      notebookId: ctx.notebookId,
+      cellId: ctx.cell.id,
+    })),
+  );
 }
 
 /** Claude writes the traces (the paper's way); each kept one is stored at once, and a re-run continues. */
@@ -61,22 +101,44 @@ async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): P
   const earlier = await tracesBy(env.store, 'cell', [ctx.notebookId, ctx.cell.id]);
   const previous = earlier.map((t) => primingTrace(t.problem, t.completion));
   return buildClaudePriming({
-    apiKey, baseURL: env.anthropicBaseURL, model, condition: primingCondition(str(ctx, 'condition')).name, count: size, previous, signal: ctx.signal,
-    problems: generateCountdownProblems({ count: size * 3, seed: num(ctx, 'seed', 1), preset: COUNTDOWN_PRIMING_PRESET }),
+    apiKey,
+    baseURL: env.anthropicBaseURL,
+    model,
+    condition: primingCondition(str(ctx, 'condition')).name,
+    count: size,
+    previous,
+    signal: ctx.signal,
+    problems: generateCountdownProblems({
+      count: size * 3,
+      seed: num(ctx, 'seed', 1),
+      preset: COUNTDOWN_PRIMING_PRESET,
+    }),
     skip: new Set(earlier.map((t) => problemKey(t.problem))),
     onOutcome: async (o) => (o.kind === 'kept' ? storeTraces(env, ctx, [o.trace], model) : undefined),
-    onProgress: (p) => ctx.progress({ what: `traces (US$${(p.costUsd ?? 0).toFixed(2)} so far)`, done: p.kept, total: p.target }),
+    onProgress: (p) =>
+      ctx.progress({ what: `traces (US$${(p.costUsd ?? 0).toFixed(2)} so far)`, done: p.kept, total: p.target }),
   });
 }
 
 /** Traces an earlier cell produced (e.g. a model's own samples); incorrect_only keeps the wrong ones. */
 async function tracesDataset(env: HandlerEnv, ctx: CellContext, size: number): Promise<PrimingDataset> {
   const from = input(ctx, 'from');
-  const condition = primingCondition(typeof ctx.params.condition === 'string' ? ctx.params.condition : 'all_strategies');
-  const rows = (await tracesOf(env, ctx, from.value, from.id)).filter((t) => condition.answers === 'correct' || t.reward < 1);
+  const condition = primingCondition(
+    typeof ctx.params.condition === 'string' ? ctx.params.condition : 'all_strategies',
+  );
+  const rows = (await tracesOf(env, ctx, from.value, from.id)).filter(
+    (t) => condition.answers === 'correct' || t.reward < 1,
+  );
   const traces = rows.slice(0, size).map((t) => primingTrace(t.problem, t.completion));
   if (traces.length === 0) throw new Error(`cell "${from.id}" has no traces that fit ${condition.name}`);
-  return { condition: condition.name, source: 'offline', createdAt: new Date().toISOString(), problems: traces.map((t) => t.problem), traces, notes: { from: from.id } };
+  return {
+    condition: condition.name,
+    source: 'offline',
+    createdAt: new Date().toISOString(),
+    problems: traces.map((t) => t.problem),
+    traces,
+    notes: { from: from.id },
+  };
 }
 
 function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
@@ -89,7 +151,12 @@ function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
     cellId: ctx.cell.id,
     createdAt: Date.now(),
     meta: { ...(d.notes ?? {}) },
-    traces: d.traces.map((t) => ({ problem: t.problem, prompt: t.prompt, completion: t.completion, correct: t.reward >= 1 })),
+    traces: d.traces.map((t) => ({
+      problem: t.problem,
+      prompt: t.prompt,
+      completion: t.completion,
+      correct: t.reward >= 1,
+    })),
   };
 }
 
@@ -100,12 +167,21 @@ async function annotations(env: HandlerEnv, ctx: CellContext, traces: TraceRecor
     const apiKey = env.secrets?.get('anthropic');
     if (!apiKey) throw new Error('annotator: claude needs an Anthropic API key: add it under Settings');
     // Without a claude_model, the judge is chosen from the models this key lists (the newest Haiku).
-    const model = typeof ctx.params.claude_model === 'string' ? ctx.params.claude_model : defaultJudgeModel(await listClaudeModels(apiKey, env.anthropicBaseURL, ctx.signal));
+    const model =
+      typeof ctx.params.claude_model === 'string'
+        ? ctx.params.claude_model
+        : defaultJudgeModel(await listClaudeModels(apiKey, env.anthropicBaseURL, ctx.signal));
     const judge = createJudgeAnnotator({ judge: 'claude', apiKey, model, baseURL: env.anthropicBaseURL });
-    return judge.annotate(traces.map((t) => ({ problem: t.problem, completion: t.completion })), ctx.signal);
+    return judge.annotate(
+      traces.map((t) => ({ problem: t.problem, completion: t.completion })),
+      ctx.signal,
+    );
   }
   const judge = createJudgeAnnotator({ judge: 'local', generator: await localGenerator(env, ctx, []) });
-  return judge.annotate(traces.map((t) => ({ problem: t.problem, completion: t.completion })), ctx.signal);
+  return judge.annotate(
+    traces.map((t) => ({ problem: t.problem, completion: t.completion })),
+    ctx.signal,
+  );
 }
 
 function annotateHandler(env: HandlerEnv): CellHandler {
@@ -115,9 +191,15 @@ function annotateHandler(env: HandlerEnv): CellHandler {
     const traces = all.slice(0, num(ctx, 'limit', all.length));
     ctx.progress({ what: 'traces', done: 0, total: traces.length });
     const labels = await annotations(env, ctx, traces);
-    await annotateTraces(env.store, traces.map((t, i) => ({ id: t.id, annotation: labels[i] })));
+    await annotateTraces(
+      env.store,
+      traces.map((t, i) => ({ id: t.id, annotation: labels[i] })),
+    );
     ctx.progress({ what: 'traces', done: traces.length, total: traces.length });
-    const m = summarizeStep(0, traces.map((t, i) => ({ completion: t.completion, reward: t.reward, annotation: labels[i] })));
+    const m = summarizeStep(
+      0,
+      traces.map((t, i) => ({ completion: t.completion, reward: t.reward, annotation: labels[i] })),
+    );
     const output: TracesOutput = {
       type: 'traces',
       cellId: traces[0]?.cellId ?? from.id,

@@ -21,7 +21,15 @@ export function stepsOf(value: JsonValue): StepMetrics[] {
   if (Array.isArray(v?.evals) && v.evals.length) return v.evals; // held-out accuracy, as the paper plots
   if (Array.isArray(v?.steps)) return v.steps;
   if (v?.type === 'traces') {
-    return [{ step: 0, accuracy: v.accuracy!, meanReward: v.meanReward!, meanLength: v.meanLength!, behaviors: v.behaviors ?? { verification: 0, backtracking: 0, subgoal: 0, backward: 0 } }];
+    return [
+      {
+        step: 0,
+        accuracy: v.accuracy!,
+        meanReward: v.meanReward!,
+        meanLength: v.meanLength!,
+        behaviors: v.behaviors ?? { verification: 0, backtracking: 0, subgoal: 0, backward: 0 },
+      },
+    ];
   }
   return [];
 }
@@ -45,7 +53,8 @@ function paperPick(p: PaperPoint, metric: Metric): number | undefined {
 
 function paperRun(run: string): { model: PaperModel; condition: string; label: string } {
   const [model, condition] = run.split('/') as [PaperModel, string];
-  if (!PAPER_MODEL_LABELS[model]) throw new Error(`unknown paper run "${run}": write model/condition, e.g. llama-3.2-3b/all_strategies`);
+  if (!PAPER_MODEL_LABELS[model])
+    throw new Error(`unknown paper run "${run}": write model/condition, e.g. llama-3.2-3b/all_strategies`);
   return { model, condition, label: `paper: ${PAPER_MODEL_LABELS[model]} ${condition}` };
 }
 
@@ -63,15 +72,39 @@ function chartHandler(): CellHandler {
     const charts: ChartSpec[] = metrics.map((metric) => {
       const series: LineSeries[] = refIds(ctx).map((id) => ({
         label: id,
-        points: stepsOf(ctx.inputs[id].value).flatMap((m) => (pick(m, metric) === undefined ? [] : [[m.step, pick(m, metric)!] as [number, number]])),
+        points: stepsOf(ctx.inputs[id].value).flatMap((m) =>
+          pick(m, metric) === undefined ? [] : [[m.step, pick(m, metric)!] as [number, number]],
+        ),
       }));
       for (const p of paper) {
-        series.push({ label: p.label, dashed: true, points: paperPoints(p.model, p.condition).flatMap((q) => (paperPick(q, metric) === undefined ? [] : [[q.step, paperPick(q, metric)!] as [number, number]])) });
+        series.push({
+          label: p.label,
+          dashed: true,
+          points: paperPoints(p.model, p.condition).flatMap((q) =>
+            paperPick(q, metric) === undefined ? [] : [[q.step, paperPick(q, metric)!] as [number, number]],
+          ),
+        });
       }
-      return { kind: 'line', title: metrics.length > 1 ? `${title}: ${metric}` : title, xLabel: 'step', yLabel: metric, series, yMin: 0, note: paper.length ? `Dashed: ${PAPER_CITATION}` : undefined };
+      return {
+        kind: 'line',
+        title: metrics.length > 1 ? `${title}: ${metric}` : title,
+        xLabel: 'step',
+        yLabel: metric,
+        series,
+        yMin: 0,
+        note: paper.length ? `Dashed: ${PAPER_CITATION}` : undefined,
+      };
     });
     if (style === 'bar') {
-      const last = refIds(ctx).map((id) => ({ label: id, counts: stepsOf(ctx.inputs[id].value).at(-1)?.behaviors ?? { verification: 0, backtracking: 0, subgoal: 0, backward: 0 } }));
+      const last = refIds(ctx).map((id) => ({
+        label: id,
+        counts: stepsOf(ctx.inputs[id].value).at(-1)?.behaviors ?? {
+          verification: 0,
+          backtracking: 0,
+          subgoal: 0,
+          backward: 0,
+        },
+      }));
       return toJson({ type: 'chart', charts: [behaviorBars(last)] });
     }
     return toJson({ type: 'chart', charts });
@@ -88,10 +121,26 @@ function compareHandler(): CellHandler {
     });
     for (const run of strings(ctx, 'paper').map(paperRun)) {
       const points = paperPoints(run.model, run.condition);
-      const p = points.reduce((best, q) => (Math.abs(q.step - step) < Math.abs(best.step - step) ? q : best), points[0]);
-      rows.push({ run: `${run.label} @${p.step}`, accuracy: p.accuracy, verification: p.verification, backtracking: p.backtracking, subgoal: p.subgoal, backward: p.backward, length: p.length ?? '' });
+      const p = points.reduce(
+        (best, q) => (Math.abs(q.step - step) < Math.abs(best.step - step) ? q : best),
+        points[0],
+      );
+      rows.push({
+        run: `${run.label} @${p.step}`,
+        accuracy: p.accuracy,
+        verification: p.verification,
+        backtracking: p.backtracking,
+        subgoal: p.subgoal,
+        backward: p.backward,
+        length: p.length ?? '',
+      });
     }
-    const bars = behaviorBars(rows.map((r) => ({ label: String(r.run), counts: Object.fromEntries(BEHAVIORS.map((b) => [b, Number(r[b])])) as BehaviorCounts })));
+    const bars = behaviorBars(
+      rows.map((r) => ({
+        label: String(r.run),
+        counts: Object.fromEntries(BEHAVIORS.map((b) => [b, Number(r[b])])) as BehaviorCounts,
+      })),
+    );
     return toJson({ type: 'chart', charts: [bars], rows });
   };
 }
@@ -124,7 +173,9 @@ export function notebookApi(env: HandlerEnv, ctx: CellContext) {
  */
 function jsHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+      ...args: string[]
+    ) => (...a: unknown[]) => Promise<unknown>;
     const fn = new AsyncFunction('inputs', 'params', 'nb', ctx.cell.source);
     const result = await fn(ctx.inputs, ctx.params, notebookApi(env, ctx));
     return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;

@@ -41,14 +41,24 @@ async function kernelFigures(device: GPUDevice, figures: Figures): Promise<void>
   console.log(`matmul ${M}×${N}×${K}: f32 ${f32.toFixed(2)} GFLOP/s, q4 ${q4.toFixed(2)} GFLOP/s (best of 3)`);
   const decode1 = await benchQ4Decode(device, 1, N, K);
   const decode16 = await benchQ4Decode(device, BATCH, N, K);
-  console.log(`q4 decode product ${N}×${K}: ${decode1.toFixed(2)} GB/s of weights at batch 1 (GEMV), ${decode16.toFixed(2)} GB/s at batch ${BATCH} (short-tile GEMM; one read of the weights serves ${BATCH} rows)`);
+  console.log(
+    `q4 decode product ${N}×${K}: ${decode1.toFixed(2)} GB/s of weights at batch 1 (GEMV), ${decode16.toFixed(2)} GB/s at batch ${BATCH} (short-tile GEMM; one read of the weights serves ${BATCH} rows)`,
+  );
   Object.assign(figures, {
-    fma_peak_gflops: round(fma), matmul_f32_gflops: round(f32), q4_matmul_gflops: round(q4),
-    q4_decode_b1_gbs: round(decode1), q4_decode_b16_gbs: round(decode16),
+    fma_peak_gflops: round(fma),
+    matmul_f32_gflops: round(f32),
+    q4_matmul_gflops: round(q4),
+    q4_decode_b1_gbs: round(decode1),
+    q4_decode_b16_gbs: round(decode16),
   });
 }
 
-async function modelFigures(model: Decoder, promptTokens: number, decodeTokens: number, figures: Figures): Promise<void> {
+async function modelFigures(
+  model: Decoder,
+  promptTokens: number,
+  decodeTokens: number,
+  figures: Figures,
+): Promise<void> {
   console.log(`model: ${model.name}`);
   // Warm-up: compiles every pipeline the timed runs use.
   await timeGeneration(model, 1, promptTokens, 2);
@@ -57,10 +67,15 @@ async function modelFigures(model: Decoder, promptTokens: number, decodeTokens: 
   const many = await timeGeneration(model, BATCH, promptTokens, decodeTokens, RUNS);
   const speedup = many.decodeTokS / one.decodeTokS;
   console.log(`prefill of ${promptTokens} tokens: ${one.prefillTokS.toFixed(1)} tok/s (best of ${RUNS})`);
-  console.log(`decode of ${decodeTokens} tokens: ${one.decodeTokS.toFixed(1)} tok/s at batch 1, ${many.decodeTokS.toFixed(1)} tok/s at batch ${BATCH} (${speedup.toFixed(1)}×, target ≥ 6×; best of ${RUNS})`);
+  console.log(
+    `decode of ${decodeTokens} tokens: ${one.decodeTokS.toFixed(1)} tok/s at batch 1, ${many.decodeTokS.toFixed(1)} tok/s at batch ${BATCH} (${speedup.toFixed(1)}×, target ≥ 6×; best of ${RUNS})`,
+  );
   Object.assign(figures, {
-    model: model.name, prefill_tok_s: round(one.prefillTokS), decode_tok_s_b1: round(one.decodeTokS),
-    decode_tok_s_b16: round(many.decodeTokS), decode_b16_speedup: round(speedup),
+    model: model.name,
+    prefill_tok_s: round(one.prefillTokS),
+    decode_tok_s_b1: round(one.decodeTokS),
+    decode_tok_s_b16: round(many.decodeTokS),
+    decode_b16_speedup: round(speedup),
   });
 }
 
@@ -68,9 +83,13 @@ async function memoryFigures(device: GPUDevice, figures: Figures): Promise<void>
   const config = findModel(MEMORY_MODEL).config;
   const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   const memory = await measureInferenceMemory(device, config, MEMORY_POSITIONS);
-  console.log(`${MEMORY_MODEL} q4 at ${MEMORY_POSITIONS} positions: ${mb(memory.peakBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB; target < 600 MB)`);
+  console.log(
+    `${MEMORY_MODEL} q4 at ${MEMORY_POSITIONS} positions: ${mb(memory.peakBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB; target < 600 MB)`,
+  );
   const bf16 = await measureInferenceMemory(device, config, MEMORY_POSITIONS, 'bf16');
-  console.log(`${MEMORY_MODEL} kept bf16 (--quant none) at ${MEMORY_POSITIONS} positions: ${mb(bf16.peakBytes)} MB at peak (weights ${mb(bf16.weightBytes)} MB, half of f32)`);
+  console.log(
+    `${MEMORY_MODEL} kept bf16 (--quant none) at ${MEMORY_POSITIONS} positions: ${mb(bf16.peakBytes)} MB at peak (weights ${mb(bf16.weightBytes)} MB, half of f32)`,
+  );
   Object.assign(figures, { qwen05_q4_gpu_bytes_2k: memory.peakBytes, qwen05_bf16_gpu_bytes_2k: bf16.peakBytes });
 }
 
@@ -79,13 +98,21 @@ async function trainingFigures(device: GPUDevice, figures: Figures): Promise<voi
   try {
     const { sequences, tokens } = TRAIN_BATCH;
     const step = await timeLoraStep(model, TRAIN_BATCH, LORA_RANK, RUNS);
-    console.log(`LoRA training (rank ${LORA_RANK}, all 7 projections) on ${sequences} × ${tokens} tokens: ${step.trainTokS.toFixed(1)} tok/s (step ${step.stepSeconds.toFixed(2)} s: forward + fused loss + backward + AdamW; best of ${RUNS})`);
-    console.log(`LoRA step / forward of the same rows: ${step.stepOverForward.toFixed(2)}× (forward ${step.forwardSeconds.toFixed(2)} s; target ≤ 3.5×)`);
+    console.log(
+      `LoRA training (rank ${LORA_RANK}, all 7 projections) on ${sequences} × ${tokens} tokens: ${step.trainTokS.toFixed(1)} tok/s (step ${step.stepSeconds.toFixed(2)} s: forward + fused loss + backward + AdamW; best of ${RUNS})`,
+    );
+    console.log(
+      `LoRA step / forward of the same rows: ${step.stepOverForward.toFixed(2)}× (forward ${step.forwardSeconds.toFixed(2)} s; target ≤ 3.5×)`,
+    );
     const { group, promptTokens, completionTokens } = GRPO;
     const rollout = await timeGrpoRollout(model, group, promptTokens, completionTokens, LORA_RANK, RUNS);
-    console.log(`GRPO rollout, G = ${group} sharing a ${promptTokens}-token prompt, ${completionTokens} tokens each at temperature 1 (adapter attached): ${rollout.rolloutTokS.toFixed(1)} tok/s (best of ${RUNS})`);
+    console.log(
+      `GRPO rollout, G = ${group} sharing a ${promptTokens}-token prompt, ${completionTokens} tokens each at temperature 1 (adapter attached): ${rollout.rolloutTokS.toFixed(1)} tok/s (best of ${RUNS})`,
+    );
     Object.assign(figures, {
-      train_tok_s: round(step.trainTokS), lora_step_over_forward: round(step.stepOverForward), grpo_rollout_tok_s: round(rollout.rolloutTokS),
+      train_tok_s: round(step.trainTokS),
+      lora_step_over_forward: round(step.stepOverForward),
+      grpo_rollout_tok_s: round(rollout.rolloutTokS),
     });
   } finally {
     model.destroy();
@@ -94,13 +121,27 @@ async function trainingFigures(device: GPUDevice, figures: Figures): Promise<voi
 
 async function trainingMemoryFigures(device: GPUDevice, figures: Figures): Promise<void> {
   // Built, not run: even a 4 × 2-token step through Qwen2.5-0.5B takes ~45 s on a software adapter.
-  const memory = await measureTrainingMemory(device, findModel(MEMORY_MODEL).config, { rank: LORA_RANK, batch: MEMORY_BATCH, dispatchTokens: 0 });
+  const memory = await measureTrainingMemory(device, findModel(MEMORY_MODEL).config, {
+    rank: LORA_RANK,
+    batch: MEMORY_BATCH,
+    dispatchTokens: 0,
+  });
   const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   const { sequences, tokens } = MEMORY_BATCH;
-  const how = memory.dispatchedTokens > 0 ? `one step run on ${sequences} × ${memory.dispatchedTokens} tokens` : 'trainer built, no step dispatched';
-  console.log(`${MEMORY_MODEL} q4 LoRA training (rank ${LORA_RANK}) at ${sequences} × ${tokens} tokens with checkpointing: ${mb(memory.checkpointingBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB with the output matrix in f32; ${how}; target < 2500 MB)`);
-  console.log(`  without checkpointing: ${mb(memory.noCheckpointingBytes)} MB (derived: every layer's saved activations instead of its input)`);
-  Object.assign(figures, { qwen05_lora_gpu_bytes_b4x512: memory.checkpointingBytes, qwen05_lora_gpu_bytes_b4x512_no_checkpointing: memory.noCheckpointingBytes });
+  const how =
+    memory.dispatchedTokens > 0
+      ? `one step run on ${sequences} × ${memory.dispatchedTokens} tokens`
+      : 'trainer built, no step dispatched';
+  console.log(
+    `${MEMORY_MODEL} q4 LoRA training (rank ${LORA_RANK}) at ${sequences} × ${tokens} tokens with checkpointing: ${mb(memory.checkpointingBytes)} MB of GPU buffers at peak (weights ${mb(memory.weightBytes)} MB with the output matrix in f32; ${how}; target < 2500 MB)`,
+  );
+  console.log(
+    `  without checkpointing: ${mb(memory.noCheckpointingBytes)} MB (derived: every layer's saved activations instead of its input)`,
+  );
+  Object.assign(figures, {
+    qwen05_lora_gpu_bytes_b4x512: memory.checkpointingBytes,
+    qwen05_lora_gpu_bytes_b4x512_no_checkpointing: memory.noCheckpointingBytes,
+  });
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -115,7 +156,9 @@ export async function run(args: string[]): Promise<void> {
   console.log(`adapter: ${adapter}${info.isSoftware ? ' (software: these figures say nothing about a real GPU)' : ''}`);
   const figures: Figures = { adapter, software: info.isSoftware };
   await kernelFigures(device, figures);
-  const model = dir ? await openDecoder(device, { source: 'path', dir, quantization, idsOnly: true }) : syntheticDecoder(device);
+  const model = dir
+    ? await openDecoder(device, { source: 'path', dir, quantization, idsOnly: true })
+    : syntheticDecoder(device);
   await modelFigures(model, promptTokens, decodeTokens, figures);
   model.destroy();
   await memoryFigures(device, figures);

@@ -37,7 +37,8 @@ export async function run(args: string[]): Promise<void> {
     count: numberFlag(flags, 'count', 100),
     seed: numberFlag(flags, 'seed', 1),
     preset,
-    countTokens: condition === 'length_matched' ? tokenCounter(flag(flags, 'tokenizer') ?? DEFAULT_TOKENIZER) : undefined,
+    countTokens:
+      condition === 'length_matched' ? tokenCounter(flag(flags, 'tokenizer') ?? DEFAULT_TOKENIZER) : undefined,
   });
   const out = flag(flags, 'out');
   if (out) writeFileSync(out, toTrlJsonl(dataset));
@@ -45,5 +46,7 @@ export async function run(args: string[]): Promise<void> {
   const n = dataset.traces.length;
   const mean = (f: (i: number) => number): string => (dataset.traces.reduce((s, _, i) => s + f(i), 0) / n).toFixed(2);
   const counts = BEHAVIORS.map((b) => `${b} ${mean((i) => dataset.traces[i].counts[b])}`).join(', ');
-  console.error(`${dataset.condition}: ${n} traces, mean reward ${mean((i) => dataset.traces[i].reward)}; mean counts ${counts}${out ? `; wrote ${out}` : ''}`);
+  console.error(
+    `${dataset.condition}: ${n} traces, mean reward ${mean((i) => dataset.traces[i].reward)}; mean counts ${counts}${out ? `; wrote ${out}` : ''}`,
+  );
 }

@@ -11,7 +11,19 @@ import { openDecoder } from '../../engine/openDecoder.ts';
 import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags, requireFlag, type Flags } from '../args.ts';
 import { attachPeftAdapter, modelDirFlag, quantizationFlag } from '../modelFlags.ts';
 
-const FLAGS = ['model', 'prompt', 'chat', 'max-tokens', 'temperature', 'seed', 'batch', 'top-k', 'top-p', 'quant', 'adapter'];
+const FLAGS = [
+  'model',
+  'prompt',
+  'chat',
+  'max-tokens',
+  'temperature',
+  'seed',
+  'batch',
+  'top-k',
+  'top-p',
+  'quant',
+  'adapter',
+];
 
 type Sampling = Omit<GenerateRequest, 'prompts'>;
 
@@ -55,17 +67,23 @@ export async function run(args: string[]): Promise<void> {
 
   const t0 = performance.now();
   process.stdout.write(header(0, batch));
-  const generations = await generateIds(decoder, Array.from({ length: batch }, () => ids), {
-    ...sampling,
-    onText: (row, delta) => row === 0 && process.stdout.write(delta),
-  });
+  const generations = await generateIds(
+    decoder,
+    Array.from({ length: batch }, () => ids),
+    {
+      ...sampling,
+      onText: (row, delta) => row === 0 && process.stdout.write(delta),
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
   generations.forEach((g, row) => {
     process.stdout.write(row === 0 ? '\n' : `${header(row, batch)}${g.text}\n`);
     console.error(`completion ${row + 1}: ${g.tokens} tokens, finish ${g.finish}`);
   });
   const total = generations.reduce((n, g) => n + g.tokens, 0);
-  console.error(`prompt ${ids.length} tokens; ${total} tokens generated in ${seconds.toFixed(2)} s (${(total / seconds).toFixed(1)} tok/s)`);
+  console.error(
+    `prompt ${ids.length} tokens; ${total} tokens generated in ${seconds.toFixed(2)} s (${(total / seconds).toFixed(1)} tok/s)`,
+  );
   decoder.destroy();
   device.destroy();
 }

@@ -14,8 +14,29 @@ import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags } from '../a
 import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
 
 const FLAGS = [
-  'model', 'task', 'adapter', 'steps', 'out', 'prompts', 'group', 'lr', 'kl', 'max-tokens', 'temperature', 'top-p', 'seed',
-  'dr-grpo', 'method', 'rank', 'alpha', 'template', 'checkpoint-every', 'resume', 'quant', 'micro-batch-tokens', 'checkpointing',
+  'model',
+  'task',
+  'adapter',
+  'steps',
+  'out',
+  'prompts',
+  'group',
+  'lr',
+  'kl',
+  'max-tokens',
+  'temperature',
+  'top-p',
+  'seed',
+  'dr-grpo',
+  'method',
+  'rank',
+  'alpha',
+  'template',
+  'checkpoint-every',
+  'resume',
+  'quant',
+  'micro-batch-tokens',
+  'checkpointing',
 ];
 
 function stepLine(m: GrpoStepMetrics): string {
@@ -45,7 +66,12 @@ export async function run(args: string[]): Promise<void> {
   const seed = integerFlag(flags, 'seed', 0);
   const rank = integerFlag(flags, 'rank', GRPO_DEFAULTS.rank, 1);
   const options = {
-    steps, prompts, seed, rank, template, method,
+    steps,
+    prompts,
+    seed,
+    rank,
+    template,
+    method,
     problems: generateCountdownProblems({ count: steps * prompts, seed }),
     group: integerFlag(flags, 'group', GRPO_DEFAULTS.group, 2),
     lr: numberFlag(flags, 'lr', method === 'lora' ? GRPO_DEFAULTS.lr : 1e-6),
@@ -65,7 +91,9 @@ export async function run(args: string[]): Promise<void> {
   if (!options.resume) await writeFile(rolloutsPath, '');
 
   const { device, model } = await trainingModel(flags, method);
-  console.log(`GRPO on ${options.problems.length} Countdown problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`);
+  console.log(
+    `GRPO on ${options.problems.length} Countdown problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`,
+  );
   const outcome = await runGrpo(model, options, {
     onStep: (m) => console.log(stepLine(m)),
     onRollouts: (rows) => appendFile(rolloutsPath, rows.map(rolloutLine).join('')),

@@ -12,6 +12,10 @@ export async function run(args: string[]): Promise<void> {
   if (task !== 'countdown') throw new Error(`unknown task "${task}" (known: countdown)`);
   const problem = { numbers: parseNumberList(requireFlag(flags, 'numbers')), target: numberFlag(flags, 'target', NaN) };
   if (Number.isNaN(problem.target)) throw new Error('missing --target');
-  const score = flag(flags, 'accuracy') ? countdownAccuracy : flag(flags, 'lenient') ? countdownRewardLenient : countdownReward;
+  const score = flag(flags, 'accuracy')
+    ? countdownAccuracy
+    : flag(flags, 'lenient')
+      ? countdownRewardLenient
+      : countdownReward;
   console.log(String(score((await readStdin()).replace(/\r?\n$/, ''), problem)));
 }

@@ -45,14 +45,18 @@ function describe(id: string, state: CellState): string {
 
 export async function run(args: string[]): Promise<void> {
   const [file, ...rest] = args;
-  if (!file || file.startsWith('--')) throw new Error('usage: primer run NOTEBOOK.md [--set key=value] [--out DIR] [--trust]');
+  if (!file || file.startsWith('--'))
+    throw new Error('usage: primer run NOTEBOOK.md [--set key=value] [--out DIR] [--trust]');
   const flags = parseFlags(rest);
   const notebook = applySettings(parseNotebook(await readFile(file, 'utf8')), flags.get('set') ?? []);
   const id = basename(file).replace(/\.md$/, '');
   const out = flag(flags, 'out') ?? join('primer-out', id);
   const store = await Store.open({ name: `primer-run-${Date.now()}` });
   const runner = new NotebookRunner({
-    notebookId: id, notebook, origin: 'file', trusted: flags.has('trust'),
+    notebookId: id,
+    notebook,
+    origin: 'file',
+    trusted: flags.has('trust'),
     handlers: createHandlers({ store, engine: new LocalEngine(), anthropicBaseURL: process.env.ANTHROPIC_BASE_URL }),
     outputs: storeOutputs(store),
     onChange: (cellId, state) => state.status !== 'running' && console.log(describe(cellId, state)),
@@ -67,7 +71,8 @@ export async function run(args: string[]): Promise<void> {
     outputs[cell.id] = state;
     const output = asCellOutput(state.value);
     const charts = output?.type === 'chart' ? output.charts : output?.type === 'model' ? (output.charts ?? []) : [];
-    for (const [i, chart] of charts.entries()) await writeFile(join(out, `${cell.id}${charts.length > 1 ? `-${i + 1}` : ''}.svg`), chartToSvg(chart));
+    for (const [i, chart] of charts.entries())
+      await writeFile(join(out, `${cell.id}${charts.length > 1 ? `-${i + 1}` : ''}.svg`), chartToSvg(chart));
     for (const t of await tracesBy(store, 'cell', [id, cell.id])) traces.push(JSON.stringify(t));
   }
   await writeFile(join(out, 'outputs.json'), JSON.stringify(outputs, null, 2));

@@ -13,15 +13,33 @@ import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags, requireFlag
 import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
 
 const FLAGS = [
-  'model', 'data', 'out', 'method', 'rank', 'alpha', 'lr', 'epochs', 'batch', 'max-length', 'warmup', 'schedule',
-  'micro-batch-tokens', 'checkpoint-every', 'resume', 'seed', 'quant', 'checkpointing', 'adapter',
+  'model',
+  'data',
+  'out',
+  'method',
+  'rank',
+  'alpha',
+  'lr',
+  'epochs',
+  'batch',
+  'max-length',
+  'warmup',
+  'schedule',
+  'micro-batch-tokens',
+  'checkpoint-every',
+  'resume',
+  'seed',
+  'quant',
+  'checkpointing',
+  'adapter',
 ];
 
 /** Chat-form prompts become text through the model's own chat template, ending with the assistant's turn. */
 export function sftPairs(examples: SftExample[], tokenizer: Tokenizer, file: string): SftPair[] {
   return examples.map((ex, i) => {
     if (typeof ex.prompt === 'string') return { prompt: ex.prompt, completion: ex.completion };
-    if (!tokenizer.hasChatTemplate) throw new Error(`${file}: example ${i + 1} is in chat form but the model has no chat template`);
+    if (!tokenizer.hasChatTemplate)
+      throw new Error(`${file}: example ${i + 1} is in chat form but the model has no chat template`);
     return { prompt: tokenizer.applyChatTemplate(ex.prompt, true), completion: ex.completion };
   });
 }
@@ -32,7 +50,8 @@ export async function run(args: string[]): Promise<void> {
   const dataPath = requireFlag(flags, 'data');
   const method = methodFlag(flags);
   const schedule = flag(flags, 'schedule') ?? 'cosine';
-  if (schedule !== 'cosine' && schedule !== 'constant') throw new Error(`--schedule must be cosine or constant, got "${schedule}"`);
+  if (schedule !== 'cosine' && schedule !== 'constant')
+    throw new Error(`--schedule must be cosine or constant, got "${schedule}"`);
   const text = await readFile(dataPath, 'utf8').catch(() => {
     throw new Error(`--data ${dataPath}: cannot read the file`);
   });
@@ -41,7 +60,9 @@ export async function run(args: string[]): Promise<void> {
   const resume = await resumeFlag(flags);
   const rank = integerFlag(flags, 'rank', 16, 1);
   const options = {
-    method, rank, schedule,
+    method,
+    rank,
+    schedule,
     alpha: numberFlag(flags, 'alpha', 2 * rank),
     lr: numberFlag(flags, 'lr', method === 'lora' ? 2e-4 : 1e-5),
     epochs: integerFlag(flags, 'epochs', 3, 1),
@@ -57,14 +78,21 @@ export async function run(args: string[]): Promise<void> {
 
   const { device, model } = await trainingModel(flags, method);
   const pairs = sftPairs(examples, model.tokenizer, basename(dataPath));
-  console.log(`${pairs.length} examples, ${method === 'lora' ? `LoRA r=${rank} alpha=${options.alpha}` : 'all weights'}, lr ${options.lr}`);
-  const outcome = await runSft(model, { ...options, examples: pairs }, {
-    onStep: (m) => console.log(
-      `step ${m.step}/${m.steps}  epoch ${m.epoch + 1}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ` +
-      `grad-norm ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s  left ${clockText(m.secondsLeft)}`,
-    ),
-    onCheckpoint: out.saveCheckpoint,
-  });
+  console.log(
+    `${pairs.length} examples, ${method === 'lora' ? `LoRA r=${rank} alpha=${options.alpha}` : 'all weights'}, lr ${options.lr}`,
+  );
+  const outcome = await runSft(
+    model,
+    { ...options, examples: pairs },
+    {
+      onStep: (m) =>
+        console.log(
+          `step ${m.step}/${m.steps}  epoch ${m.epoch + 1}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ` +
+            `grad-norm ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s  left ${clockText(m.secondsLeft)}`,
+        ),
+      onCheckpoint: out.saveCheckpoint,
+    },
+  );
   await out.saveFiles(outcome.files);
   model.destroy();
   device.destroy();

@@ -20,10 +20,16 @@ export interface AttentionLayout {
 }
 
 /** The layout with its defaults filled in, checked for what the kernels read as vec4s. */
-export function resolvedLayout(a: AttentionLayout & { q: Bindable; k: Bindable; v: Bindable }): Required<AttentionLayout> {
+export function resolvedLayout(
+  a: AttentionLayout & { q: Bindable; k: Bindable; v: Bindable },
+): Required<AttentionLayout> {
   const l = {
-    ...a, qRowStride: a.qRowStride ?? a.nHeads * a.headDim, qColOffset: a.qColOffset ?? 0,
-    kvRowStride: a.kvRowStride ?? a.nKvHeads * a.headDim, kColOffset: a.kColOffset ?? 0, vColOffset: a.vColOffset ?? 0,
+    ...a,
+    qRowStride: a.qRowStride ?? a.nHeads * a.headDim,
+    qColOffset: a.qColOffset ?? 0,
+    kvRowStride: a.kvRowStride ?? a.nKvHeads * a.headDim,
+    kColOffset: a.kColOffset ?? 0,
+    vColOffset: a.vColOffset ?? 0,
   };
   const { headDim, qRowStride, qColOffset, kvRowStride, kColOffset, vColOffset } = l;
   checkQuads('layout', { headDim, qRowStride, qColOffset, kvRowStride, kColOffset, vColOffset });
@@ -49,7 +55,8 @@ export function packedKeys(seqLengths: readonly number[]): Uint32Array {
   const out: number[] = [];
   let start = 0;
   for (const len of seqLengths) {
-    if (!Number.isInteger(len) || len < 1) throw new Error(`packedKeys: sequence length ${len} must be a positive integer`);
+    if (!Number.isInteger(len) || len < 1)
+      throw new Error(`packedKeys: sequence length ${len} must be a positive integer`);
     for (let t = 0; t < len; t++) out.push(start, t + 1);
     start += len;
   }
@@ -73,20 +80,35 @@ export function cacheKeys(rows: readonly { slot: number; position: number }[], m
 
 function checkQuads(what: string, values: Record<string, number>): void {
   for (const [name, value] of Object.entries(values)) {
-    if (value % 4 !== 0) throw new Error(`attention: ${what} ${name} = ${value} must be a multiple of 4 (read as vec4)`);
+    if (value % 4 !== 0)
+      throw new Error(`attention: ${what} ${name} = ${value} must be a multiple of 4 (read as vec4)`);
   }
 }
 
 /** Records causal GQA attention of R query rows into `encoder`. */
 export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionArgs): void {
   checkDims('attention', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
-  if (a.nHeads % a.nKvHeads !== 0) throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
+  if (a.nHeads % a.nKvHeads !== 0)
+    throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
   const l = resolvedLayout(a);
   const dims = params(device, [
-    a.R, a.nHeads, a.nKvHeads, l.qRowStride, l.qColOffset, l.kvRowStride, l.kColOffset, l.vColOffset,
+    a.R,
+    a.nHeads,
+    a.nKvHeads,
+    l.qRowStride,
+    l.qColOffset,
+    l.kvRowStride,
+    l.kColOffset,
+    l.vColOffset,
     { f32: 1 / Math.sqrt(a.headDim) },
   ]);
   const pipe = pipeline(device, code, { HEAD_DIM: a.headDim });
-  dispatch(device, encoder, pipe, [dims, a.q, a.k, a.v, a.keys, a.o, a.lse], foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipe,
+    [dims, a.q, a.k, a.v, a.keys, a.o, a.lse],
+    foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
+  );
 }

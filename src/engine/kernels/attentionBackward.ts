@@ -31,19 +31,38 @@ export interface AttentionBackwardArgs extends AttentionLayout {
 export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionBackwardArgs): void {
   checkDims('attentionBackward', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attentionBackward: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
-  if (a.nHeads % a.nKvHeads !== 0) throw new Error(`attentionBackward: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
+  if (a.nHeads % a.nKvHeads !== 0)
+    throw new Error(`attentionBackward: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
   const l = resolvedLayout(a);
   if (!a.dV && l.kColOffset === l.vColOffset) {
     throw new Error('attentionBackward: without dV, k and v must sit at different columns of one buffer');
   }
   const dims = params(device, [
-    a.R, a.nHeads, a.nKvHeads, l.qRowStride, l.qColOffset, l.kvRowStride, l.kColOffset, l.vColOffset,
-    a.dV ? 0 : 1, { f32: 1 / Math.sqrt(a.headDim) },
+    a.R,
+    a.nHeads,
+    a.nKvHeads,
+    l.qRowStride,
+    l.qColOffset,
+    l.kvRowStride,
+    l.kColOffset,
+    l.vColOffset,
+    a.dV ? 0 : 1,
+    { f32: 1 / Math.sqrt(a.headDim) },
   ]);
   const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];
   const constants = { HEAD_DIM: a.headDim };
-  dispatch(device, encoder, pipeline(device, common + queryCode, constants), [...shared, a.o, a.delta, a.dQ],
-    foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)));
-  dispatch(device, encoder, pipeline(device, common + keyValueCode, constants),
-    [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)], foldWorkgroups(Math.ceil((a.R * a.nKvHeads) / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, common + queryCode, constants),
+    [...shared, a.o, a.delta, a.dQ],
+    foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
+  );
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, common + keyValueCode, constants),
+    [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)],
+    foldWorkgroups(Math.ceil((a.R * a.nKvHeads) / 64)),
+  );
 }

@@ -37,7 +37,12 @@ interface Operands {
 
 /** Best milliseconds of `record` over random operands of the shape M, N, K (K a multiple of 32). */
 async function timeProduct(
-  device: GPUDevice, M: number, N: number, K: number, reps: number, record: (e: GPUCommandEncoder, o: Operands) => void,
+  device: GPUDevice,
+  M: number,
+  N: number,
+  K: number,
+  reps: number,
+  record: (e: GPUCommandEncoder, o: Operands) => void,
 ): Promise<number> {
   const o: Operands = {
     x: uploadBuffer(device, randomFloats(M * K)),
@@ -71,6 +76,7 @@ export async function benchQ4Matmul(device: GPUDevice, M: number, N: number, K: 
  */
 export async function benchQ4Decode(device: GPUDevice, B: number, N: number, K: number, reps = 5): Promise<number> {
   const ms = await timeProduct(device, B, N, K, reps, (e, o) =>
-    B <= GEMV_ROWS ? q4Gemv(device, e, { ...o, B, N, K }) : q4Matmul(device, e, { ...o, M: B, N, K }));
+    B <= GEMV_ROWS ? q4Gemv(device, e, { ...o, B, N, K }) : q4Matmul(device, e, { ...o, M: B, N, K }),
+  );
   return (N * K * (0.5 + 4 / 32)) / (ms * 1e6);
 }

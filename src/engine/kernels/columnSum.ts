@@ -19,6 +19,11 @@ export function columnSum(device: GPUDevice, encoder: GPUCommandEncoder, s: Colu
   if (!s.b !== !s.r) throw new Error('columnSum: pass both b and r, or neither');
   const dims = params(device, [s.T, s.C, s.b ? 1 : 0]);
   const none = placeholderBuffer(device);
-  dispatch(device, encoder, pipeline(device, code), [dims, s.a, s.b ?? none, s.r ?? none, s.out],
-    foldWorkgroups(Math.ceil(s.C / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code),
+    [dims, s.a, s.b ?? none, s.r ?? none, s.out],
+    foldWorkgroups(Math.ceil(s.C / 64)),
+  );
 }

@@ -18,10 +18,18 @@ export interface EmbeddingArgs {
 export function embedding(device: GPUDevice, encoder: GPUCommandEncoder, a: EmbeddingArgs): void {
   checkDims('embedding', { T: a.T, D: a.D, V: a.V });
   const none = placeholderBuffer(device);
-  if ('qweight' in a.table && a.D % 32 !== 0) throw new Error(`embedding: D = ${a.D} must be a multiple of 32 for a q4 table`);
+  if ('qweight' in a.table && a.D % 32 !== 0)
+    throw new Error(`embedding: D = ${a.D} must be a multiple of 32 for a q4 table`);
   const [format, table, qweight, scales] =
-    'qweight' in a.table ? [3, none, a.table.qweight, a.table.scales] : [FORMAT_CODE[a.table.format], a.table.w, none, none];
+    'qweight' in a.table
+      ? [3, none, a.table.qweight, a.table.scales]
+      : [FORMAT_CODE[a.table.format], a.table.w, none, none];
   const dims = params(device, [a.T, a.D, a.V]);
-  dispatch(device, encoder, pipeline(device, code, { FORMAT: format }), [dims, a.ids, table, qweight, scales, a.out],
-    foldWorkgroups(Math.ceil((a.T * a.D) / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code, { FORMAT: format }),
+    [dims, a.ids, table, qweight, scales, a.out],
+    foldWorkgroups(Math.ceil((a.T * a.D) / 64)),
+  );
 }

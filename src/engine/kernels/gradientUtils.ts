@@ -20,7 +20,12 @@ function partialsFor(count: number): number {
 }
 
 /** Records out[0] = Σ over all buffers of Σ x² (one f32, left on the GPU). */
-export function sumOfSquares(device: GPUDevice, encoder: GPUCommandEncoder, buffers: readonly GradientBuffer[], out: Bindable): void {
+export function sumOfSquares(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  buffers: readonly GradientBuffer[],
+  out: Bindable,
+): void {
   buffers.forEach((b, i) => checkDims('sumOfSquares', { [`buffers[${i}].count`]: b.count }));
   const slots = buffers.map((b) => partialsFor(b.count));
   const partials = createStorageBuffer(device, 4 * slots.reduce((a, b) => a + b, 0), 'sumOfSquares partials');
@@ -35,7 +40,11 @@ export function sumOfSquares(device: GPUDevice, encoder: GPUCommandEncoder, buff
 
 /** Records x *= min(1, maxNorm / (√sumOfSquares[0] + 1e-6)) for every buffer. */
 export function clipByGlobalNorm(
-  device: GPUDevice, encoder: GPUCommandEncoder, buffers: readonly GradientBuffer[], sumOfSquaresBuffer: Bindable, maxNorm: number,
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  buffers: readonly GradientBuffer[],
+  sumOfSquaresBuffer: Bindable,
+  maxNorm: number,
 ): void {
   const pipe = pipeline(device, clipCode);
   for (const b of buffers) {

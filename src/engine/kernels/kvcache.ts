@@ -14,15 +14,31 @@ export interface KvCache {
   scratch: GPUBuffer;
 }
 
-export function createKvCache(device: GPUDevice, layers: number, slots: number, maxPos: number, kvDim: number): KvCache {
+export function createKvCache(
+  device: GPUDevice,
+  layers: number,
+  slots: number,
+  maxPos: number,
+  kvDim: number,
+): KvCache {
   checkDims('createKvCache', { layers, slots, maxPos, kvDim });
   const bytes = slots * maxPos * kvDim * 4;
   const limit = device.limits.maxStorageBufferBindingSize;
   if (bytes > limit) {
-    throw new Error(`createKvCache: a layer's K needs ${bytes} bytes, over the binding limit ${limit}; use fewer slots or positions`);
+    throw new Error(
+      `createKvCache: a layer's K needs ${bytes} bytes, over the binding limit ${limit}; use fewer slots or positions`,
+    );
   }
-  const make = (what: string) => Array.from({ length: layers }, (_, l) => createStorageBuffer(device, bytes, `kv ${what} ${l}`));
-  return { k: make('k'), v: make('v'), slots, maxPos, kvDim, scratch: createStorageBuffer(device, maxPos * kvDim * 4, 'kv scratch') };
+  const make = (what: string) =>
+    Array.from({ length: layers }, (_, l) => createStorageBuffer(device, bytes, `kv ${what} ${l}`));
+  return {
+    k: make('k'),
+    v: make('v'),
+    slots,
+    maxPos,
+    kvDim,
+    scratch: createStorageBuffer(device, maxPos * kvDim * 4, 'kv scratch'),
+  };
 }
 
 export interface WriteKvArgs {
@@ -38,23 +54,45 @@ export interface WriteKvArgs {
 }
 
 /** Records the copy of R rows of new keys and values into `layer` of the cache. */
-export function writeKv(device: GPUDevice, encoder: GPUCommandEncoder, cache: KvCache, layer: number, a: WriteKvArgs): void {
+export function writeKv(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  cache: KvCache,
+  layer: number,
+  a: WriteKvArgs,
+): void {
   checkDims('writeKv', { R: a.R });
-  if (!(layer >= 0 && layer < cache.k.length)) throw new Error(`writeKv: layer ${layer} is outside 0..${cache.k.length - 1}`);
+  if (!(layer >= 0 && layer < cache.k.length))
+    throw new Error(`writeKv: layer ${layer} is outside 0..${cache.k.length - 1}`);
   const stride = a.srcRowStride ?? cache.kvDim;
   const dims = params(device, [a.R, cache.kvDim, stride, a.kColOffset ?? 0, a.vColOffset ?? 0]);
-  dispatch(device, encoder, pipeline(device, code), [dims, a.src, a.vSrc ?? a.src, a.keys, cache.k[layer], cache.v[layer]],
-    foldWorkgroups(Math.ceil((a.R * cache.kvDim) / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code),
+    [dims, a.src, a.vSrc ?? a.src, a.keys, cache.k[layer], cache.v[layer]],
+    foldWorkgroups(Math.ceil((a.R * cache.kvDim) / 64)),
+  );
 }
 
 /** Records a copy of the first `positions` positions of slot `from` into slot `to`, in every layer (a GRPO group shares its prompt). */
-export function copyKvSlot(encoder: GPUCommandEncoder, cache: KvCache, from: number, to: number, positions: number): void {
-  for (const [name, slot] of [['from', from], ['to', to]] as const) {
+export function copyKvSlot(
+  encoder: GPUCommandEncoder,
+  cache: KvCache,
+  from: number,
+  to: number,
+  positions: number,
+): void {
+  for (const [name, slot] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!(Number.isInteger(slot) && slot >= 0 && slot < cache.slots)) {
       throw new Error(`copyKvSlot: ${name} slot ${slot} is outside 0..${cache.slots - 1}`);
     }
   }
-  if (!(positions >= 1 && positions <= cache.maxPos)) throw new Error(`copyKvSlot: ${positions} positions is outside 1..${cache.maxPos}`);
+  if (!(positions >= 1 && positions <= cache.maxPos))
+    throw new Error(`copyKvSlot: ${positions} positions is outside 1..${cache.maxPos}`);
   const bytes = positions * cache.kvDim * 4;
   const slotBytes = cache.maxPos * cache.kvDim * 4;
   for (const b of [...cache.k, ...cache.v]) {

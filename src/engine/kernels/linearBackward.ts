@@ -22,13 +22,20 @@ export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncod
   const vec4 = a.N % 4 === 0 && a.K % 4 === 0 && bindingBytes(a.dy) % 16 === 0 && bindingBytes(a.x) % 16 === 0;
   const none = placeholderBuffer(device);
   const blocks = Math.ceil(a.N / 8) * Math.ceil(a.K / 8);
-  dispatch(device, encoder, pipeline(device, code, { VEC4: vec4 ? 1 : 0 }), [dims, a.dy, vec4 ? a.dy : none, a.x, vec4 ? a.x : none, a.dw],
-    foldWorkgroups(Math.ceil(blocks / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code, { VEC4: vec4 ? 1 : 0 }),
+    [dims, a.dy, vec4 ? a.dy : none, a.x, vec4 ? a.x : none, a.dw],
+    foldWorkgroups(Math.ceil(blocks / 64)),
+  );
 }
 
 /** Records db[N] += Σ_m dy[m, :]: the bias gradient of y = x Wᵀ + b. */
 export function linearBiasBackward(
-  device: GPUDevice, encoder: GPUCommandEncoder, a: { dy: Bindable; db: Bindable; M: number; N: number },
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  a: { dy: Bindable; db: Bindable; M: number; N: number },
 ): void {
   columnSum(device, encoder, { a: a.dy, out: a.db, T: a.M, C: a.N });
 }

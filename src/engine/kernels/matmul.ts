@@ -59,7 +59,8 @@ export function bindingBytes(b: Bindable): number {
 
 export function checkDims(kernel: string, dims: Record<string, number>): void {
   for (const [name, value] of Object.entries(dims)) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${kernel}: ${name} = ${value} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${kernel}: ${name} = ${value} must be a positive integer`);
   }
 }
 
@@ -69,20 +70,36 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
   const kn = a.layout === 'KN';
   if (kn && a.wRowBase) throw new Error('matmul: wRowBase applies to "NK" weights only');
   const half = (a.format ?? 'f32') !== 'f32';
-  if (half && (kn ? a.N : a.K) % 4 !== 0) throw new Error(`matmul: a ${a.format} weight needs ${kn ? 'N' : 'K'} % 4 == 0`);
+  if (half && (kn ? a.N : a.K) % 4 !== 0)
+    throw new Error(`matmul: a ${a.format} weight needs ${kn ? 'N' : 'K'} % 4 == 0`);
   // Quads along K (and along N for "KN") must not straddle rows, and the vec4 views must cover whole ranges.
   const vec4 =
     a.K % 4 === 0 && (!kn || a.N % 4 === 0) && bindingBytes(a.x) % 16 === 0 && (half || bindingBytes(a.w) % 16 === 0);
   const none = placeholderBuffer(device);
-  const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: a.scale ?? 1 }, a.accumulate ? 1 : 0]);
+  const dims = params(device, [
+    a.M,
+    a.N,
+    a.K,
+    a.bias ? 1 : 0,
+    a.wRowBase ?? 0,
+    { f32: a.scale ?? 1 },
+    a.accumulate ? 1 : 0,
+  ]);
   const groups = a.N <= GROUP_N ? 1 : 4;
   const stacked = rowThreads(a.M);
   const pipe = pipeline(device, tileStore + matmulCode, {
-    W_KN: kn ? 1 : 0, VEC4: vec4 ? 1 : 0, W_FORMAT: FORMAT_CODE[a.format ?? 'f32'], COLUMN_GROUPS: groups, ROW_THREADS: stacked,
+    W_KN: kn ? 1 : 0,
+    VEC4: vec4 ? 1 : 0,
+    W_FORMAT: FORMAT_CODE[a.format ?? 'f32'],
+    COLUMN_GROUPS: groups,
+    ROW_THREADS: stacked,
   });
   const [w, w4, wh] = half ? [none, none, a.w] : [a.w, vec4 ? a.w : none, none];
-  dispatch(device, encoder, pipe, [dims, a.bias ?? none, a.y, a.x, vec4 ? a.x : none, w, w4, wh], [
-    Math.ceil(a.N / (GROUP_N * groups)),
-    Math.ceil(a.M / (ROWS_PER_THREAD * stacked)),
-  ]);
+  dispatch(
+    device,
+    encoder,
+    pipe,
+    [dims, a.bias ?? none, a.y, a.x, vec4 ? a.x : none, w, w4, wh],
+    [Math.ceil(a.N / (GROUP_N * groups)), Math.ceil(a.M / (ROWS_PER_THREAD * stacked))],
+  );
 }

@@ -33,4 +33,3 @@ export function params(device: GPUDevice, words: readonly ParamWord[]): GPUBuffe
   }
   return buffer;
 }
-

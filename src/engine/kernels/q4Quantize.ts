@@ -11,7 +11,13 @@ export interface GpuQ4 {
 }
 
 /** Records the quantization of an f32 matrix already on the GPU into new q4 buffers. */
-export function q4Quantize(device: GPUDevice, encoder: GPUCommandEncoder, w: GPUBuffer, rows: number, cols: number): GpuQ4 {
+export function q4Quantize(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  w: GPUBuffer,
+  rows: number,
+  cols: number,
+): GpuQ4 {
   checkQ4Cols(cols);
   const groups = (rows * cols) / Q4_GROUP;
   const qweight = createStorageBuffer(device, ((rows * cols) / Q4_PER_WORD) * 4, 'q4 weight');

@@ -23,7 +23,11 @@ export function q4Gemv(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4GemvA
   // One pipeline per power-of-two batch bucket keeps the in-kernel row loop's trip count a constant.
   const maxB = 2 ** Math.ceil(Math.log2(a.B));
   const dims = params(device, [a.B, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0]);
-  dispatch(device, encoder, pipeline(device, code, { MAX_B: maxB }), [
-    dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y,
-  ], foldWorkgroups(Math.ceil(a.N / COLUMNS_PER_WORKGROUP)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code, { MAX_B: maxB }),
+    [dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y],
+    foldWorkgroups(Math.ceil(a.N / COLUMNS_PER_WORKGROUP)),
+  );
 }

@@ -1,5 +1,12 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, checkDims, rowThreads, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
+import {
+  bindingBytes,
+  checkDims,
+  rowThreads,
+  type DenseWeight,
+  type ProductArgs,
+  type WeightLayout,
+} from './matmul.ts';
 import { params } from './params.ts';
 import q4Code from './q4matmul.wgsl?raw';
 import tileStore from './tileStore.wgsl?raw';
@@ -18,9 +25,11 @@ export type Q4MatmulArgs = ProductArgs & Q4Weight;
 /** Throws unless the shapes fit the q4 kernels: groups of 32 along the stored rows, X rows of whole octets. */
 export function checkQ4Shapes(kernel: string, a: { N: number; K: number; layout?: WeightLayout; x: Bindable }): void {
   const [axis, size] = a.layout === 'KN' ? ['N', a.N] : ['K', a.K];
-  if (size % 32 !== 0) throw new Error(`${kernel}: ${axis} = ${size} must be a multiple of 32 (q4 groups run along stored rows)`);
+  if (size % 32 !== 0)
+    throw new Error(`${kernel}: ${axis} = ${size} must be a multiple of 32 (q4 groups run along stored rows)`);
   if (a.K % 8 !== 0) throw new Error(`${kernel}: K = ${a.K} must be a multiple of 8`);
-  if (bindingBytes(a.x) % 16 !== 0) throw new Error(`${kernel}: x's binding (${bindingBytes(a.x)} bytes) must be whole vec4s`);
+  if (bindingBytes(a.x) % 16 !== 0)
+    throw new Error(`${kernel}: x's binding (${bindingBytes(a.x)} bytes) must be whole vec4s`);
 }
 
 /** Records Y = X dequant(W)ᵀ (+ bias), or Y = X dequant(W) for layout "KN", into `encoder`. */
@@ -32,8 +41,11 @@ export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4Mat
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: 1 }, 0]);
   const stacked = rowThreads(a.M);
   const pipe = pipeline(device, tileStore + q4Code, { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
-  dispatch(device, encoder, pipe, [dims, a.bias ?? placeholderBuffer(device), a.y, a.x, a.qweight, a.scales], [
-    Math.ceil(a.N / 128),
-    Math.ceil(a.M / (8 * stacked)),
-  ]);
+  dispatch(
+    device,
+    encoder,
+    pipe,
+    [dims, a.bias ?? placeholderBuffer(device), a.y, a.x, a.qweight, a.scales],
+    [Math.ceil(a.N / 128), Math.ceil(a.M / (8 * stacked))],
+  );
 }

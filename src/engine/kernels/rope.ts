@@ -33,5 +33,11 @@ export function rope(device: GPUDevice, encoder: GPUCommandEncoder, a: RopeArgs)
   }
   const dims = params(device, [a.T, a.nHeads, a.headDim, rowStride, colOffset, a.inverse ? 1 : 0]);
   const threads = (a.T * a.nHeads * a.headDim) / 2;
-  dispatch(device, encoder, pipeline(device, code), [dims, a.x, a.positions, a.invFreq], foldWorkgroups(Math.ceil(threads / 64)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code),
+    [dims, a.x, a.positions, a.invFreq],
+    foldWorkgroups(Math.ceil(threads / 64)),
+  );
 }

@@ -23,8 +23,13 @@ export function packSampleRows(rows: readonly SampleRow[]): Uint8Array {
     const topP = r.topP ?? 1;
     if (!(r.temperature >= 0)) throw new Error(`sample row ${i}: temperature ${r.temperature} must be ≥ 0`);
     if (!(topP > 0 && topP <= 1)) throw new Error(`sample row ${i}: topP ${topP} must be in (0, 1]`);
-    for (const [name, value] of [['topK', r.topK ?? 0], ['seed', r.seed], ['step', r.step]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`sample row ${i}: ${name} ${value} is not a u32`);
+    for (const [name, value] of [
+      ['topK', r.topK ?? 0],
+      ['seed', r.seed],
+      ['step', r.step],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+        throw new Error(`sample row ${i}: ${name} ${value} is not a u32`);
     }
     const o = i * ROW_BYTES;
     view.setFloat32(o, r.temperature, true);
@@ -50,5 +55,11 @@ export function sampleTokens(device: GPUDevice, encoder: GPUCommandEncoder, a: S
   if (a.B > 65535) throw new Error(`sampleTokens: ${a.B} rows exceed one dispatch`);
   // Each pass walks V / threads logits per thread; small vocabularies need fewer threads (and barriers cost per thread).
   const threads = a.V >= 16384 ? 256 : 64;
-  dispatch(device, encoder, pipeline(device, code, { WG: threads }), [params(device, [a.B, a.V]), a.logits, a.rows, a.ids], [a.B]);
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code, { WG: threads }),
+    [params(device, [a.B, a.V]), a.logits, a.rows, a.ids],
+    [a.B],
+  );
 }

@@ -17,9 +17,16 @@ export interface SiluGateBackwardArgs {
 export function siluGateBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: SiluGateBackwardArgs): void {
   checkDims('siluGateBackward', { T: a.T, I: a.I });
   const fused = 'gateUp' in a.inputs;
-  if (fused !== 'dGateUp' in a.grads) throw new Error('siluGateBackward: inputs and grads must both be fused or both separate');
+  if (fused !== 'dGateUp' in a.grads)
+    throw new Error('siluGateBackward: inputs and grads must both be fused or both separate');
   const [g, u] = 'gateUp' in a.inputs ? [a.inputs.gateUp, a.inputs.gateUp] : [a.inputs.g, a.inputs.u];
   const [dg, du] = 'dGateUp' in a.grads ? [a.grads.dGateUp, placeholderBuffer(device)] : [a.grads.dg, a.grads.du];
   const dims = params(device, fused ? [a.T, a.I, 2 * a.I, 0, a.I, 1] : [a.T, a.I, a.I, 0, 0, 0]);
-  dispatch(device, encoder, pipeline(device, code), [dims, a.dm, g, u, dg, du], foldWorkgroups(Math.ceil((a.T * a.I) / 256)));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, code),
+    [dims, a.dm, g, u, dg, du],
+    foldWorkgroups(Math.ceil((a.T * a.I) / 256)),
+  );
 }

@@ -40,7 +40,11 @@ export function directoryHandleSource(dir: FileSystemDirectoryHandle): ModelSour
   };
   const source: ModelSource = {
     name: dir.name,
-    has: (file) => fileOf(file).then(() => true, () => false),
+    has: (file) =>
+      fileOf(file).then(
+        () => true,
+        () => false,
+      ),
     readText: async (file) => (await fileOf(file)).text(),
     open: async (file) => blobSource(await fileOf(file), `${dir.name}/${file}`),
   };

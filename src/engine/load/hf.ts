@@ -6,17 +6,37 @@
 import { parseModelConfig, type ModelConfig } from '../model/config.ts';
 import type { ByteSource } from './byteSource.ts';
 import { aligned } from './dtype.ts';
-import { checkWeightDtype, readSafetensorsHeader, readTensorBytes, readTensorF32, type TensorEntry } from './safetensors.ts';
+import {
+  checkWeightDtype,
+  readSafetensorsHeader,
+  readTensorBytes,
+  readTensorF32,
+  type TensorEntry,
+} from './safetensors.ts';
 import { readJson, type ModelSource } from './source.ts';
 import {
-  checkLayerIndex, checkShape, fullRange, layerShapes,
-  type LayerWeights, type LinearWeight, type RowRange, type WeightReader,
+  checkLayerIndex,
+  checkShape,
+  fullRange,
+  layerShapes,
+  type LayerWeights,
+  type LinearWeight,
+  type RowRange,
+  type WeightReader,
 } from './weights.ts';
 
 export const HF_SINGLE = 'model.safetensors';
 export const HF_INDEX = 'model.safetensors.index.json';
 
-const LINEARS = { q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj' } as const;
+const LINEARS = {
+  q: 'self_attn.q_proj',
+  k: 'self_attn.k_proj',
+  v: 'self_attn.v_proj',
+  o: 'self_attn.o_proj',
+  gate: 'mlp.gate_proj',
+  up: 'mlp.up_proj',
+  down: 'mlp.down_proj',
+} as const;
 
 /** Every tensor a checkpoint of this config must hold, with its shape, under the Hugging Face names. */
 export function hfTensorShapes(c: ModelConfig): Map<string, number[]> {
@@ -26,7 +46,8 @@ export function hfTensorShapes(c: ModelConfig): Map<string, number[]> {
     const p = `model.layers.${i}`;
     shapes.set(`${p}.input_layernorm.weight`, [c.hiddenSize]);
     shapes.set(`${p}.post_attention_layernorm.weight`, [c.hiddenSize]);
-    for (const [key, module] of Object.entries(LINEARS)) shapes.set(`${p}.${module}.weight`, linear[key as keyof typeof LINEARS]);
+    for (const [key, module] of Object.entries(LINEARS))
+      shapes.set(`${p}.${module}.weight`, linear[key as keyof typeof LINEARS]);
     if (c.qkvBias) {
       for (const key of ['q', 'k', 'v'] as const) shapes.set(`${p}.${LINEARS[key]}.bias`, [linear[key][0]]);
     }
@@ -38,7 +59,9 @@ export function hfTensorShapes(c: ModelConfig): Map<string, number[]> {
 
 export async function readHfConfig(source: ModelSource): Promise<ModelConfig> {
   const config = await readJson(source, 'config.json');
-  const generation = (await source.has('generation_config.json')) ? await readJson(source, 'generation_config.json') : undefined;
+  const generation = (await source.has('generation_config.json'))
+    ? await readJson(source, 'generation_config.json')
+    : undefined;
   return parseModelConfig(config, generation, `${source.name}/config.json`);
 }
 
@@ -75,7 +98,8 @@ async function indexTensors(source: ModelSource, files: ByteSource[]): Promise<M
     for (const [name, entry] of header.tensors) tensors.set(name, { file, source: bytes, entry });
   }
   for (const [name, file] of map ?? []) {
-    if (tensors.get(name)?.file !== file) throw new Error(`${source.name}/${file}: tensor "${name}" is listed in ${HF_INDEX} but not in the file`);
+    if (tensors.get(name)?.file !== file)
+      throw new Error(`${source.name}/${file}: tensor "${name}" is listed in ${HF_INDEX} but not in the file`);
   }
   return tensors;
 }

@@ -51,7 +51,11 @@ async function findCached(url: string): Promise<Response | null> {
 }
 
 /** Counts bytes as they stream past and reports progress at most every 100 ms (and at the end). */
-function progressCounter(file: string, total: number | null, report: (p: HubProgress) => void): TransformStream<Uint8Array, Uint8Array> {
+function progressCounter(
+  file: string,
+  total: number | null,
+  report: (p: HubProgress) => void,
+): TransformStream<Uint8Array, Uint8Array> {
   const started = performance.now();
   let bytes = 0;
   let lastReport = 0;
@@ -76,7 +80,8 @@ function progressCounter(file: string, total: number | null, report: (p: HubProg
 
 export function hubSource(options: HubOptions): ModelSource {
   const { repo, token, onProgress } = options;
-  const url = (file: string) => hubFileUrl(options.endpoint ?? 'https://huggingface.co', repo, options.revision ?? 'main', file);
+  const url = (file: string) =>
+    hubFileUrl(options.endpoint ?? 'https://huggingface.co', repo, options.revision ?? 'main', file);
   const name = `${repo}@${options.revision ?? 'main'}`;
 
   const request = async (file: string, method: 'GET' | 'HEAD'): Promise<Response> => {
@@ -85,10 +90,14 @@ export function hubSource(options: HubOptions): ModelSource {
     try {
       response = await fetch(url(file), { method, headers });
     } catch (err) {
-      throw new Error(`${name}: cannot download ${file} (${(err as Error).message}); it is not in the browser cache either`);
+      throw new Error(
+        `${name}: cannot download ${file} (${(err as Error).message}); it is not in the browser cache either`,
+      );
     }
     if (response.status === 401 || response.status === 403) {
-      throw new Error(`${name}: access to ${file} denied (HTTP ${response.status}); a gated or private repo needs an access token`);
+      throw new Error(
+        `${name}: access to ${file} denied (HTTP ${response.status}); a gated or private repo needs an access token`,
+      );
     }
     return response;
   };
@@ -106,7 +115,9 @@ export function hubSource(options: HubOptions): ModelSource {
     // Only the type is kept: a compressed transfer's content-length would not match the decoded body.
     const headers = { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' };
     await cache.put(url(file), new Response(counted, { headers })).catch((err: Error) => {
-      throw new Error(`${name}: cannot store ${file} in the browser cache (${err.message}); is the disk or the site's quota full?`);
+      throw new Error(
+        `${name}: cannot store ${file} in the browser cache (${err.message}); is the disk or the site's quota full?`,
+      );
     });
     const stored = await cache.match(url(file));
     if (!stored) throw new Error(`${name}: ${file} vanished from the browser cache right after it was stored`);

@@ -10,8 +10,13 @@ import { readMlcIndex, readRecordRows, shardOpener, type MlcIndex, type MlcRecor
 import { parseMlcChatConfig, type MlcQuantization } from './mlcConfig.ts';
 import { readJson, type ModelSource } from './source.ts';
 import {
-  checkLayerIndex, checkShape, layerShapes,
-  type LayerWeights, type LinearWeight, type RowRange, type WeightReader,
+  checkLayerIndex,
+  checkShape,
+  layerShapes,
+  type LayerWeights,
+  type LinearWeight,
+  type RowRange,
+  type WeightReader,
 } from './weights.ts';
 
 export const MLC_CHAT_CONFIG = 'mlc-chat-config.json';
@@ -28,7 +33,11 @@ export function mlcLayerModules(c: ModelConfig, i: number): Record<'qkv' | 'o' |
   const s = layerShapes(c);
   const p = `model.layers.${i}`;
   return {
-    qkv: { name: `${p}.self_attn.${c.arch === 'qwen2' ? 'c_attn' : 'qkv_proj'}`, rows: s.q[0] + s.k[0] + s.v[0], cols: c.hiddenSize },
+    qkv: {
+      name: `${p}.self_attn.${c.arch === 'qwen2' ? 'c_attn' : 'qkv_proj'}`,
+      rows: s.q[0] + s.k[0] + s.v[0],
+      cols: c.hiddenSize,
+    },
     o: { name: `${p}.self_attn.o_proj`, rows: s.o[0], cols: s.o[1] },
     gateUp: { name: `${p}.mlp.gate_up_proj`, rows: 2 * c.intermediateSize, cols: c.hiddenSize },
     down: { name: `${p}.mlp.down_proj`, rows: s.down[0], cols: s.down[1] },
@@ -41,9 +50,17 @@ export function mlcGlobalModules(c: ModelConfig): LinearModule[] {
 }
 
 /** config.json when the repo has one, else mlc-chat-config.json's model_config. */
-export async function readMlcConfig(source: ModelSource): Promise<{ config: ModelConfig; quantization: MlcQuantization }> {
-  const generation = (await source.has('generation_config.json')) ? await readJson(source, 'generation_config.json') : undefined;
-  const chat = parseMlcChatConfig(await readJson(source, MLC_CHAT_CONFIG), `${source.name}/${MLC_CHAT_CONFIG}`, generation);
+export async function readMlcConfig(
+  source: ModelSource,
+): Promise<{ config: ModelConfig; quantization: MlcQuantization }> {
+  const generation = (await source.has('generation_config.json'))
+    ? await readJson(source, 'generation_config.json')
+    : undefined;
+  const chat = parseMlcChatConfig(
+    await readJson(source, MLC_CHAT_CONFIG),
+    `${source.name}/${MLC_CHAT_CONFIG}`,
+    generation,
+  );
   if (!(await source.has('config.json'))) return chat;
   return { config: await readHfConfig(source), quantization: chat.quantization };
 }
@@ -56,7 +73,9 @@ function recordOf(index: MlcIndex, name: string): MlcRecord {
 
 function checkDtype(index: MlcIndex, record: MlcRecord, allowed: string[]): void {
   if (!allowed.includes(record.dtype)) {
-    throw new Error(`${index.file}: tensor "${record.name}" has dtype ${record.dtype}, expected ${allowed.join(' or ')}`);
+    throw new Error(
+      `${index.file}: tensor "${record.name}" has dtype ${record.dtype}, expected ${allowed.join(' or ')}`,
+    );
   }
 }
 
@@ -95,7 +114,11 @@ function checkAll(index: MlcIndex, c: ModelConfig): void {
   }
 }
 
-export async function openMlcWeights(source: ModelSource, config: ModelConfig, quantization: MlcQuantization): Promise<WeightReader> {
+export async function openMlcWeights(
+  source: ModelSource,
+  config: ModelConfig,
+  quantization: MlcQuantization,
+): Promise<WeightReader> {
   const index = await readMlcIndex(source);
   checkAll(index, config);
   const shards = shardOpener(source);

@@ -42,20 +42,37 @@ function parseRecord(where: string, raw: unknown, shard: MlcShard): MlcRecord {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   if (typeof r.name !== 'string') throw new Error(`${where}: record without a "name"`);
   const what = `${where}: record "${r.name}"`;
-  if (!Array.isArray(r.shape) || !r.shape.every(isCount)) throw new Error(`${what}: shape must be a list of non-negative integers`);
+  if (!Array.isArray(r.shape) || !r.shape.every(isCount))
+    throw new Error(`${what}: shape must be a list of non-negative integers`);
   if (typeof r.dtype !== 'string' || !Object.hasOwn(MLC_DTYPE_BYTES, r.dtype)) {
-    throw new Error(`${what}: unsupported dtype ${JSON.stringify(r.dtype)} (supported: ${Object.keys(MLC_DTYPE_BYTES).join(', ')})`);
+    throw new Error(
+      `${what}: unsupported dtype ${JSON.stringify(r.dtype)} (supported: ${Object.keys(MLC_DTYPE_BYTES).join(', ')})`,
+    );
   }
   const dtype = r.dtype as MlcDtype;
-  if (r.format !== 'raw' && r.format !== 'f32-to-bf16') throw new Error(`${what}: unknown format ${JSON.stringify(r.format)}`);
-  if (r.format === 'f32-to-bf16' && dtype !== 'float32') throw new Error(`${what}: format f32-to-bf16 needs dtype float32, got ${dtype}`);
-  if (!isCount(r.byteOffset) || !isCount(r.nbytes)) throw new Error(`${what}: byteOffset and nbytes must be non-negative integers`);
+  if (r.format !== 'raw' && r.format !== 'f32-to-bf16')
+    throw new Error(`${what}: unknown format ${JSON.stringify(r.format)}`);
+  if (r.format === 'f32-to-bf16' && dtype !== 'float32')
+    throw new Error(`${what}: format f32-to-bf16 needs dtype float32, got ${dtype}`);
+  if (!isCount(r.byteOffset) || !isCount(r.nbytes))
+    throw new Error(`${what}: byteOffset and nbytes must be non-negative integers`);
   const expected = elementCount(r.shape) * (r.format === 'f32-to-bf16' ? 2 : MLC_DTYPE_BYTES[dtype]);
-  if (r.nbytes !== expected) throw new Error(`${what}: nbytes ${r.nbytes} but ${dtype} [${r.shape}] (${r.format}) needs ${expected}`);
+  if (r.nbytes !== expected)
+    throw new Error(`${what}: nbytes ${r.nbytes} but ${dtype} [${r.shape}] (${r.format}) needs ${expected}`);
   if (r.byteOffset + r.nbytes > shard.nbytes) {
-    throw new Error(`${what}: bytes ${r.byteOffset}..${r.byteOffset + r.nbytes} run past the end of ${shard.dataPath} (${shard.nbytes} bytes)`);
+    throw new Error(
+      `${what}: bytes ${r.byteOffset}..${r.byteOffset + r.nbytes} run past the end of ${shard.dataPath} (${shard.nbytes} bytes)`,
+    );
   }
-  return { name: r.name, shape: r.shape, dtype, format: r.format, byteOffset: r.byteOffset, nbytes: r.nbytes, dataPath: shard.dataPath };
+  return {
+    name: r.name,
+    shape: r.shape,
+    dtype,
+    format: r.format,
+    byteOffset: r.byteOffset,
+    nbytes: r.nbytes,
+    dataPath: shard.dataPath,
+  };
 }
 
 export function parseMlcIndex(file: string, json: unknown): MlcIndex {
@@ -66,7 +83,9 @@ export function parseMlcIndex(file: string, json: unknown): MlcIndex {
   for (const raw of shardList) {
     const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     if (typeof s.dataPath !== 'string' || !isCount(s.nbytes) || !Array.isArray(s.records)) {
-      throw new Error(`${file}: each shard needs "dataPath", "nbytes" and "records", got ${JSON.stringify(raw).slice(0, 200)}`);
+      throw new Error(
+        `${file}: each shard needs "dataPath", "nbytes" and "records", got ${JSON.stringify(raw).slice(0, 200)}`,
+      );
     }
     const shard = { dataPath: s.dataPath, nbytes: s.nbytes };
     shards.push(shard);
@@ -85,7 +104,8 @@ export async function readMlcIndex(source: ModelSource): Promise<MlcIndex> {
     if (!(await source.has(file))) continue;
     const index = parseMlcIndex(`${source.name}/${file}`, await readJson(source, file));
     for (const shard of index.shards) {
-      if (!(await source.has(shard.dataPath))) throw new Error(`${source.name}: shard ${shard.dataPath} listed in ${file} is missing`);
+      if (!(await source.has(shard.dataPath)))
+        throw new Error(`${source.name}: shard ${shard.dataPath} listed in ${file} is missing`);
     }
     return index;
   }
@@ -93,14 +113,20 @@ export async function readMlcIndex(source: ModelSource): Promise<MlcIndex> {
 }
 
 /** Opens shards lazily, once each, checking that each file is as long as the index says. */
-export function shardOpener(source: ModelSource): { open(shard: string, nbytes: number): Promise<ByteSource>; close(): Promise<void> } {
+export function shardOpener(source: ModelSource): {
+  open(shard: string, nbytes: number): Promise<ByteSource>;
+  close(): Promise<void>;
+} {
   const open = new Map<string, Promise<ByteSource>>();
   return {
     open(dataPath, nbytes) {
       let pending = open.get(dataPath);
       if (!pending) {
         pending = source.open(dataPath).then((bytes) => {
-          if (bytes.size < nbytes) throw new Error(`${source.name}/${dataPath}: file is truncated: ${bytes.size} bytes, the index says ${nbytes}`);
+          if (bytes.size < nbytes)
+            throw new Error(
+              `${source.name}/${dataPath}: file is truncated: ${bytes.size} bytes, the index says ${nbytes}`,
+            );
           return bytes;
         });
         open.set(dataPath, pending);
@@ -121,7 +147,11 @@ export function decodeRecord(record: MlcRecord, bytes: Uint8Array): Uint32Array 
   return new Float32Array(aligned(bytes));
 }
 
-export async function readRecordRows(shard: ByteSource, record: MlcRecord, range?: RowRange): Promise<Uint32Array | Float32Array> {
+export async function readRecordRows(
+  shard: ByteSource,
+  record: MlcRecord,
+  range?: RowRange,
+): Promise<Uint32Array | Float32Array> {
   const rows = record.shape[0] ?? 1;
   const r = fullRange(rows, range);
   const rowBytes = rows === 0 ? 0 : record.nbytes / rows;

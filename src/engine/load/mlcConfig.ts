@@ -15,13 +15,19 @@ export interface MlcChatConfig {
 
 export function parseMlcQuantization(value: unknown, where: string): MlcQuantization {
   if (!MLC_QUANTIZATIONS.includes(value as MlcQuantization)) {
-    throw new Error(`${where}: unsupported "quantization" ${JSON.stringify(value)} (supported: ${MLC_QUANTIZATIONS.join(', ')})`);
+    throw new Error(
+      `${where}: unsupported "quantization" ${JSON.stringify(value)} (supported: ${MLC_QUANTIZATIONS.join(', ')})`,
+    );
   }
   return value as MlcQuantization;
 }
 
 /** `generationConfig` (generation_config.json, where the repo has one) adds its eos ids, as for config.json. */
-export function parseMlcChatConfig(json: unknown, where = 'mlc-chat-config.json', generationConfig?: unknown): MlcChatConfig {
+export function parseMlcChatConfig(
+  json: unknown,
+  where = 'mlc-chat-config.json',
+  generationConfig?: unknown,
+): MlcChatConfig {
   const top = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   const model = top.model_config;
   if (typeof model !== 'object' || model === null) throw new Error(`${where}: missing "model_config"`);
@@ -36,5 +42,8 @@ export function parseMlcChatConfig(json: unknown, where = 'mlc-chat-config.json'
   };
   // MLC writes 0 for "derive it" in a few integer fields.
   for (const field of ['head_dim', 'num_key_value_heads']) if (asHf[field] === 0) delete asHf[field];
-  return { config: parseModelConfig(asHf, generationConfig, where), quantization: parseMlcQuantization(top.quantization, where) };
+  return {
+    config: parseModelConfig(asHf, generationConfig, where),
+    quantization: parseMlcQuantization(top.quantization, where),
+  };
 }

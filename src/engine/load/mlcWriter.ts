@@ -11,10 +11,13 @@ export type MlcTensor =
   | { name: string; shape?: number[]; values: Float32Array; float: 'f32' | 'f16' | 'f32-to-bf16' };
 
 function encode(tensor: MlcTensor): { dtype: string; format: string; shape: number[]; bytes: Uint8Array } {
-  if ('words' in tensor) return { dtype: 'uint32', format: 'raw', shape: tensor.shape, bytes: new Uint8Array(tensor.words.slice().buffer) };
+  if ('words' in tensor)
+    return { dtype: 'uint32', format: 'raw', shape: tensor.shape, bytes: new Uint8Array(tensor.words.slice().buffer) };
   const shape = tensor.shape ?? [tensor.values.length];
-  if (tensor.float === 'f32') return { dtype: 'float32', format: 'raw', shape, bytes: new Uint8Array(tensor.values.slice().buffer) };
-  if (tensor.float === 'f16') return { dtype: 'float16', format: 'raw', shape, bytes: new Uint8Array(f32ToF16(tensor.values).buffer) };
+  if (tensor.float === 'f32')
+    return { dtype: 'float32', format: 'raw', shape, bytes: new Uint8Array(tensor.values.slice().buffer) };
+  if (tensor.float === 'f16')
+    return { dtype: 'float16', format: 'raw', shape, bytes: new Uint8Array(f32ToF16(tensor.values).buffer) };
   return { dtype: 'float32', format: 'f32-to-bf16', shape, bytes: new Uint8Array(f32ToBf16(tensor.values).buffer) };
 }
 

@@ -34,7 +34,10 @@ export function nodeDirectorySource(dir: string): ModelSource {
     name: dir,
     async has(file) {
       const fs = await import('node:fs/promises');
-      return fs.stat(await resolve(file)).then((s) => s.isFile(), () => false);
+      return fs.stat(await resolve(file)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
     },
     async readText(file) {
       const fs = await import('node:fs/promises');

@@ -11,10 +11,21 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Bytes per element of every fixed-width dtype the format defines. */
 export const DTYPE_BYTES = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1,
-  I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4,
-  I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 } as const;
 export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
 
@@ -45,24 +56,39 @@ export function elementCount(shape: readonly number[]): number {
 
 function parseEntry(file: string, name: string, raw: unknown, dataStart: number): TensorEntry {
   const where = `${file}: tensor "${name}"`;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: header entry is not an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${where}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) throw new Error(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new Error(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-    throw new Error(`${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+    offsets[0] > offsets[1]
+  ) {
+    throw new Error(
+      `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`,
+    );
   }
   const expected = elementCount(shape) * DTYPE_BYTES[dtype];
   if (offsets[1] - offsets[0] !== expected) {
-    throw new Error(`${where}: data_offsets span ${offsets[1] - offsets[0]} bytes but ${dtype} shape [${shape}] needs ${expected}`);
+    throw new Error(
+      `${where}: data_offsets span ${offsets[1] - offsets[0]} bytes but ${dtype} shape [${shape}] needs ${expected}`,
+    );
   }
   return { name, dtype, shape, begin: dataStart + offsets[0], end: dataStart + offsets[1] };
 }
 
 function parseMetadata(file: string, raw: unknown): Record<string, string> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    Array.isArray(raw) ||
+    !Object.values(raw).every((v) => typeof v === 'string')
+  ) {
     throw new Error(`${file}: "__metadata__" must map strings to strings`);
   }
   return raw as Record<string, string>;
@@ -75,14 +101,18 @@ function checkLayout(file: string, entries: TensorEntry[], dataStart: number, fi
   let previous = 'the header';
   for (const entry of sorted) {
     if (entry.begin < cursor) throw new Error(`${file}: tensor "${entry.name}" overlaps ${previous}`);
-    if (entry.begin > cursor) throw new Error(`${file}: ${entry.begin - cursor} unused bytes between ${previous} and tensor "${entry.name}"`);
+    if (entry.begin > cursor)
+      throw new Error(`${file}: ${entry.begin - cursor} unused bytes between ${previous} and tensor "${entry.name}"`);
     if (entry.end > fileSize) {
-      throw new Error(`${file}: file is truncated: tensor "${entry.name}" ends at byte ${entry.end} but the file has ${fileSize}`);
+      throw new Error(
+        `${file}: file is truncated: tensor "${entry.name}" ends at byte ${entry.end} but the file has ${fileSize}`,
+      );
     }
     cursor = entry.end;
     previous = `tensor "${entry.name}"`;
   }
-  if (cursor !== fileSize) throw new Error(`${file}: ${fileSize - cursor} bytes after the last tensor are not described by the header`);
+  if (cursor !== fileSize)
+    throw new Error(`${file}: ${fileSize - cursor} bytes after the last tensor are not described by the header`);
 }
 
 /** Parses and validates the JSON header (the bytes after the 8-byte length), given the whole file's size. */
@@ -93,7 +123,8 @@ export function parseSafetensorsHeader(file: string, headerBytes: Uint8Array, fi
   } catch (err) {
     throw new Error(`${file}: header is not valid JSON (${(err as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: header is not a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${file}: header is not a JSON object`);
   const dataStart = 8 + headerBytes.byteLength;
   const tensors = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
@@ -107,10 +138,12 @@ export function parseSafetensorsHeader(file: string, headerBytes: Uint8Array, fi
 
 /** Reads the length prefix and the header from the start of the file; no tensor data is touched. */
 export async function readSafetensorsHeader(source: ByteSource): Promise<SafetensorsHeader> {
-  if (source.size < 8) throw new Error(`${source.name}: file is truncated: ${source.size} bytes, shorter than the 8-byte header length`);
+  if (source.size < 8)
+    throw new Error(`${source.name}: file is truncated: ${source.size} bytes, shorter than the 8-byte header length`);
   const prefix = await source.read(0, 8);
   const length = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
-  if (length > BigInt(MAX_HEADER_BYTES)) throw new Error(`${source.name}: header length ${length} exceeds the 100,000,000-byte limit`);
+  if (length > BigInt(MAX_HEADER_BYTES))
+    throw new Error(`${source.name}: header length ${length} exceeds the 100,000,000-byte limit`);
   if (8n + length > BigInt(source.size)) {
     throw new Error(`${source.name}: header length ${length} runs past the end of the ${source.size}-byte file`);
   }
@@ -120,7 +153,8 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
 
 /** Throws unless the dtype is one we turn into f32 weights. */
 export function checkWeightDtype(what: string, dtype: SafetensorsDtype): void {
-  if (!WEIGHT_DTYPES.includes(dtype)) throw new Error(`${what}: unsupported dtype ${dtype} (weights must be ${WEIGHT_DTYPES.join(', ')})`);
+  if (!WEIGHT_DTYPES.includes(dtype))
+    throw new Error(`${what}: unsupported dtype ${dtype} (weights must be ${WEIGHT_DTYPES.join(', ')})`);
 }
 
 /** Decodes raw little-endian bytes of a weight dtype into f32; `what` names the tensor in errors. */

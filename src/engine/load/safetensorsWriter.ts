@@ -15,15 +15,21 @@ function encode(name: string, tensor: TensorToWrite): Uint8Array {
   const expected = elementCount(tensor.shape) * DTYPE_BYTES[tensor.dtype];
   let bytes: Uint8Array;
   if ('bytes' in tensor) bytes = tensor.bytes;
-  else if (tensor.dtype === 'F32') bytes = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  else if (tensor.dtype === 'F32')
+    bytes = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
   else bytes = new Uint8Array((tensor.dtype === 'BF16' ? f32ToBf16(tensor.data) : f32ToF16(tensor.data)).buffer);
   if (bytes.byteLength !== expected) {
-    throw new Error(`writeSafetensors: tensor "${name}" has ${bytes.byteLength} bytes but ${tensor.dtype} [${tensor.shape}] needs ${expected}`);
+    throw new Error(
+      `writeSafetensors: tensor "${name}" has ${bytes.byteLength} bytes but ${tensor.dtype} [${tensor.shape}] needs ${expected}`,
+    );
   }
   return bytes;
 }
 
-export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+export function writeSafetensors(
+  tensors: Record<string, TensorToWrite>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   const parts: Uint8Array[] = [];

@@ -107,7 +107,13 @@ export function checkShape(what: string, actual: readonly number[], expected: re
 
 export function fullRange(rows: number, range?: RowRange): RowRange {
   const r = range ?? { start: 0, count: rows };
-  if (!Number.isInteger(r.start) || !Number.isInteger(r.count) || r.start < 0 || r.count < 0 || r.start + r.count > rows) {
+  if (
+    !Number.isInteger(r.start) ||
+    !Number.isInteger(r.count) ||
+    r.start < 0 ||
+    r.count < 0 ||
+    r.start + r.count > rows
+  ) {
     throw new Error(`rows ${r.start}..${r.start + r.count} are outside [0, ${rows})`);
   }
   return r;

@@ -22,7 +22,10 @@ export interface LoraAdapter {
   modules: LoraModule[];
 }
 
-export type LoraShapeSource = Pick<ModelConfig, 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim' | 'numLayers'>;
+export type LoraShapeSource = Pick<
+  ModelConfig,
+  'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim' | 'numLayers'
+>;
 
 /** A fresh adapter for every layer and target of `config`, drawn from `seed`. */
 export function initLoraAdapter(model: LoraShapeSource, config: LoraConfig, seed: number): LoraAdapter {

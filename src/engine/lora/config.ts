@@ -30,7 +30,8 @@ export function loraConfig(options: Partial<LoraConfig> & { rank: number }): Lor
   if (!Number.isInteger(config.rank) || config.rank < 1 || config.rank > MAX_LORA_RANK) {
     throw new Error(`lora: rank must be an integer in 1..${MAX_LORA_RANK}, got ${config.rank}`);
   }
-  if (!Number.isFinite(config.alpha) || config.alpha <= 0) throw new Error(`lora: alpha must be positive, got ${config.alpha}`);
+  if (!Number.isFinite(config.alpha) || config.alpha <= 0)
+    throw new Error(`lora: alpha must be positive, got ${config.alpha}`);
   if (config.dropout !== 0) throw new Error(`lora: dropout ${String(config.dropout)} is not supported (only 0)`);
   if (config.targets.length === 0) throw new Error('lora: targets must not be empty');
   for (const t of config.targets) {

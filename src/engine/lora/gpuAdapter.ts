@@ -90,20 +90,35 @@ export class GpuLoraAdapter {
   forward(encoder: GPUCommandEncoder, layer: number, target: LoraTarget, call: LoraCall & { y: Bindable }): void {
     const slot = this.activeSlot(layer, target);
     if (!slot) return;
-    loraForward(this.device, encoder, { ...this.shape(slot, call.T), x: call.x, u: call.u, y: call.y, ...this.views(this.params, slot) });
+    loraForward(this.device, encoder, {
+      ...this.shape(slot, call.T),
+      x: call.x,
+      u: call.u,
+      y: call.y,
+      ...this.views(this.params, slot),
+    });
   }
 
   /** dx += du A and the adapter's gradients (accumulated into `grads`). `du` is [T, r] scratch. No-op when inactive. */
   backward(
-    encoder: GPUCommandEncoder, layer: number, target: LoraTarget,
+    encoder: GPUCommandEncoder,
+    layer: number,
+    target: LoraTarget,
     call: LoraCall & { dy: Bindable; du: Bindable; dx: Bindable },
   ): void {
     const slot = this.activeSlot(layer, target);
     if (!slot) return;
     const g = this.views(this.grads, slot);
     loraBackward(this.device, encoder, {
-      ...this.shape(slot, call.T), ...this.views(this.params, slot),
-      x: call.x, dy: call.dy, u: call.u, du: call.du, dx: call.dx, da: g.a, db: g.b,
+      ...this.shape(slot, call.T),
+      ...this.views(this.params, slot),
+      x: call.x,
+      dy: call.dy,
+      u: call.u,
+      du: call.du,
+      dx: call.dx,
+      da: g.a,
+      db: g.b,
     });
   }
 
@@ -129,7 +144,13 @@ export class GpuLoraAdapter {
   }
 
   private shape(slot: Slot, T: number) {
-    return { T, inFeatures: slot.module.inFeatures, outFeatures: slot.module.outFeatures, rank: this.rank, scale: this.scale };
+    return {
+      T,
+      inFeatures: slot.module.inFeatures,
+      outFeatures: slot.module.outFeatures,
+      rank: this.rank,
+      scale: this.scale,
+    };
   }
 
   private views(buffer: GPUBuffer, slot: Slot): { a: Bindable; b: Bindable } {

@@ -12,8 +12,13 @@ export const PEFT_WEIGHTS_FILE = 'adapter_model.safetensors';
 export const PEFT_CONFIG_FILE = 'adapter_config.json';
 
 const MODULE_PATH: Record<LoraTarget, string> = {
-  q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj',
-  gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
+  q: 'self_attn.q_proj',
+  k: 'self_attn.k_proj',
+  v: 'self_attn.v_proj',
+  o: 'self_attn.o_proj',
+  gate: 'mlp.gate_proj',
+  up: 'mlp.up_proj',
+  down: 'mlp.down_proj',
 };
 const PROJ_TO_TARGET = new Map(LORA_TARGETS.map((t) => [`${t}_proj`, t]));
 
@@ -48,7 +53,10 @@ export function peftAdapterConfig(config: LoraConfig, baseModel: string): Record
 }
 
 /** The two files of a PEFT adapter, tensors in F32, keys sorted as the Python writer sorts them. */
-export function exportPeftAdapter(adapter: LoraAdapter, baseModel: string): { [PEFT_WEIGHTS_FILE]: Uint8Array; [PEFT_CONFIG_FILE]: string } {
+export function exportPeftAdapter(
+  adapter: LoraAdapter,
+  baseModel: string,
+): { [PEFT_WEIGHTS_FILE]: Uint8Array; [PEFT_CONFIG_FILE]: string } {
   const r = adapter.config.rank;
   const tensors: [string, TensorToWrite][] = adapter.modules.flatMap((m) => [
     [peftKey(m.layer, m.target, 'A'), { dtype: 'F32', shape: [r, m.inFeatures], data: m.a }],
@@ -70,12 +78,19 @@ export interface SafetensorsInMemory {
 export function readSafetensorsF32(bytes: Uint8Array, file: string): SafetensorsInMemory {
   if (bytes.byteLength < 8) throw new Error(`${file}: file is truncated: ${bytes.byteLength} bytes`);
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (length > MAX_HEADER_BYTES || 8 + length > bytes.byteLength) throw new Error(`${file}: header length ${length} is invalid for a ${bytes.byteLength}-byte file`);
+  if (length > MAX_HEADER_BYTES || 8 + length > bytes.byteLength)
+    throw new Error(`${file}: header length ${length} is invalid for a ${bytes.byteLength}-byte file`);
   const header = parseSafetensorsHeader(file, bytes.subarray(8, 8 + length), bytes.byteLength);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const entry of header.tensors.values()) {
-    if (!WEIGHT_DTYPES.includes(entry.dtype)) throw new Error(`${file}: tensor "${entry.name}" has dtype ${entry.dtype} (expected ${WEIGHT_DTYPES.join(', ')})`);
-    tensors.set(entry.name, { shape: entry.shape, data: bytesToF32(bytes.subarray(entry.begin, entry.end), entry.dtype, `${file}: tensor "${entry.name}"`) });
+    if (!WEIGHT_DTYPES.includes(entry.dtype))
+      throw new Error(
+        `${file}: tensor "${entry.name}" has dtype ${entry.dtype} (expected ${WEIGHT_DTYPES.join(', ')})`,
+      );
+    tensors.set(entry.name, {
+      shape: entry.shape,
+      data: bytesToF32(bytes.subarray(entry.begin, entry.end), entry.dtype, `${file}: tensor "${entry.name}"`),
+    });
   }
   return { tensors, metadata: header.metadata };
 }
@@ -85,7 +100,8 @@ type Json = Record<string, unknown>;
 /** LoraConfig from adapter_config.json; refuses what we cannot reproduce rather than load it wrongly. */
 export function parsePeftConfig(json: unknown): { config: LoraConfig; baseModel: string | null } {
   const where = PEFT_CONFIG_FILE;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${where}: expected a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${where}: expected a JSON object`);
   const c = json as Json;
   const fail = (field: string, why: string): never => {
     throw new Error(`${where}: "${field}" ${why}, got ${JSON.stringify(c[field])}`);
@@ -96,7 +112,8 @@ export function parsePeftConfig(json: unknown): { config: LoraConfig; baseModel:
   if (c.bias !== undefined && c.bias !== 'none') fail('bias', 'must be "none" (LoRA bias tensors are not supported)');
   for (const field of ['rank_pattern', 'alpha_pattern']) {
     const v = c[field];
-    if (v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0)) fail(field, 'must be empty (per-module ranks are not supported)');
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0))
+      fail(field, 'must be empty (per-module ranks are not supported)');
   }
   const positive = (field: string, fallback: number) => {
     const v = c[field] ?? fallback;
@@ -104,7 +121,12 @@ export function parsePeftConfig(json: unknown): { config: LoraConfig; baseModel:
   };
   const rank = positive('r', 8);
   if (!Number.isInteger(rank)) fail('r', 'must be an integer');
-  const config = loraConfig({ rank, alpha: positive('lora_alpha', 8), targets: parseTargets(c.target_modules), rslora: c.use_rslora === true });
+  const config = loraConfig({
+    rank,
+    alpha: positive('lora_alpha', 8),
+    targets: parseTargets(c.target_modules),
+    rslora: c.use_rslora === true,
+  });
   const base = c.base_model_name_or_path;
   return { config, baseModel: typeof base === 'string' ? base : null };
 }
@@ -114,11 +136,16 @@ function parseTargets(value: unknown): LoraTarget[] {
   if (value === undefined || value === null) return ['q', 'v'];
   if (value === 'all-linear') return [...LORA_TARGETS];
   if (!Array.isArray(value)) {
-    throw new Error(`${PEFT_CONFIG_FILE}: "target_modules" ${JSON.stringify(value)} is not supported (use a list of names or "all-linear")`);
+    throw new Error(
+      `${PEFT_CONFIG_FILE}: "target_modules" ${JSON.stringify(value)} is not supported (use a list of names or "all-linear")`,
+    );
   }
   return value.map((name) => {
     const target = typeof name === 'string' ? PROJ_TO_TARGET.get(name.split('.').pop()!) : undefined;
-    if (!target) throw new Error(`${PEFT_CONFIG_FILE}: "target_modules" entry ${JSON.stringify(name)} is not one of ${[...PROJ_TO_TARGET.keys()].join(', ')}`);
+    if (!target)
+      throw new Error(
+        `${PEFT_CONFIG_FILE}: "target_modules" entry ${JSON.stringify(name)} is not one of ${[...PROJ_TO_TARGET.keys()].join(', ')}`,
+      );
     return target;
   });
 }
@@ -143,20 +170,27 @@ type PartialModule = Partial<LoraModule> & Pick<LoraModule, 'layer' | 'target' |
 
 /** Gathers (A, B) pairs from PEFT-named tensors, validating names and shapes; sorted by layer and target. */
 export function loraModulesFromTensors(
-  tensors: Map<string, { shape: number[]; data: Float32Array }>, config: LoraConfig, model: LoraShapeSource, file: string,
+  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  config: LoraConfig,
+  model: LoraShapeSource,
+  file: string,
 ): LoraModule[] {
   const found = new Map<string, PartialModule>();
   for (const [name, { shape, data }] of tensors) {
     const match = KEY.exec(name);
     const target = match && PROJ_TO_TARGET.get(`${match[3]}_proj`);
-    if (!match || !target || MODULE_PATH[target] !== `${match[2]}.${match[3]}_proj`) throw new Error(`${file}: unexpected tensor "${name}"`);
+    if (!match || !target || MODULE_PATH[target] !== `${match[2]}.${match[3]}_proj`)
+      throw new Error(`${file}: unexpected tensor "${name}"`);
     const layer = Number(match[1]);
-    if (layer >= model.numLayers) throw new Error(`${file}: tensor "${name}" is for layer ${layer} but the model has ${model.numLayers}`);
-    if (!config.targets.includes(target)) throw new Error(`${file}: tensor "${name}" is for ${target}_proj, which target_modules does not list`);
+    if (layer >= model.numLayers)
+      throw new Error(`${file}: tensor "${name}" is for layer ${layer} but the model has ${model.numLayers}`);
+    if (!config.targets.includes(target))
+      throw new Error(`${file}: tensor "${name}" is for ${target}_proj, which target_modules does not list`);
     const { inFeatures, outFeatures } = targetShape(model, target);
     const which = match[4] === 'A' ? 'a' : 'b';
     const want = which === 'a' ? [config.rank, inFeatures] : [outFeatures, config.rank];
-    if (shape.join() !== want.join()) throw new Error(`${file}: tensor "${name}" has shape [${shape}], expected [${want}]`);
+    if (shape.join() !== want.join())
+      throw new Error(`${file}: tensor "${name}" has shape [${shape}], expected [${want}]`);
     const module = found.get(`${layer}.${target}`) ?? { layer, target, inFeatures, outFeatures };
     if (module[which]) throw new Error(`${file}: tensor "${name}" appears twice (under two adapter names?)`);
     module[which] = data;
@@ -179,10 +213,15 @@ function parseJson(text: string): unknown {
 }
 
 /** W + s · B A for a merged export: weight [out, in], accumulated in f64 before rounding to f32. */
-export function mergeLora(weight: Float32Array, module: Pick<LoraModule, 'a' | 'b' | 'inFeatures' | 'outFeatures'>, scale: number): Float32Array {
+export function mergeLora(
+  weight: Float32Array,
+  module: Pick<LoraModule, 'a' | 'b' | 'inFeatures' | 'outFeatures'>,
+  scale: number,
+): Float32Array {
   const { inFeatures: K, outFeatures: N, a, b } = module;
   const r = a.length / K;
-  if (weight.length !== N * K || b.length !== N * r) throw new Error(`mergeLora: weight has ${weight.length} values, expected [${N}, ${K}] with rank ${r}`);
+  if (weight.length !== N * K || b.length !== N * r)
+    throw new Error(`mergeLora: weight has ${weight.length} values, expected [${N}, ${K}] with rank ${r}`);
   const out = new Float32Array(N * K);
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < K; k++) {

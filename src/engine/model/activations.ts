@@ -27,7 +27,13 @@ export interface LayerActs {
   lora: Record<LoraTarget, GPUBuffer> | null;
 }
 
-export function createLayerActs(device: GPUDevice, c: ModelConfig, R: number, loraRank: number, xIn?: GPUBuffer): LayerActs {
+export function createLayerActs(
+  device: GPUDevice,
+  c: ModelConfig,
+  R: number,
+  loraRank: number,
+  xIn?: GPUBuffer,
+): LayerActs {
   const f = (n: number, label: string) => createStorageBuffer(device, n * 4, label);
   const D = c.hiddenSize;
   const hq = c.numHeads * c.headDim;
@@ -48,7 +54,13 @@ export function createLayerActs(device: GPUDevice, c: ModelConfig, R: number, lo
     g: f(R * I, 'gate'),
     u: f(R * I, 'up'),
     m: f(R * I, 'silu gate'),
-    lora: loraRank > 0 ? (Object.fromEntries(LORA_TARGETS_ORDER.map((t) => [t, f(R * loraRank, `lora u ${t}`)])) as Record<LoraTarget, GPUBuffer>) : null,
+    lora:
+      loraRank > 0
+        ? (Object.fromEntries(LORA_TARGETS_ORDER.map((t) => [t, f(R * loraRank, `lora u ${t}`)])) as Record<
+            LoraTarget,
+            GPUBuffer
+          >)
+        : null,
   };
 }
 

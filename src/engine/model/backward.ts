@@ -52,10 +52,18 @@ export function createBackwardScratch(device: GPUDevice, c: ModelConfig, R: numb
   const hq = c.numHeads * c.headDim;
   const hkv = c.numKvHeads * c.headDim;
   return {
-    dMid: f(R * D, 'd x mid'), dh: f(R * D, 'd h'), tmp: f(R * D, 'd tmp'),
-    dm: f(R * I, 'd m'), dg: f(R * I, 'd gate'), du: f(R * I, 'd up'),
-    datt: f(R * hq, 'd attention'), dq: f(R * hq, 'd q'), dk: f(R * hkv, 'd k'), dv: f(R * hkv, 'd v'),
-    delta: f(c.numHeads * R, 'attention delta'), loraDu: f(R * rank, 'd lora u'),
+    dMid: f(R * D, 'd x mid'),
+    dh: f(R * D, 'd h'),
+    tmp: f(R * D, 'd tmp'),
+    dm: f(R * I, 'd m'),
+    dg: f(R * I, 'd gate'),
+    du: f(R * I, 'd up'),
+    datt: f(R * hq, 'd attention'),
+    dq: f(R * hq, 'd q'),
+    dk: f(R * hkv, 'd k'),
+    dv: f(R * hkv, 'd v'),
+    delta: f(c.numHeads * R, 'attention delta'),
+    loraDu: f(R * rank, 'd lora u'),
   };
 }
 
@@ -71,18 +79,47 @@ interface Projection {
 }
 
 /** dx (+)= dy W for one projection, plus its LoRA and (full training) weight gradients. */
-function projectionBackward(ctx: ForwardContext, encoder: GPUCommandEncoder, l: number, R: number, p: Projection, dx: GPUBuffer, accumulate: boolean, s: BackwardScratch, acts: LayerActs, grads?: LayerGrads): void {
+function projectionBackward(
+  ctx: ForwardContext,
+  encoder: GPUCommandEncoder,
+  l: number,
+  R: number,
+  p: Projection,
+  dx: GPUBuffer,
+  accumulate: boolean,
+  s: BackwardScratch,
+  acts: LayerActs,
+  grads?: LayerGrads,
+): void {
   const { device } = ctx;
   linearInputGrad(device, encoder, p.w, p.dy, accumulate ? s.tmp : dx, R);
   if (accumulate) addInPlace(device, encoder, { x: s.tmp, y: dx, count: R * p.w.cols });
   if (ctx.lora?.active(l, p.target) && acts.lora) {
     ctx.lora.backward(encoder, l, p.target, { T: R, x: p.x, u: acts.lora[p.target], dy: p.dy, du: s.loraDu, dx });
   }
-  if (grads) linearWeightBackward(device, encoder, { dy: p.dy, x: p.x, dw: grads.linear[p.target], M: R, N: p.w.rows, K: p.w.cols });
+  if (grads)
+    linearWeightBackward(device, encoder, {
+      dy: p.dy,
+      x: p.x,
+      dw: grads.linear[p.target],
+      M: R,
+      N: p.w.rows,
+      K: p.w.cols,
+    });
 }
 
 /** Records one layer's backward: reads dOut [R, D], writes dIn [R, D] (dIn may be dOut's buffer only if distinct from scratch). */
-export function layerBackward(ctx: ForwardContext, encoder: GPUCommandEncoder, l: number, rows: ForwardRows, acts: LayerActs, dOut: GPUBuffer, dIn: GPUBuffer, s: BackwardScratch, grads?: LayerGrads): void {
+export function layerBackward(
+  ctx: ForwardContext,
+  encoder: GPUCommandEncoder,
+  l: number,
+  rows: ForwardRows,
+  acts: LayerActs,
+  dOut: GPUBuffer,
+  dIn: GPUBuffer,
+  s: BackwardScratch,
+  grads?: LayerGrads,
+): void {
   const { device } = ctx;
   const c = ctx.weights.config;
   const w = ctx.weights.layers[l];
@@ -90,17 +127,79 @@ export function layerBackward(ctx: ForwardContext, encoder: GPUCommandEncoder, l
   const D = c.hiddenSize;
   const I = c.intermediateSize;
 
-  projectionBackward(ctx, encoder, l, R, { target: 'down', w: w.down, x: acts.m, dy: dOut }, s.dm, false, s, acts, grads);
-  siluGateBackward(device, encoder, { dm: s.dm, inputs: { g: acts.g, u: acts.u }, grads: { dg: s.dg, du: s.du }, T: R, I });
-  projectionBackward(ctx, encoder, l, R, { target: 'gate', w: w.gate, x: acts.h2, dy: s.dg }, s.dh, false, s, acts, grads);
+  projectionBackward(
+    ctx,
+    encoder,
+    l,
+    R,
+    { target: 'down', w: w.down, x: acts.m, dy: dOut },
+    s.dm,
+    false,
+    s,
+    acts,
+    grads,
+  );
+  siluGateBackward(device, encoder, {
+    dm: s.dm,
+    inputs: { g: acts.g, u: acts.u },
+    grads: { dg: s.dg, du: s.du },
+    T: R,
+    I,
+  });
+  projectionBackward(
+    ctx,
+    encoder,
+    l,
+    R,
+    { target: 'gate', w: w.gate, x: acts.h2, dy: s.dg },
+    s.dh,
+    false,
+    s,
+    acts,
+    grads,
+  );
   projectionBackward(ctx, encoder, l, R, { target: 'up', w: w.up, x: acts.h2, dy: s.du }, s.dh, true, s, acts, grads);
   encoder.copyBufferToBuffer(dOut, 0, s.dMid, 0, R * D * 4);
-  rmsnormBackward(device, encoder, { dy: s.dh, x: acts.xMid, w: w.postNorm, rstd: acts.rstd2, dx: s.dMid, accumulate: true, dw: grads?.postNorm, T: R, D });
+  rmsnormBackward(device, encoder, {
+    dy: s.dh,
+    x: acts.xMid,
+    w: w.postNorm,
+    rstd: acts.rstd2,
+    dx: s.dMid,
+    accumulate: true,
+    dw: grads?.postNorm,
+    T: R,
+    D,
+  });
 
-  projectionBackward(ctx, encoder, l, R, { target: 'o', w: w.o, x: acts.att, dy: s.dMid }, s.datt, false, s, acts, grads);
+  projectionBackward(
+    ctx,
+    encoder,
+    l,
+    R,
+    { target: 'o', w: w.o, x: acts.att, dy: s.dMid },
+    s.datt,
+    false,
+    s,
+    acts,
+    grads,
+  );
   attentionBackward(device, encoder, {
-    q: acts.q, k: acts.k, v: acts.v, o: acts.att, lse: acts.lse, keys: rows.keys, dO: s.datt, delta: s.delta,
-    dQ: s.dq, dK: s.dk, dV: s.dv, R, nHeads: c.numHeads, nKvHeads: c.numKvHeads, headDim: c.headDim,
+    q: acts.q,
+    k: acts.k,
+    v: acts.v,
+    o: acts.att,
+    lse: acts.lse,
+    keys: rows.keys,
+    dO: s.datt,
+    delta: s.delta,
+    dQ: s.dq,
+    dK: s.dk,
+    dV: s.dv,
+    R,
+    nHeads: c.numHeads,
+    nKvHeads: c.numKvHeads,
+    headDim: c.headDim,
   });
   const unrotate = { positions: rows.positions, invFreq: ctx.weights.invFreq, T: R, headDim: c.headDim, inverse: true };
   rope(device, encoder, { ...unrotate, x: s.dq, nHeads: c.numHeads });
@@ -112,5 +211,15 @@ export function layerBackward(ctx: ForwardContext, encoder: GPUCommandEncoder, l
   if (grads?.kBias) linearBiasBackward(device, encoder, { dy: s.dk, db: grads.kBias, M: R, N: w.k.rows });
   if (grads?.vBias) linearBiasBackward(device, encoder, { dy: s.dv, db: grads.vBias, M: R, N: w.v.rows });
   encoder.copyBufferToBuffer(s.dMid, 0, dIn, 0, R * D * 4);
-  rmsnormBackward(device, encoder, { dy: s.dh, x: acts.xIn, w: w.inputNorm, rstd: acts.rstd1, dx: dIn, accumulate: true, dw: grads?.inputNorm, T: R, D });
+  rmsnormBackward(device, encoder, {
+    dy: s.dh,
+    x: acts.xIn,
+    w: w.inputNorm,
+    rstd: acts.rstd1,
+    dx: dIn,
+    accumulate: true,
+    dw: grads?.inputNorm,
+    T: R,
+    D,
+  });
 }

@@ -39,8 +39,16 @@ function qwen(size: keyof typeof QWEN_SIZES, instruct: boolean): CatalogEntry {
     instruct,
     mlcRepos: instruct ? { q4f16_1: `mlc-ai/${label}-q4f16_1-MLC`, q4f32_1: `mlc-ai/${label}-q4f32_1-MLC` } : {},
     config: {
-      arch: 'qwen2', ...QWEN_SIZES[size], numKvHeads: 2, vocabSize: 151936, rmsNormEps: 1e-6, ropeTheta: 1e6,
-      tieWordEmbeddings: true, qkvBias: true, maxPositions: 32768, bosTokenId: 151643,
+      arch: 'qwen2',
+      ...QWEN_SIZES[size],
+      numKvHeads: 2,
+      vocabSize: 151936,
+      rmsNormEps: 1e-6,
+      ropeTheta: 1e6,
+      tieWordEmbeddings: true,
+      qkvBias: true,
+      maxPositions: 32768,
+      bosTokenId: 151643,
       // <|im_end|> and <|endoftext|> for Instruct (generation_config.json); <|endoftext|> for base.
       eosTokenIds: instruct ? [151645, 151643] : [151643],
     },
@@ -57,9 +65,17 @@ function llama(size: keyof typeof LLAMA_SIZES, instruct: boolean): CatalogEntry 
     instruct,
     mlcRepos: instruct ? { q4f16_1: `mlc-ai/${label}-q4f16_1-MLC`, q4f32_1: `mlc-ai/${label}-q4f32_1-MLC` } : {},
     config: {
-      arch: 'llama', ...LLAMA_SIZES[size], numKvHeads: 8, vocabSize: 128256, rmsNormEps: 1e-5, ropeTheta: 500000,
+      arch: 'llama',
+      ...LLAMA_SIZES[size],
+      numKvHeads: 8,
+      vocabSize: 128256,
+      rmsNormEps: 1e-5,
+      ropeTheta: 500000,
       ropeScaling: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 },
-      tieWordEmbeddings: true, qkvBias: false, maxPositions: 131072, bosTokenId: 128000,
+      tieWordEmbeddings: true,
+      qkvBias: false,
+      maxPositions: 131072,
+      bosTokenId: 128000,
       // <|end_of_text|>, <|eom_id|>, <|eot_id|> for Instruct; <|end_of_text|> for base.
       eosTokenIds: instruct ? [128001, 128008, 128009] : [128001],
     },
@@ -67,11 +83,16 @@ function llama(size: keyof typeof LLAMA_SIZES, instruct: boolean): CatalogEntry 
 }
 
 export const CATALOG: readonly CatalogEntry[] = [
-  qwen('0.5B', false), qwen('0.5B', true),
-  qwen('1.5B', false), qwen('1.5B', true),
-  qwen('3B', false), qwen('3B', true),
-  llama('1B', false), llama('1B', true),
-  llama('3B', false), llama('3B', true),
+  qwen('0.5B', false),
+  qwen('0.5B', true),
+  qwen('1.5B', false),
+  qwen('1.5B', true),
+  qwen('3B', false),
+  qwen('3B', true),
+  llama('1B', false),
+  llama('1B', true),
+  llama('3B', false),
+  llama('3B', true),
 ];
 
 export function findModel(id: string): CatalogEntry {

@@ -48,7 +48,9 @@ function fields(json: Json, where: string) {
   const absent = (field: string) => json[field] === undefined || json[field] === null;
   const int = (field: string): number => {
     const value = json[field];
-    return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fail(field, 'a positive integer');
+    return typeof value === 'number' && Number.isInteger(value) && value > 0
+      ? value
+      : fail(field, 'a positive integer');
   };
   const num = (field: string): number => {
     const value = json[field];
@@ -83,24 +85,31 @@ function detectArch(json: Json, where: string): Arch {
   if (Array.isArray(architectures) && architectures.length > 0) {
     const name = String(architectures[0]);
     const arch = ARCHITECTURES[name];
-    if (!arch) throw new Error(`${where}: unsupported architecture "${name}" (supported: ${Object.keys(ARCHITECTURES).join(', ')})`);
+    if (!arch)
+      throw new Error(
+        `${where}: unsupported architecture "${name}" (supported: ${Object.keys(ARCHITECTURES).join(', ')})`,
+      );
     return arch;
   }
   if (json.model_type === 'qwen2' || json.model_type === 'llama') return json.model_type;
-  throw new Error(`${where}: unsupported or missing "model_type" ${JSON.stringify(json.model_type)} and no "architectures"`);
+  throw new Error(
+    `${where}: unsupported or missing "model_type" ${JSON.stringify(json.model_type)} and no "architectures"`,
+  );
 }
 
 /** transformers v5 moves rope_theta and the scaling dict into `rope_parameters`; v4 has them at the top level. */
 function ropeFields(json: Json, where: string): { theta: number; scaling?: RopeScaling } {
   const params = isObject(json.rope_parameters) ? json.rope_parameters : undefined;
-  const theta = params && params.rope_theta !== undefined
-    ? fields(params, `${where} rope_parameters`).num('rope_theta')
-    : fields(json, where).num('rope_theta');
+  const theta =
+    params && params.rope_theta !== undefined
+      ? fields(params, `${where} rope_parameters`).num('rope_theta')
+      : fields(json, where).num('rope_theta');
   const scalingJson = isObject(json.rope_scaling) ? json.rope_scaling : params;
   if (!scalingJson) return { theta };
   const type = scalingJson.rope_type ?? scalingJson.type ?? 'default';
   if (type === 'default') return { theta };
-  if (type !== 'llama3') throw new Error(`${where}: unsupported rope scaling type ${JSON.stringify(type)} (supported: llama3)`);
+  if (type !== 'llama3')
+    throw new Error(`${where}: unsupported rope scaling type ${JSON.stringify(type)} (supported: llama3)`);
   const scaling = fields(scalingJson, `${where} rope scaling`);
   return {
     theta,
@@ -137,13 +146,17 @@ export function parseModelConfig(json: unknown, generationConfig?: unknown, wher
   const numKvHeads = f.intOr('num_key_value_heads', numHeads);
   const headDim = f.intOr('head_dim', Math.floor(hiddenSize / numHeads));
   if (numHeads % numKvHeads !== 0) {
-    throw new Error(`${where}: "num_attention_heads" (${numHeads}) must be a multiple of "num_key_value_heads" (${numKvHeads})`);
+    throw new Error(
+      `${where}: "num_attention_heads" (${numHeads}) must be a multiple of "num_key_value_heads" (${numKvHeads})`,
+    );
   }
   if (headDim % 2 !== 0) throw new Error(`${where}: head dimension ${headDim} must be even for RoPE`);
   const rope = ropeFields(json, where);
   const generation = isObject(generationConfig) ? generationConfig : {};
   const genWhere = 'generation_config.json';
-  const eosTokenIds = [...new Set([...tokenIds(json, 'eos_token_id', where), ...tokenIds(generation, 'eos_token_id', genWhere)])];
+  const eosTokenIds = [
+    ...new Set([...tokenIds(json, 'eos_token_id', where), ...tokenIds(generation, 'eos_token_id', genWhere)]),
+  ];
   const bos = [...tokenIds(json, 'bos_token_id', where), ...tokenIds(generation, 'bos_token_id', genWhere)][0];
   const config: ModelConfig = {
     arch,

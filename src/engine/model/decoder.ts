@@ -69,8 +69,23 @@ export class Decoder {
   }
 
   /** Records z [R, V] = H Eᵀ for hidden states already on the GPU. */
-  recordLogits(encoder: GPUCommandEncoder, h: GPUBuffer, z: GPUBuffer, R: number, start = 0, rows = this.config.vocabSize): void {
-    logitsChunk(this.device, encoder, { h, e: weightMatrix(this.weights.lmHead), z, T: R, D: this.config.hiddenSize, start, rows });
+  recordLogits(
+    encoder: GPUCommandEncoder,
+    h: GPUBuffer,
+    z: GPUBuffer,
+    R: number,
+    start = 0,
+    rows = this.config.vocabSize,
+  ): void {
+    logitsChunk(this.device, encoder, {
+      h,
+      e: weightMatrix(this.weights.lmHead),
+      z,
+      T: R,
+      D: this.config.hiddenSize,
+      start,
+      rows,
+    });
   }
 
   /** Logits [ids.length, V] of one sequence (little-endian f32, row-major). */
@@ -83,7 +98,10 @@ export class Decoder {
     const rows: ForwardRows = {
       R: T,
       ids: uploadBuffer(this.device, Uint32Array.from(ids)),
-      positions: uploadBuffer(this.device, Uint32Array.from(ids, (_, i) => i)),
+      positions: uploadBuffer(
+        this.device,
+        Uint32Array.from(ids, (_, i) => i),
+      ),
       keys: uploadBuffer(this.device, packedKeys([T])),
     };
     const encoder = this.device.createCommandEncoder();

@@ -38,16 +38,42 @@ export interface ForwardContext {
 /** Writes the token embeddings of the rows into x [R, D]. */
 export function embedRows(ctx: ForwardContext, encoder: GPUCommandEncoder, rows: ForwardRows, x: GPUBuffer): void {
   const c = ctx.weights.config;
-  embedding(ctx.device, encoder, { ids: rows.ids, table: weightMatrix(ctx.weights.embed), out: x, T: rows.R, D: c.hiddenSize, V: c.vocabSize });
+  embedding(ctx.device, encoder, {
+    ids: rows.ids,
+    table: weightMatrix(ctx.weights.embed),
+    out: x,
+    T: rows.R,
+    D: c.hiddenSize,
+    V: c.vocabSize,
+  });
 }
 
-function project(ctx: ForwardContext, encoder: GPUCommandEncoder, layer: number, target: LoraTarget, w: GpuLinear, x: GPUBuffer, y: GPUBuffer, acts: LayerActs, R: number, bias?: GPUBuffer): void {
+function project(
+  ctx: ForwardContext,
+  encoder: GPUCommandEncoder,
+  layer: number,
+  target: LoraTarget,
+  w: GpuLinear,
+  x: GPUBuffer,
+  y: GPUBuffer,
+  acts: LayerActs,
+  R: number,
+  bias?: GPUBuffer,
+): void {
   linear(ctx.device, encoder, w, x, y, R, bias);
-  if (ctx.lora?.active(layer, target) && acts.lora) ctx.lora.forward(encoder, layer, target, { T: R, x, u: acts.lora[target], y });
+  if (ctx.lora?.active(layer, target) && acts.lora)
+    ctx.lora.forward(encoder, layer, target, { T: R, x, u: acts.lora[target], y });
 }
 
 /** Records one decoder layer: reads acts.xIn, writes every other buffer of acts, and the layer's output into xOut. */
-export function layerForward(ctx: ForwardContext, encoder: GPUCommandEncoder, l: number, rows: ForwardRows, acts: LayerActs, xOut: GPUBuffer): void {
+export function layerForward(
+  ctx: ForwardContext,
+  encoder: GPUCommandEncoder,
+  l: number,
+  rows: ForwardRows,
+  acts: LayerActs,
+  xOut: GPUBuffer,
+): void {
   const { device } = ctx;
   const c = ctx.weights.config;
   const w = ctx.weights.layers[l];
@@ -62,7 +88,16 @@ export function layerForward(ctx: ForwardContext, encoder: GPUCommandEncoder, l:
   const ropeArgs = { positions: rows.positions, invFreq: ctx.weights.invFreq, T: R, headDim: c.headDim };
   rope(device, encoder, { ...ropeArgs, x: acts.q, nHeads: c.numHeads });
   rope(device, encoder, { ...ropeArgs, x: acts.k, nHeads: c.numKvHeads });
-  const heads = { R, nHeads: c.numHeads, nKvHeads: c.numKvHeads, headDim: c.headDim, keys: rows.keys, q: acts.q, o: acts.att, lse: acts.lse };
+  const heads = {
+    R,
+    nHeads: c.numHeads,
+    nKvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    keys: rows.keys,
+    q: acts.q,
+    o: acts.att,
+    lse: acts.lse,
+  };
   if (rows.cache) {
     writeKv(device, encoder, rows.cache, l, { src: acts.k, vSrc: acts.v, keys: rows.keys, R });
     attention(device, encoder, { ...heads, k: rows.cache.k[l], v: rows.cache.v[l] });
@@ -82,7 +117,14 @@ export function layerForward(ctx: ForwardContext, encoder: GPUCommandEncoder, l:
 }
 
 /** Records the final rmsnorm of x into h (rstd kept for the backward). */
-export function finalNorm(ctx: ForwardContext, encoder: GPUCommandEncoder, R: number, x: GPUBuffer, h: GPUBuffer, rstd: GPUBuffer): void {
+export function finalNorm(
+  ctx: ForwardContext,
+  encoder: GPUCommandEncoder,
+  R: number,
+  x: GPUBuffer,
+  h: GPUBuffer,
+  rstd: GPUBuffer,
+): void {
   const c = ctx.weights.config;
   rmsnorm(ctx.device, encoder, { x, w: ctx.weights.finalNorm, y: h, rstd, T: R, D: c.hiddenSize, eps: c.rmsNormEps });
 }

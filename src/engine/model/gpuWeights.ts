@@ -7,7 +7,13 @@ import type { DenseFormat } from '../kernels/matmul.ts';
 import type { WeightMatrix } from '../kernels/q4matmul.ts';
 import { q4Quantize } from '../kernels/q4Quantize.ts';
 import { f32ToF16 } from '../load/dtype.ts';
-import { linearToF32, type LayerWeights, type LinearWeight, type ModelWeights, type WeightReader } from '../load/weights.ts';
+import {
+  linearToF32,
+  type LayerWeights,
+  type LinearWeight,
+  type ModelWeights,
+  type WeightReader,
+} from '../load/weights.ts';
 import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './config.ts';
 
@@ -90,7 +96,13 @@ class Uploader {
   /** Keeps MLC q4 as it is; dense weights become what the quantization asks (q4 is made on the GPU). */
   linear(w: LinearWeight, label: string): GpuLinear {
     if (w.kind === 'q4') {
-      const l: GpuLinear = { kind: 'q4', qweight: uploadBuffer(this.device, w.qweight, label), scales: uploadBuffer(this.device, w.scales, `${label} scales`), rows: w.rows, cols: w.cols };
+      const l: GpuLinear = {
+        kind: 'q4',
+        qweight: uploadBuffer(this.device, w.qweight, label),
+        scales: uploadBuffer(this.device, w.scales, `${label} scales`),
+        rows: w.rows,
+        cols: w.cols,
+      };
       this.bytes += linearBytes(l);
       return l;
     }
@@ -136,7 +148,13 @@ class Uploader {
 }
 
 /** Uploads weights held in memory (scratch models, tests). */
-export function uploadWeights(device: GPUDevice, config: ModelConfig, w: ModelWeights, quant: Quantization, options: UploadOptions = {}): GpuWeights {
+export function uploadWeights(
+  device: GPUDevice,
+  config: ModelConfig,
+  w: ModelWeights,
+  quant: Quantization,
+  options: UploadOptions = {},
+): GpuWeights {
   const up = new Uploader(device, quant);
   const embed = up.output(w.embed, 'embedding', options.keepOutputF32 && !w.lmHead);
   const layers = w.layers.map((l, i) => up.layer(l, i));

@@ -7,7 +7,15 @@ import { GEMV_ROWS, q4Gemv } from '../kernels/q4gemv.ts';
 import { q4Matmul } from '../kernels/q4matmul.ts';
 import type { GpuLinear } from './gpuWeights.ts';
 
-export function linear(device: GPUDevice, encoder: GPUCommandEncoder, w: GpuLinear, x: Bindable, y: Bindable, M: number, bias?: Bindable): void {
+export function linear(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  w: GpuLinear,
+  x: Bindable,
+  y: Bindable,
+  M: number,
+  bias?: Bindable,
+): void {
   const shape = { x, y, bias, M, N: w.rows, K: w.cols };
   if (w.kind !== 'q4') matmul(device, encoder, { ...shape, w: w.w, format: w.kind });
   else if (M <= GEMV_ROWS) q4Gemv(device, encoder, { ...shape, B: M, qweight: w.qweight, scales: w.scales });
@@ -15,7 +23,14 @@ export function linear(device: GPUDevice, encoder: GPUCommandEncoder, w: GpuLine
 }
 
 /** dx [M, in] = dy [M, out] · W: gradients flow through frozen (also q4) weights. */
-export function linearInputGrad(device: GPUDevice, encoder: GPUCommandEncoder, w: GpuLinear, dy: Bindable, dx: Bindable, M: number): void {
+export function linearInputGrad(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  w: GpuLinear,
+  dy: Bindable,
+  dx: Bindable,
+  M: number,
+): void {
   const shape = { x: dy, y: dx, M, N: w.cols, K: w.rows, layout: 'KN' as const };
   if (w.kind !== 'q4') matmul(device, encoder, { ...shape, w: w.w, format: w.kind });
   else q4Matmul(device, encoder, { ...shape, qweight: w.qweight, scales: w.scales });

@@ -35,7 +35,9 @@ export interface Q4Matrix {
 
 export function checkQ4Cols(cols: number, what = 'q4 matrix'): void {
   if (cols % Q4_GROUP !== 0) {
-    throw new Error(`${what}: ${cols} columns is not a multiple of ${Q4_GROUP} (q4 quantizes groups of ${Q4_GROUP} along each row)`);
+    throw new Error(
+      `${what}: ${cols} columns is not a multiple of ${Q4_GROUP} (q4 quantizes groups of ${Q4_GROUP} along each row)`,
+    );
   }
 }
 

@@ -25,7 +25,7 @@ export function adamwStepRef(tensors: AdamWTensorRef[], step: number, lr: number
       t.m[i] = t.m[i] + (1 - c.beta1) * (g - t.m[i]);
       t.v[i] = c.beta2 * t.v[i] + (1 - c.beta2) * g * g;
       const p = t.param[i] * (1 - lr * wd);
-      t.param[i] = p - (lr / bc1) * t.m[i] / (Math.sqrt(t.v[i]) / bc2Sqrt + c.eps);
+      t.param[i] = p - ((lr / bc1) * t.m[i]) / (Math.sqrt(t.v[i]) / bc2Sqrt + c.eps);
     }
   }
   return norm;

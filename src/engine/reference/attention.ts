@@ -6,7 +6,11 @@ import type { AttentionLayout } from '../kernels/attention.ts';
  * Σ e^{q · k / √d}).
  */
 export function attentionRowsRef(
-  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, keys: ArrayLike<number>, l: AttentionLayout,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  keys: ArrayLike<number>,
+  l: AttentionLayout,
 ): { o: Float32Array; lse: Float32Array } {
   const d = l.headDim;
   const qStride = l.qRowStride ?? l.nHeads * d;
@@ -28,7 +32,7 @@ export function attentionRowsRef(
       }
       const max = Math.max(...scores);
       let sum = 0;
-      for (let j = 0; j < count; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+      for (let j = 0; j < count; j++) sum += scores[j] = Math.exp(scores[j] - max);
       lse[h * l.R + r] = max + Math.log(sum);
       for (let c = 0; c < d; c++) {
         let acc = 0;

@@ -25,14 +25,21 @@ function add(a: Float32Array, b: Float32Array): Float32Array {
 export function embedRef(embed: LinearWeight, ids: readonly number[]): Float32Array {
   const x = new Float32Array(ids.length * embed.cols);
   ids.forEach((id, t) => {
-    if (!Number.isInteger(id) || id < 0 || id >= embed.rows) throw new Error(`token id ${id} at position ${t} is outside the vocabulary [0, ${embed.rows})`);
+    if (!Number.isInteger(id) || id < 0 || id >= embed.rows)
+      throw new Error(`token id ${id} at position ${t} is outside the vocabulary [0, ${embed.rows})`);
     x.set(linearToF32(embed, id, 1), t * embed.cols);
   });
   return x;
 }
 
 /** One decoder layer: x [T, hidden] -> x [T, hidden]. */
-export function decoderLayerRef(c: ModelConfig, layer: LayerWeights, x: Float32Array, positions: readonly number[], invFreq: Float32Array): Float32Array {
+export function decoderLayerRef(
+  c: ModelConfig,
+  layer: LayerWeights,
+  x: Float32Array,
+  positions: readonly number[],
+  invFreq: Float32Array,
+): Float32Array {
   const T = positions.length;
   const h = rmsnormRef(x, layer.inputNorm, T, c.hiddenSize, c.rmsNormEps);
   const q = ropeRef(linearRef(h, layer.q, T, layer.qBias), positions, invFreq, T, c.numHeads, c.headDim);
@@ -47,7 +54,8 @@ export function decoderLayerRef(c: ModelConfig, layer: LayerWeights, x: Float32A
 
 /** Logits [ids.length, vocab] of every position of one sequence starting at position 0. */
 export function referenceLogits(c: ModelConfig, weights: ModelWeights, ids: readonly number[]): Float32Array {
-  if (weights.layers.length !== c.numLayers) throw new Error(`weights have ${weights.layers.length} layers, the config ${c.numLayers}`);
+  if (weights.layers.length !== c.numLayers)
+    throw new Error(`weights have ${weights.layers.length} layers, the config ${c.numLayers}`);
   const positions = ids.map((_, t) => t);
   const invFreq = ropeInvFreq(c);
   let x = embedRef(weights.embed, ids);

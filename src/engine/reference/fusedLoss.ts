@@ -12,13 +12,26 @@ export interface FusedLossRef {
 }
 
 export function fusedLossRef(
-  h: Float32Array, e: Float32Array, targets: ArrayLike<number>, weights: ArrayLike<number>, T: number, V: number, D: number,
+  h: Float32Array,
+  e: Float32Array,
+  targets: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  T: number,
+  V: number,
+  D: number,
 ): FusedLossRef {
-  const out: FusedLossRef = { logp: new Float32Array(T), lse: new Float32Array(T), loss: 0, dh: new Float32Array(T * D), de: new Float32Array(V * D) };
+  const out: FusedLossRef = {
+    logp: new Float32Array(T),
+    lse: new Float32Array(T),
+    loss: 0,
+    dh: new Float32Array(T * D),
+    de: new Float32Array(V * D),
+  };
   const z = new Float64Array(V);
   for (let t = 0; t < T; t++) {
     const y = targets[t];
-    if (!(y >= 0 && y < V)) throw new Error(`fusedLossRef: target ${y} of token ${t} is outside the vocabulary of ${V}`);
+    if (!(y >= 0 && y < V))
+      throw new Error(`fusedLossRef: target ${y} of token ${t} is outside the vocabulary of ${V}`);
     let max = -Infinity;
     for (let v = 0; v < V; v++) {
       let s = 0;

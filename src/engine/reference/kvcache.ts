@@ -3,7 +3,12 @@
  * on cache row keys[2r] + keys[2r + 1] − 1 of cache [rows, kvDim], which is updated in place.
  */
 export function writeKvRef(
-  cache: Float32Array, src: ArrayLike<number>, keys: ArrayLike<number>, kvDim: number, srcRowStride = kvDim, colOffset = 0,
+  cache: Float32Array,
+  src: ArrayLike<number>,
+  keys: ArrayLike<number>,
+  kvDim: number,
+  srcRowStride = kvDim,
+  colOffset = 0,
 ): void {
   for (let r = 0; r < keys.length / 2; r++) {
     const row = keys[2 * r] + keys[2 * r + 1] - 1;

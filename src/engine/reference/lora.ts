@@ -7,7 +7,11 @@ import type { LoraShape } from '../lora/kernels.ts';
 
 /** Returns u and y0 + s·u Bᵀ (y0 is not modified). */
 export function loraForwardRef(
-  x: Float32Array, a: Float32Array, b: Float32Array, y0: Float32Array, d: LoraShape,
+  x: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  y0: Float32Array,
+  d: LoraShape,
 ): { u: Float32Array; y: Float32Array } {
   const { T, inFeatures: K, outFeatures: N, rank: R, scale } = d;
   const u = new Float32Array(T * R);
@@ -29,7 +33,12 @@ export function loraForwardRef(
 
 /** Gradients of one LoRA application: dA, dB (not accumulated), du, and the du A term to add to dx. */
 export function loraBackwardRef(
-  x: Float32Array, dy: Float32Array, u: Float32Array, a: Float32Array, b: Float32Array, d: LoraShape,
+  x: Float32Array,
+  dy: Float32Array,
+  u: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  d: LoraShape,
 ): { da: Float32Array; db: Float32Array; du: Float32Array; dx: Float32Array } {
   const { T, inFeatures: K, outFeatures: N, rank: R, scale } = d;
   const du = new Float32Array(T * R);

@@ -3,7 +3,12 @@
  * accumulated in f64.
  */
 export function matmulRef(
-  x: ArrayLike<number>, w: ArrayLike<number>, M: number, N: number, K: number, bias?: ArrayLike<number>,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  M: number,
+  N: number,
+  K: number,
+  bias?: ArrayLike<number>,
   layout: 'NK' | 'KN' = 'NK',
 ): Float32Array {
   const y = new Float32Array(M * N);

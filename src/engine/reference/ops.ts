@@ -3,7 +3,13 @@
 import { rmsnormWithRstdRef } from './rmsnorm.ts';
 
 /** y[t, :] = x[t, :] / sqrt(mean(x[t, :]²) + eps) · w.  x [T, D], w [D]. */
-export function rmsnormRef(x: ArrayLike<number>, w: ArrayLike<number>, T: number, D: number, eps: number): Float32Array {
+export function rmsnormRef(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  T: number,
+  D: number,
+  eps: number,
+): Float32Array {
   return rmsnormWithRstdRef(x, w, T, D, eps).y;
 }
 
@@ -12,7 +18,12 @@ export function rmsnormRef(x: ArrayLike<number>, w: ArrayLike<number>, T: number
  * positions[t] · invFreq[i]. The angle is rounded to f32, as the GPU forms it.  x [T, nHeads · headDim].
  */
 export function ropeRef(
-  x: ArrayLike<number>, positions: ArrayLike<number>, invFreq: ArrayLike<number>, T: number, nHeads: number, headDim: number,
+  x: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  invFreq: ArrayLike<number>,
+  T: number,
+  nHeads: number,
+  headDim: number,
 ): Float32Array {
   const half = headDim / 2;
   const y = new Float32Array(T * nHeads * headDim);
@@ -36,7 +47,13 @@ export function ropeRef(
  * o[t] = Σ_{s ≤ t} softmax_s(q[t] · k[s] / √d) v[s].  q, o [T, nHeads · d]; k, v [T, nKvHeads · d].
  */
 export function attentionRef(
-  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, T: number, nHeads: number, nKvHeads: number, d: number,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  T: number,
+  nHeads: number,
+  nKvHeads: number,
+  d: number,
 ): Float32Array {
   const group = nHeads / nKvHeads;
   const scale = 1 / Math.sqrt(d);
@@ -55,7 +72,7 @@ export function attentionRef(
         max = Math.max(max, scores[s]);
       }
       let sum = 0;
-      for (let s = 0; s <= t; s++) sum += (scores[s] = Math.exp(scores[s] - max));
+      for (let s = 0; s <= t; s++) sum += scores[s] = Math.exp(scores[s] - max);
       for (let c = 0; c < d; c++) {
         let acc = 0;
         for (let s = 0; s <= t; s++) acc += scores[s] * v[(s * nKvHeads + kvHead) * d + c];

@@ -6,7 +6,11 @@ import { matmulRef } from './matmul.ts';
  * "NK": w is stored [≥ wRowBase + N, K] and Y = X W[wRowBase : wRowBase + N]ᵀ; "KN": w is stored [K, N] and Y = X W.
  */
 export function q4MatmulRef(
-  x: ArrayLike<number>, w: Q4Matrix, M: number, N: number, K: number,
+  x: ArrayLike<number>,
+  w: Q4Matrix,
+  M: number,
+  N: number,
+  K: number,
   options: { bias?: ArrayLike<number>; layout?: 'NK' | 'KN'; wRowBase?: number } = {},
 ): Float32Array {
   const layout = options.layout ?? 'NK';

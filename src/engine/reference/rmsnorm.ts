@@ -1,6 +1,10 @@
 /** CPU twin of rmsnorm: y = x · r · w per row and r = (mean(x²) + eps)^-½ per row, accumulated in f64. */
 export function rmsnormWithRstdRef(
-  x: ArrayLike<number>, w: ArrayLike<number>, T: number, D: number, eps: number,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  T: number,
+  D: number,
+  eps: number,
 ): { y: Float32Array; rstd: Float32Array } {
   const y = new Float32Array(T * D);
   const rstd = new Float32Array(T);

@@ -43,7 +43,11 @@ export class AdamW {
   private readonly v: GPUBuffer[];
   private readonly sumSq: GPUBuffer;
 
-  constructor(private readonly device: GPUDevice, readonly tensors: TrainableBuffer[], config: Partial<AdamWConfig> = {}) {
+  constructor(
+    private readonly device: GPUDevice,
+    readonly tensors: TrainableBuffer[],
+    config: Partial<AdamWConfig> = {},
+  ) {
     this.config = { ...DEFAULT_ADAMW, ...config };
     this.m = tensors.map((t, i) => createStorageBuffer(device, t.count * 4, `adamw m ${i}`));
     this.v = tensors.map((t, i) => createStorageBuffer(device, t.count * 4, `adamw v ${i}`));
@@ -59,14 +63,25 @@ export class AdamW {
   step(encoder: GPUCommandEncoder, lr: number): void {
     const c = this.config;
     const t = ++this.stepCount;
-    sumOfSquares(this.device, encoder, this.tensors.map((x) => ({ buffer: x.grad, count: x.count })), this.sumSq);
+    sumOfSquares(
+      this.device,
+      encoder,
+      this.tensors.map((x) => ({ buffer: x.grad, count: x.count })),
+      this.sumSq,
+    );
     const bc1 = 1 - c.beta1 ** t;
     const bc2Sqrt = Math.sqrt(1 - c.beta2 ** t);
     const pipe = pipeline(this.device, code);
     this.tensors.forEach((x, i) => {
       const scalars = [lr, c.beta1, c.beta2, c.eps, x.weightDecay ?? c.weightDecay, bc1, bc2Sqrt, c.maxGradNorm];
       const dims = params(this.device, [x.count, c.maxGradNorm > 0 ? 1 : 0, ...scalars.map((f32) => ({ f32 }))]);
-      dispatch(this.device, encoder, pipe, [{ buffer: dims }, this.sumSq, x.grad, x.param, this.m[i], this.v[i]], foldWorkgroups(Math.ceil(x.count / 256)));
+      dispatch(
+        this.device,
+        encoder,
+        pipe,
+        [{ buffer: dims }, this.sumSq, x.grad, x.param, this.m[i], this.v[i]],
+        foldWorkgroups(Math.ceil(x.count / 256)),
+      );
     });
   }
 
@@ -82,11 +97,17 @@ export class AdamW {
 
   loadState(state: AdamWState): void {
     if (state.m.length !== this.tensors.length || state.v.length !== this.tensors.length) {
-      throw new Error(`adamw: state has ${state.m.length} m and ${state.v.length} v tensors for ${this.tensors.length} parameters`);
+      throw new Error(
+        `adamw: state has ${state.m.length} m and ${state.v.length} v tensors for ${this.tensors.length} parameters`,
+      );
     }
     this.tensors.forEach((t, i) => {
-      for (const [name, data] of [['m', state.m[i]], ['v', state.v[i]]] as const) {
-        if (data.length !== t.count) throw new Error(`adamw: state ${name}[${i}] has ${data.length} values, expected ${t.count}`);
+      for (const [name, data] of [
+        ['m', state.m[i]],
+        ['v', state.v[i]],
+      ] as const) {
+        if (data.length !== t.count)
+          throw new Error(`adamw: state ${name}[${i}] has ${data.length} values, expected ${t.count}`);
       }
       this.device.queue.writeBuffer(this.m[i], 0, Float32Array.from(state.m[i]));
       this.device.queue.writeBuffer(this.v[i], 0, Float32Array.from(state.v[i]));

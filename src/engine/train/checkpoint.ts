@@ -39,7 +39,10 @@ export function writeCheckpoint(c: TrainCheckpoint): Uint8Array {
     tensors[peftKey(m.layer, m.target, 'A')] = { dtype: 'F32', shape: [r, m.inFeatures], data: m.a };
     tensors[peftKey(m.layer, m.target, 'B')] = { dtype: 'F32', shape: [m.outFeatures, r], data: m.b };
   }
-  return writeSafetensors({ ...tensors, ...optimizerTensors(c.optimizer) }, { ...runMetadata(c, FORMAT), lora: JSON.stringify(c.adapter.config) });
+  return writeSafetensors(
+    { ...tensors, ...optimizerTensors(c.optimizer) },
+    { ...runMetadata(c, FORMAT), lora: JSON.stringify(c.adapter.config) },
+  );
 }
 
 export function writeFullCheckpoint(c: FullTrainCheckpoint): Uint8Array {
@@ -86,17 +89,27 @@ export function readFullCheckpoint(bytes: Uint8Array): FullTrainCheckpoint {
 function readRun(bytes: Uint8Array, format: string) {
   const { tensors, metadata } = readSafetensorsF32(bytes, FILE);
   if (metadata.format !== format) {
-    const kind = metadata.format === FORMAT ? 'a LoRA checkpoint' : metadata.format === FULL_FORMAT ? 'a full-weight checkpoint' : 'not a Primer checkpoint';
+    const kind =
+      metadata.format === FORMAT
+        ? 'a LoRA checkpoint'
+        : metadata.format === FULL_FORMAT
+          ? 'a full-weight checkpoint'
+          : 'not a Primer checkpoint';
     throw new Error(`${FILE}: ${kind} (format ${JSON.stringify(metadata.format)}, expected ${JSON.stringify(format)})`);
   }
-  if (metadata.version !== VERSION) throw new Error(`${FILE}: unsupported version ${JSON.stringify(metadata.version)} (expected ${VERSION})`);
+  if (metadata.version !== VERSION)
+    throw new Error(`${FILE}: unsupported version ${JSON.stringify(metadata.version)} (expected ${VERSION})`);
   const count = (field: string) => {
     const n = Number(metadata[field]);
-    if (!Number.isSafeInteger(n) || n < 0 || metadata[field] !== String(n)) throw new Error(`${FILE}: metadata "${field}" must be a step count, got ${JSON.stringify(metadata[field])}`);
+    if (!Number.isSafeInteger(n) || n < 0 || metadata[field] !== String(n))
+      throw new Error(`${FILE}: metadata "${field}" must be a step count, got ${JSON.stringify(metadata[field])}`);
     return n;
   };
   const rng = metaJson(metadata, 'rng');
-  if (!Array.isArray(rng) || !rng.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
+  if (
+    !Array.isArray(rng) ||
+    !rng.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)
+  ) {
     throw new Error(`${FILE}: metadata "rng" must be a list of u32 words`);
   }
   const optimizer = { step: count('optimizer_step'), m: stateList(tensors, 'm'), v: stateList(tensors, 'v') };
@@ -117,7 +130,8 @@ function metaJson(metadata: Record<string, string>, field: string): Json {
 }
 
 function parseLoraConfig(json: Json): LoraConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${FILE}: metadata "lora" must be an object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${FILE}: metadata "lora" must be an object`);
   try {
     return loraConfig(json as unknown as LoraConfig);
   } catch (err) {
@@ -129,7 +143,9 @@ function parseLoraConfig(json: Json): LoraConfig {
 function stateList(tensors: Map<string, { data: Float32Array }>, which: 'm' | 'v'): Float32Array[] {
   const out: Float32Array[] = [];
   for (let i = 0; tensors.has(`optimizer.${which}.${i}`); i++) out.push(tensors.get(`optimizer.${which}.${i}`)!.data);
-  const stray = [...tensors.keys()].find((k) => k.startsWith(`optimizer.${which}.`) && Number(k.split('.')[2]) >= out.length);
+  const stray = [...tensors.keys()].find(
+    (k) => k.startsWith(`optimizer.${which}.`) && Number(k.split('.')[2]) >= out.length,
+  );
   if (stray) throw new Error(`${FILE}: tensor "${stray}" does not follow optimizer.${which}.0..${out.length - 1}`);
   return out;
 }

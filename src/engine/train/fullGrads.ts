@@ -14,7 +14,8 @@ export interface FullGrads {
 }
 
 function f32Weight(l: GpuLinear, what: string): GPUBuffer {
-  if (l.kind !== 'f32') throw new Error(`full training needs f32 weights, but ${what} is q4: load the model with quantization f32`);
+  if (l.kind !== 'f32')
+    throw new Error(`full training needs f32 weights, but ${what} is q4: load the model with quantization f32`);
   return l.w;
 }
 
@@ -25,7 +26,9 @@ export function createFullGrads(device: GPUDevice, w: GpuWeights): FullGrads {
     lmHead: w.lmHead === w.embed ? undefined : like(f32Weight(w.lmHead, 'lm_head'), 'd lm_head'),
     finalNorm: like(w.finalNorm, 'd final norm'),
     layers: w.layers.map((l, i) => ({
-      linear: Object.fromEntries(LINEAR_NAMES.map((n) => [n, like(f32Weight(l[n], `layer ${i} ${n}`), `d layer ${i} ${n}`)])) as LayerGrads['linear'],
+      linear: Object.fromEntries(
+        LINEAR_NAMES.map((n) => [n, like(f32Weight(l[n], `layer ${i} ${n}`), `d layer ${i} ${n}`)]),
+      ) as LayerGrads['linear'],
       inputNorm: like(l.inputNorm, `d layer ${i} input norm`),
       postNorm: like(l.postNorm, `d layer ${i} post norm`),
       qBias: l.qBias && like(l.qBias, `d layer ${i} q bias`),
@@ -36,19 +39,34 @@ export function createFullGrads(device: GPUDevice, w: GpuWeights): FullGrads {
 }
 
 export function fullTrainables(w: GpuWeights, g: FullGrads): TrainableBuffer[] {
-  const t = (param: GPUBuffer, grad: GPUBuffer, decay = true): TrainableBuffer => ({ param, grad, count: param.size / 4, weightDecay: decay ? undefined : 0 });
+  const t = (param: GPUBuffer, grad: GPUBuffer, decay = true): TrainableBuffer => ({
+    param,
+    grad,
+    count: param.size / 4,
+    weightDecay: decay ? undefined : 0,
+  });
   const list = [t(f32Weight(w.embed, 'the embedding'), g.embed), t(w.finalNorm, g.finalNorm, false)];
   if (g.lmHead) list.push(t(f32Weight(w.lmHead, 'lm_head'), g.lmHead));
   w.layers.forEach((l, i) => {
     const lg = g.layers[i];
     for (const n of LINEAR_NAMES) list.push(t(f32Weight(l[n], n), lg.linear[n]));
     list.push(t(l.inputNorm, lg.inputNorm, false), t(l.postNorm, lg.postNorm, false));
-    for (const [b, gb] of [[l.qBias, lg.qBias], [l.kBias, lg.kBias], [l.vBias, lg.vBias]] as const) if (b && gb) list.push(t(b, gb, false));
+    for (const [b, gb] of [
+      [l.qBias, lg.qBias],
+      [l.kBias, lg.kBias],
+      [l.vBias, lg.vBias],
+    ] as const)
+      if (b && gb) list.push(t(b, gb, false));
   });
   return list;
 }
 
 export function destroyFullGrads(g: FullGrads): void {
-  const all = [g.embed, g.lmHead, g.finalNorm, ...g.layers.flatMap((l) => [...Object.values(l.linear), l.inputNorm, l.postNorm, l.qBias, l.kBias, l.vBias])];
+  const all = [
+    g.embed,
+    g.lmHead,
+    g.finalNorm,
+    ...g.layers.flatMap((l) => [...Object.values(l.linear), l.inputNorm, l.postNorm, l.qBias, l.kBias, l.vBias]),
+  ];
   for (const b of all) b?.destroy();
 }

@@ -15,10 +15,12 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
-const LAYER_TENSOR = /^model\.layers\.(\d+)\.(?:(input_layernorm|post_attention_layernorm)|(?:self_attn|mlp)\.(q|k|v|o|gate|up|down)_proj)\.(weight|bias)$/;
+const LAYER_TENSOR =
+  /^model\.layers\.(\d+)\.(?:(input_layernorm|post_attention_layernorm)|(?:self_attn|mlp)\.(q|k|v|o|gate|up|down)_proj)\.(weight|bias)$/;
 
 function f32Buffer(l: GpuLinear, name: string): GPUBuffer {
-  if (l.kind !== 'f32') throw new Error(`full training needs f32 weights, but ${name} is ${l.kind}: load the model with quantization f32`);
+  if (l.kind !== 'f32')
+    throw new Error(`full training needs f32 weights, but ${name} is ${l.kind}: load the model with quantization f32`);
   return l.w;
 }
 
@@ -46,7 +48,14 @@ export function weightBuffers(w: GpuWeights): Map<string, { buffer: GPUBuffer; s
 export async function downloadWeights(device: GPUDevice, w: GpuWeights): Promise<Map<string, NamedTensor>> {
   const out = new Map<string, NamedTensor>();
   for (const [name, { buffer, shape }] of weightBuffers(w)) {
-    out.set(name, { shape, data: await readF32(device, buffer, shape.reduce((a, b) => a * b, 1)) });
+    out.set(name, {
+      shape,
+      data: await readF32(
+        device,
+        buffer,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+    });
   }
   return out;
 }
@@ -59,7 +68,8 @@ export function writeWeights(device: GPUDevice, w: GpuWeights, tensors: Map<stri
   for (const [name, { buffer, shape }] of targets) {
     const t = tensors.get(name);
     if (!t) throw new Error(`${where}: tensor "${name}" is missing`);
-    if (t.shape.join() !== shape.join()) throw new Error(`${where}: tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
+    if (t.shape.join() !== shape.join())
+      throw new Error(`${where}: tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
     device.queue.writeBuffer(buffer, 0, Float32Array.from(t.data));
   }
 }
@@ -78,7 +88,12 @@ export function cloneDecoder(base: Decoder, name = `${base.name} (training copy)
     }
     return c;
   };
-  const linear = (l: GpuLinear, what: string): GpuLinear => ({ kind: 'f32', w: copy(f32Buffer(l, what)), rows: l.rows, cols: l.cols });
+  const linear = (l: GpuLinear, what: string): GpuLinear => ({
+    kind: 'f32',
+    w: copy(f32Buffer(l, what)),
+    rows: l.rows,
+    cols: l.cols,
+  });
   const optional = (b: GPUBuffer | undefined) => (b ? copy(b) : undefined);
   const embed = linear(w.embed, 'the embedding');
   const weights: GpuWeights = {
@@ -89,10 +104,18 @@ export function cloneDecoder(base: Decoder, name = `${base.name} (training copy)
     invFreq: copy(w.invFreq),
     bytes: w.bytes,
     layers: w.layers.map((l, i) => ({
-      inputNorm: copy(l.inputNorm), postNorm: copy(l.postNorm),
-      q: linear(l.q, `layer ${i} q`), k: linear(l.k, `layer ${i} k`), v: linear(l.v, `layer ${i} v`), o: linear(l.o, `layer ${i} o`),
-      gate: linear(l.gate, `layer ${i} gate`), up: linear(l.up, `layer ${i} up`), down: linear(l.down, `layer ${i} down`),
-      qBias: optional(l.qBias), kBias: optional(l.kBias), vBias: optional(l.vBias),
+      inputNorm: copy(l.inputNorm),
+      postNorm: copy(l.postNorm),
+      q: linear(l.q, `layer ${i} q`),
+      k: linear(l.k, `layer ${i} k`),
+      v: linear(l.v, `layer ${i} v`),
+      o: linear(l.o, `layer ${i} o`),
+      gate: linear(l.gate, `layer ${i} gate`),
+      up: linear(l.up, `layer ${i} up`),
+      down: linear(l.down, `layer ${i} down`),
+      qBias: optional(l.qBias),
+      kBias: optional(l.kBias),
+      vBias: optional(l.vBias),
     })),
   };
   device.queue.submit([encoder.finish()]);
@@ -123,7 +146,10 @@ export function hfConfigJson(c: ModelConfig): Record<string, unknown> {
   if (c.ropeScaling) {
     const s = c.ropeScaling;
     json.rope_scaling = {
-      rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor,
+      rope_type: 'llama3',
+      factor: s.factor,
+      low_freq_factor: s.lowFreqFactor,
+      high_freq_factor: s.highFreqFactor,
       original_max_position_embeddings: s.originalMaxPositions,
     };
   }
@@ -133,7 +159,8 @@ export function hfConfigJson(c: ModelConfig): Record<string, unknown> {
 /** The trained model as Hugging Face files: config.json and model.safetensors with every weight in F32. */
 export async function fullModelFiles(device: GPUDevice, w: GpuWeights): Promise<Record<string, Uint8Array>> {
   const tensors: Record<string, TensorToWrite> = {};
-  for (const [name, t] of await downloadWeights(device, w)) tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  for (const [name, t] of await downloadWeights(device, w))
+    tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
   return {
     [HF_SINGLE]: writeSafetensors(tensors, { format: 'pt' }),
     'config.json': new TextEncoder().encode(`${JSON.stringify(hfConfigJson(w.config), null, 2)}\n`),
@@ -144,9 +171,10 @@ export async function trainedDecoder(base: Decoder, files: Record<string, Uint8A
   for (const needed of ['config.json', HF_SINGLE]) {
     if (!files[needed]) throw new Error(`the trained model's files lack ${needed}`);
   }
-  const loaded = await openModel(memoryModelSource(Object.entries(files).map(([file, bytes]) => ({ name: file, bytes }))));
+  const loaded = await openModel(
+    memoryModelSource(Object.entries(files).map(([file, bytes]) => ({ name: file, bytes }))),
+  );
   const weights = await uploadFromReader(base.device, loaded.weights, 'f32');
   await loaded.weights.close();
   return new Decoder(base.device, weights, base.tokenizer, name);
 }
-

@@ -42,9 +42,13 @@ export class FusedLoss {
   private readonly zT: GPUBuffer; // [chunk, T] dzᵀ
   private readonly stats: GPUBuffer; // [T, 3] running max, sum, target logit
 
-  constructor(private readonly device: GPUDevice, readonly shape: FusedLossShape) {
+  constructor(
+    private readonly device: GPUDevice,
+    readonly shape: FusedLossShape,
+  ) {
     this.chunk = Math.min(shape.chunk ?? DEFAULT_LOSS_CHUNK, Math.ceil(shape.V / 64) * 64);
-    if (this.chunk < 64 || this.chunk % 64 !== 0) throw new Error(`fusedLoss: chunk must be a positive multiple of 64, got ${shape.chunk}`);
+    if (this.chunk < 64 || this.chunk % 64 !== 0)
+      throw new Error(`fusedLoss: chunk must be a positive multiple of 64, got ${shape.chunk}`);
     const T = shape.maxTokens;
     this.logp = createStorageBuffer(device, T * 4, 'loss logp');
     this.lse = createStorageBuffer(device, T * 4, 'loss lse');
@@ -60,7 +64,13 @@ export class FusedLoss {
     this.eachChunk((start, rows) => {
       this.logits(encoder, a, start, rows);
       const dims = params(this.device, [a.T, rows, start, start === 0 ? 1 : 0]);
-      dispatch(this.device, encoder, pipe, [{ buffer: dims }, this.z, a.targets, this.stats, this.lse, this.logp], foldWorkgroups(a.T));
+      dispatch(
+        this.device,
+        encoder,
+        pipe,
+        [{ buffer: dims }, this.z, a.targets, this.stats, this.lse, this.logp],
+        foldWorkgroups(a.T),
+      );
     });
   }
 
@@ -73,10 +83,31 @@ export class FusedLoss {
     this.eachChunk((start, rows) => {
       this.logits(encoder, a, start, rows);
       const dims = params(this.device, [T, rows, start]);
-      dispatch(this.device, encoder, pipe, [{ buffer: dims }, this.z, a.targets, a.weights, this.lse, this.zT], foldWorkgroups(Math.ceil((T * rows) / 256)));
+      dispatch(
+        this.device,
+        encoder,
+        pipe,
+        [{ buffer: dims }, this.z, a.targets, a.weights, this.lse, this.zT],
+        foldWorkgroups(Math.ceil((T * rows) / 256)),
+      );
       // dH [T, D] += (dzᵀ)ᵀ E_c: "dW += dyᵀ x" with dy = dzᵀ [rows, T] and x = E_c [rows, D].
-      linearWeightBackward(this.device, encoder, { dy: this.zT, x: this.rowsOf(a.e, start, rows), dw: a.dh, M: rows, N: T, K: D });
-      if (a.de) linearWeightBackward(this.device, encoder, { dy: this.z, x: a.h, dw: this.rowsOf(a.de, start, rows), M: T, N: rows, K: D });
+      linearWeightBackward(this.device, encoder, {
+        dy: this.zT,
+        x: this.rowsOf(a.e, start, rows),
+        dw: a.dh,
+        M: rows,
+        N: T,
+        K: D,
+      });
+      if (a.de)
+        linearWeightBackward(this.device, encoder, {
+          dy: this.z,
+          x: a.h,
+          dw: this.rowsOf(a.de, start, rows),
+          M: T,
+          N: rows,
+          K: D,
+        });
     });
   }
 
@@ -85,12 +116,20 @@ export class FusedLoss {
   }
 
   private eachChunk(body: (start: number, rows: number) => void): void {
-    for (let start = 0; start < this.shape.V; start += this.chunk) body(start, Math.min(this.chunk, this.shape.V - start));
+    for (let start = 0; start < this.shape.V; start += this.chunk)
+      body(start, Math.min(this.chunk, this.shape.V - start));
   }
 
   /** z [T, rows] = H E[start : start + rows]ᵀ */
   private logits(encoder: GPUCommandEncoder, a: FusedLossInputs, start: number, rows: number): void {
-    matmul(this.device, encoder, { x: a.h, w: this.rowsOf(a.e, start, rows), y: this.z, M: a.T, N: rows, K: this.shape.D });
+    matmul(this.device, encoder, {
+      x: a.h,
+      w: this.rowsOf(a.e, start, rows),
+      y: this.z,
+      M: a.T,
+      N: rows,
+      K: this.shape.D,
+    });
   }
 
   private rowsOf(buffer: GPUBuffer, start: number, rows: number): Bindable {
@@ -99,6 +138,7 @@ export class FusedLoss {
   }
 
   private checkTokens(T: number): void {
-    if (!Number.isInteger(T) || T < 1 || T > this.shape.maxTokens) throw new Error(`fusedLoss: T = ${T} outside 1..${this.shape.maxTokens}`);
+    if (!Number.isInteger(T) || T < 1 || T > this.shape.maxTokens)
+      throw new Error(`fusedLoss: T = ${T} outside 1..${this.shape.maxTokens}`);
   }
 }

@@ -14,9 +14,25 @@ import { generateIds } from '../generate.ts';
 import type { LoraTarget } from '../lora/config.ts';
 import type { Decoder } from '../model/decoder.ts';
 import type { AdamWConfig } from './adamw.ts';
-import { DEFAULT_GRPO, groupAdvantages, grpoWeights, type AdvantageScaling, type GrpoObjective, type LossType } from './objective.ts';
+import {
+  DEFAULT_GRPO,
+  groupAdvantages,
+  grpoWeights,
+  type AdvantageScaling,
+  type GrpoObjective,
+  type LossType,
+} from './objective.ts';
 import type { TrainSequence } from './trainer.ts';
-import { eosOf, packByTokens, StepClock, throwIfAborted, TrainSession, type TrainCallbacks, type TrainMethod, type TrainOutcome } from './trainLoop.ts';
+import {
+  eosOf,
+  packByTokens,
+  StepClock,
+  throwIfAborted,
+  TrainSession,
+  type TrainCallbacks,
+  type TrainMethod,
+  type TrainOutcome,
+} from './trainLoop.ts';
 
 export interface GrpoSettings {
   steps: number;
@@ -65,10 +81,11 @@ export interface GrpoTask<P> {
 /** Countdown problems default to the paper's prompt, reward and rule annotator; any other task must say its own. */
 type TaskOptions<P> = [P] extends [CountdownProblem] ? Partial<GrpoTask<P>> : GrpoTask<P>;
 
-export type GrpoOptions<P = CountdownProblem> = GrpoSettings & TaskOptions<P> & {
-  /** Step s uses problems s·P … s·P + P − 1, cycling through the list. */
-  problems: P[];
-};
+export type GrpoOptions<P = CountdownProblem> = GrpoSettings &
+  TaskOptions<P> & {
+    /** Step s uses problems s·P … s·P + P − 1, cycling through the list. */
+    problems: P[];
+  };
 
 /** StepMetrics with the fields a GRPO step always has made required, and more. */
 export type GrpoStepMetrics = Omit<StepMetrics, 'step' | 'clipFraction' | 'loss' | 'tokensPerSecond'> & {
@@ -108,8 +125,17 @@ export interface GrpoCallbacks<P> extends TrainCallbacks<GrpoStepMetrics> {
 
 /** Laptop-sized defaults (LoRA). */
 export const GRPO_DEFAULTS = {
-  prompts: 4, group: 8, maxTokens: 256, temperature: 1, lr: 1e-5, kl: 0, clip: 0.2, rank: 16, checkpointEvery: 10,
-  algorithm: 'grpo', method: 'lora',
+  prompts: 4,
+  group: 8,
+  maxTokens: 256,
+  temperature: 1,
+  lr: 1e-5,
+  kl: 0,
+  clip: 0.2,
+  rank: 16,
+  checkpointEvery: 10,
+  algorithm: 'grpo',
+  method: 'lora',
 } as const satisfies Partial<GrpoSettings>;
 
 /**
@@ -121,8 +147,17 @@ export const GRPO_DEFAULTS = {
  * we take one; their entropy bonus (0.001) is not implemented.
  */
 export const PAPER_GRPO_PRESET = {
-  prompts: 256, group: 4, maxTokens: 1024, temperature: 1, topP: 1, lr: 1e-6, kl: 0.001, clip: 0.2, method: 'full',
-  algorithm: 'grpo', adamw: { maxGradNorm: 1 },
+  prompts: 256,
+  group: 4,
+  maxTokens: 1024,
+  temperature: 1,
+  topP: 1,
+  lr: 1e-6,
+  kl: 0.001,
+  clip: 0.2,
+  method: 'full',
+  algorithm: 'grpo',
+  adamw: { maxGradNorm: 1 },
 } as const satisfies Partial<GrpoSettings>;
 
 /** The LoRA learning rate matching the paper's 1e-6 full fine-tuning (TRL's ~10× rule for GRPO). */
@@ -136,7 +171,11 @@ interface Rollout {
   promptLength: number;
 }
 
-export async function runGrpo<P = CountdownProblem>(model: Decoder, options: GrpoOptions<P>, callbacks: GrpoCallbacks<P> = {}): Promise<TrainOutcome> {
+export async function runGrpo<P = CountdownProblem>(
+  model: Decoder,
+  options: GrpoOptions<P>,
+  callbacks: GrpoCallbacks<P> = {},
+): Promise<TrainOutcome> {
   const o = validateGrpo(options);
   const task = taskOf(model, options);
   const method = o.method ?? 'lora';
@@ -144,35 +183,59 @@ export async function runGrpo<P = CountdownProblem>(model: Decoder, options: Grp
   const promptIds = prompts.map((text) => model.tokenizer.encodePrompt(text));
   const longest = Math.max(...promptIds.map((ids) => ids.length)) + o.maxTokens + 1;
   const session = await TrainSession.open(model, {
-    kind: 'grpo', method, lora: { rank: o.rank, alpha: o.alpha ?? 2 * o.rank, targets: o.targets }, seed: o.seed,
-    checkpointing: o.checkpointing, adamw: o.adamw, resume: o.resume,
+    kind: 'grpo',
+    method,
+    lora: { rank: o.rank, alpha: o.alpha ?? 2 * o.rank, targets: o.targets },
+    seed: o.seed,
+    checkpointing: o.checkpointing,
+    adamw: o.adamw,
+    resume: o.resume,
     microBatchTokens: Math.max(o.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS, longest),
   });
   try {
-    if (session.saved && session.saved.problems !== o.problems.length) throw new Error(`checkpoint: made for ${String(session.saved.problems)} problems, this run has ${o.problems.length}`);
+    if (session.saved && session.saved.problems !== o.problems.length)
+      throw new Error(
+        `checkpoint: made for ${String(session.saved.problems)} problems, this run has ${o.problems.length}`,
+      );
     const objective = objectiveOf(o);
     const clock = new StepClock();
     const last = Math.min(o.steps, o.stopAfter ?? o.steps);
     while (session.step < last) {
       const s = session.step;
       const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problems.length);
-      const rollouts = await sampleGroups(session, picked.map((i) => promptIds[i]), o, callbacks.signal);
+      const rollouts = await sampleGroups(
+        session,
+        picked.map((i) => promptIds[i]),
+        o,
+        callbacks.signal,
+      );
       const problemOf = (row: number) => o.problems[picked[Math.floor(row / o.group)]];
       const rewards = rollouts.gens.map((g, row) => task.reward(g.text, problemOf(row)));
       const { advantages, zeroStdFraction } = groupAdvantages(rewards, o.group, objective.scaling);
       const update = await policyUpdate(session, rollouts.seqs, advantages, objective, o.lr, callbacks.signal);
       session.step = s + 1;
       const rows: GrpoRollout<P>[] = rollouts.gens.map((g, row) => ({
-        step: s, problem: problemOf(row), prompt: prompts[picked[Math.floor(row / o.group)]], completion: g.text,
-        reward: rewards[row], advantage: advantages[row], tokens: g.tokens, finish: g.finish,
+        step: s,
+        problem: problemOf(row),
+        prompt: prompts[picked[Math.floor(row / o.group)]],
+        completion: g.text,
+        reward: rewards[row],
+        advantage: advantages[row],
+        tokens: g.tokens,
+        finish: g.finish,
         annotation: task.annotate?.(problemOf(row), g.text),
       }));
       await callbacks.onRollouts?.(rows);
       clock.lap();
       const generated = rollouts.gens.reduce((n, g) => n + g.tokens, 0);
       await callbacks.onStep?.({
-        ...summarizeStep(s, rows), steps: o.steps, ...update, zeroStdFraction, meanTokens: generated / rows.length,
-        rolloutTokensPerSecond: generated / rollouts.seconds, secondsLeft: clock.secondsLeft(last - session.step),
+        ...summarizeStep(s, rows),
+        steps: o.steps,
+        ...update,
+        zeroStdFraction,
+        meanTokens: generated / rows.length,
+        rolloutTokensPerSecond: generated / rollouts.seconds,
+        secondsLeft: clock.secondsLeft(last - session.step),
       });
       if (o.checkpointEvery > 0 && session.step % o.checkpointEvery === 0) {
         await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: o.problems.length }));
@@ -185,10 +248,22 @@ export async function runGrpo<P = CountdownProblem>(model: Decoder, options: Grp
 }
 
 /** G completions of each prompt from the policy being trained, as training sequences (prompt, completion, eos). */
-async function sampleGroups(session: TrainSession, promptIds: number[][], o: GrpoSettings, signal: AbortSignal | undefined) {
+async function sampleGroups(
+  session: TrainSession,
+  promptIds: number[][],
+  o: GrpoSettings,
+  signal: AbortSignal | undefined,
+) {
   const started = performance.now();
   const rows = promptIds.flatMap((ids) => Array.from({ length: o.group }, () => ids));
-  const request = { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, topK: o.topK, seed: session.rng.nextU32(), signal };
+  const request = {
+    maxTokens: o.maxTokens,
+    temperature: o.temperature,
+    topP: o.topP,
+    topK: o.topK,
+    seed: session.rng.nextU32(),
+    signal,
+  };
   const gens = await generateIds(session.model, rows, request);
   throwIfAborted(signal);
   const eos = eosOf(session.model);
@@ -202,7 +277,14 @@ async function sampleGroups(session: TrainSession, promptIds: number[][], o: Grp
 type Objective = GrpoObjective & { scaling: AdvantageScaling };
 
 /** One optimizer step on the rollouts, micro-batch by micro-batch; returns the step's loss and statistics. */
-async function policyUpdate(session: TrainSession, seqs: Rollout[], advantages: Float64Array, objective: Objective, lr: number, signal: AbortSignal | undefined) {
+async function policyUpdate(
+  session: TrainSession,
+  seqs: Rollout[],
+  advantages: Float64Array,
+  objective: Objective,
+  lr: number,
+  signal: AbortSignal | undefined,
+) {
   const { trainer } = session;
   const started = performance.now();
   const completion = (q: Rollout) => q.ids.length - q.promptLength;
@@ -211,12 +293,18 @@ async function policyUpdate(session: TrainSession, seqs: Rollout[], advantages: 
   const skipIdle = objective.beta === 0 && objective.lossType !== 'bnpo';
   const active = skipIdle ? seqs.filter((q) => advantages[q.index] !== 0) : seqs;
   const micro = packByTokens(active, (q) => q.ids.length, trainer.options.maxTokens);
-  const totals = { sequences: seqs.length, tokens: seqs.reduce((n, q) => n + completion(q), 0), microBatches: Math.max(1, micro.length) };
+  const totals = {
+    sequences: seqs.length,
+    tokens: seqs.reduce((n, q) => n + completion(q), 0),
+    microBatches: Math.max(1, micro.length),
+  };
   const sums = { loss: 0, klSum: 0, tokens: 0, clipped: 0, trained: 0 };
   trainer.zeroGrads();
   for (const batch of micro) {
     throwIfAborted(signal);
-    const sequenceOf = Int32Array.from(batch.flatMap((q) => q.ids.map((_, t) => (t + 1 >= q.promptLength && t + 1 < q.ids.length ? q.index : -1))));
+    const sequenceOf = Int32Array.from(
+      batch.flatMap((q) => q.ids.map((_, t) => (t + 1 >= q.promptLength && t + 1 < q.ids.length ? q.index : -1))),
+    );
     const plain: TrainSequence[] = batch.map((q) => ({ ids: q.ids, weights: new Float32Array(q.ids.length) }));
     const logp = objective.beta > 0 ? await trainer.logprobs(plain) : new Float32Array(sequenceOf.length);
     const refLogp = objective.beta > 0 ? await trainer.logprobs(plain, session.reference ?? false) : undefined;
@@ -260,7 +348,8 @@ function objectiveOf(o: GrpoSettings): Objective {
 function taskOf<P>(model: Decoder, o: GrpoOptions<P>): GrpoTask<P> {
   const given = o as Partial<GrpoTask<P>>;
   const countdown = o.problems.every(isCountdownProblem);
-  if (!countdown && (!given.prompt || !given.reward)) throw new Error('grpo: problems that are not Countdown problems need a prompt and a reward function');
+  if (!countdown && (!given.prompt || !given.reward))
+    throw new Error('grpo: problems that are not Countdown problems need a prompt and a reward function');
   const chat = (p: CountdownProblem) => {
     const c = countdownPrompt(p, 'chat');
     return model.tokenizer.hasChatTemplate ? model.tokenizer.applyChatTemplate(c.messages) + c.assistantPrefix : c.text;
@@ -271,7 +360,11 @@ function taskOf<P>(model: Decoder, o: GrpoOptions<P>): GrpoTask<P> {
     annotate: annotateSpans,
   };
   const d = defaults as unknown as GrpoTask<P>; // reached only when the problems are Countdown problems
-  return { prompt: given.prompt ?? d.prompt, reward: given.reward ?? d.reward, annotate: given.annotate ?? (countdown ? d.annotate : undefined) };
+  return {
+    prompt: given.prompt ?? d.prompt,
+    reward: given.reward ?? d.reward,
+    annotate: given.annotate ?? (countdown ? d.annotate : undefined),
+  };
 }
 
 function isCountdownProblem(p: unknown): p is CountdownProblem {
@@ -290,10 +383,17 @@ function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
   if (!Array.isArray(o.problems) || o.problems.length === 0) throw new Error('grpo: no problems');
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr', 'must be a positive number');
   if (!(o.kl >= 0) || !Number.isFinite(o.kl)) bad('kl', 'must be a non-negative number');
-  if (o.kl > 0 && o.method === 'full') bad('kl', 'must be 0 with full training (its reference would need a second copy of the weights, which is not implemented)');
+  if (o.kl > 0 && o.method === 'full')
+    bad(
+      'kl',
+      'must be 0 with full training (its reference would need a second copy of the weights, which is not implemented)',
+    );
   if (!(o.temperature >= 0)) bad('temperature', 'must be a non-negative number');
-  if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0) bad('checkpointEvery', 'must be a non-negative integer');
-  if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1)) bad('stopAfter', 'must be a positive integer');
-  if (o.algorithm !== undefined && o.algorithm !== 'grpo' && o.algorithm !== 'dr_grpo') bad('algorithm', 'must be "grpo" or "dr_grpo"');
+  if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0)
+    bad('checkpointEvery', 'must be a non-negative integer');
+  if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1))
+    bad('stopAfter', 'must be a positive integer');
+  if (o.algorithm !== undefined && o.algorithm !== 'grpo' && o.algorithm !== 'dr_grpo')
+    bad('algorithm', 'must be "grpo" or "dr_grpo"');
   return o;
 }

@@ -112,16 +112,28 @@ export interface GrpoWeights {
 export function grpoWeights(tokens: GrpoTokens, objective: GrpoObjective): GrpoWeights {
   const { sequenceOf, advantages, logp, oldLogp, refLogp } = tokens;
   const T = sequenceOf.length;
-  for (const [name, arr] of [['logp', logp], ['oldLogp', oldLogp], ['refLogp', refLogp]] as const) {
+  for (const [name, arr] of [
+    ['logp', logp],
+    ['oldLogp', oldLogp],
+    ['refLogp', refLogp],
+  ] as const) {
     if (arr && arr.length !== T) throw new Error(`grpo: ${name} has ${arr.length} entries for ${T} tokens`);
   }
   if (objective.beta > 0 && !refLogp) throw new Error('grpo: beta > 0 needs refLogp (the policy with the adapter off)');
   const normaliser = grpoNormaliser(tokens, objective);
-  const out: GrpoWeights = { weights: new Float32Array(T), loss: 0, klSum: 0, clippedLow: 0, clippedHigh: 0, tokens: 0 };
+  const out: GrpoWeights = {
+    weights: new Float32Array(T),
+    loss: 0,
+    klSum: 0,
+    clippedLow: 0,
+    clippedHigh: 0,
+    tokens: 0,
+  };
   for (let t = 0; t < T; t++) {
     const seq = sequenceOf[t];
     if (seq < 0) continue;
-    if (seq >= advantages.length) throw new Error(`grpo: token ${t} names sequence ${seq} but there are ${advantages.length} advantages`);
+    if (seq >= advantages.length)
+      throw new Error(`grpo: token ${t} names sequence ${seq} but there are ${advantages.length} advantages`);
     const a = advantages[seq];
     const n = normaliser(seq);
     const ratio = oldLogp ? Math.exp(logp[t] - oldLogp[t]) : 1;

@@ -9,7 +9,8 @@ export type LrSchedule =
 
 /** The learning rate for the update after `step` updates. `floor` is a fraction of lr (0, or 0.1 for 10%). */
 export function learningRate(schedule: LrSchedule, step: number): number {
-  if (!Number.isInteger(step) || step < 0) throw new Error(`schedule: step must be a non-negative integer, got ${step}`);
+  if (!Number.isInteger(step) || step < 0)
+    throw new Error(`schedule: step must be a non-negative integer, got ${step}`);
   if (schedule.kind === 'constant') return schedule.lr;
   const { lr, warmupSteps } = schedule;
   if (step < warmupSteps) return (lr * (step + 1)) / warmupSteps;
@@ -22,12 +23,15 @@ export function learningRate(schedule: LrSchedule, step: number): number {
 
 /** Checks a schedule's fields, naming the bad one. */
 export function validateSchedule(schedule: LrSchedule): LrSchedule {
-  const bad = (field: string, value: unknown) => new Error(`schedule (${schedule.kind}): "${field}" is invalid: ${JSON.stringify(value)}`);
+  const bad = (field: string, value: unknown) =>
+    new Error(`schedule (${schedule.kind}): "${field}" is invalid: ${JSON.stringify(value)}`);
   if (!(schedule.lr > 0) || !Number.isFinite(schedule.lr)) throw bad('lr', schedule.lr);
   if (schedule.kind === 'constant') return schedule;
-  if (!Number.isInteger(schedule.warmupSteps) || schedule.warmupSteps < 0) throw bad('warmupSteps', schedule.warmupSteps);
+  if (!Number.isInteger(schedule.warmupSteps) || schedule.warmupSteps < 0)
+    throw bad('warmupSteps', schedule.warmupSteps);
   if (schedule.kind === 'warmup') return schedule;
-  if (!Number.isInteger(schedule.totalSteps) || schedule.totalSteps < schedule.warmupSteps) throw bad('totalSteps', schedule.totalSteps);
+  if (!Number.isInteger(schedule.totalSteps) || schedule.totalSteps < schedule.warmupSteps)
+    throw bad('totalSteps', schedule.totalSteps);
   if (!(schedule.floor >= 0 && schedule.floor <= 1)) throw bad('floor', schedule.floor);
   return schedule;
 }

@@ -10,7 +10,16 @@ import { sftWeights } from './objective.ts';
 import type { Rng } from './rng.ts';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.ts';
 import type { TrainSequence } from './trainer.ts';
-import { eosOf, packByTokens, StepClock, throwIfAborted, TrainSession, type TrainCallbacks, type TrainMethod, type TrainOutcome } from './trainLoop.ts';
+import {
+  eosOf,
+  packByTokens,
+  StepClock,
+  throwIfAborted,
+  TrainSession,
+  type TrainCallbacks,
+  type TrainMethod,
+  type TrainOutcome,
+} from './trainLoop.ts';
 
 export interface SftPair {
   /** The text the model is given (already chat-templated where the model needs it). */
@@ -71,22 +80,32 @@ interface SftSequence {
   promptLength: number;
 }
 
-export async function runSft(model: Decoder, options: SftOptions, callbacks: TrainCallbacks<SftStepMetrics> = {}): Promise<TrainOutcome> {
+export async function runSft(
+  model: Decoder,
+  options: SftOptions,
+  callbacks: TrainCallbacks<SftStepMetrics> = {},
+): Promise<TrainOutcome> {
   const o = validateSft(options);
   const seqs = tokenizeExamples(model, o);
   const stepsPerEpoch = Math.ceil(seqs.length / o.batchSize);
   const totalSteps = o.epochs * stepsPerEpoch;
   const longest = Math.max(...seqs.map((q) => q.ids.length));
   const session = await TrainSession.open(model, {
-    kind: 'sft', method: o.method, lora: { rank: o.rank, alpha: o.alpha, targets: o.targets }, seed: o.seed,
-    checkpointing: o.checkpointing, adamw: o.adamw, resume: o.resume,
+    kind: 'sft',
+    method: o.method,
+    lora: { rank: o.rank, alpha: o.alpha, targets: o.targets },
+    seed: o.seed,
+    checkpointing: o.checkpointing,
+    adamw: o.adamw,
+    resume: o.resume,
     microBatchTokens: Math.max(o.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS, longest),
   });
   try {
     const warmupSteps = Math.round(o.warmup * totalSteps);
-    const schedule: LrSchedule = o.schedule === 'constant'
-      ? { kind: 'warmup', lr: o.lr, warmupSteps }
-      : { kind: 'cosine', lr: o.lr, warmupSteps, totalSteps, floor: 0 };
+    const schedule: LrSchedule =
+      o.schedule === 'constant'
+        ? { kind: 'warmup', lr: o.lr, warmupSteps }
+        : { kind: 'cosine', lr: o.lr, warmupSteps, totalSteps, floor: 0 };
     validateSchedule(schedule);
     const data = new DataOrder(seqs.length, session.saved);
     const clock = new StepClock();
@@ -95,12 +114,24 @@ export async function runSft(model: Decoder, options: SftOptions, callbacks: Tra
       const s = session.step;
       const epoch = Math.floor(s / stepsPerEpoch);
       const first = (s % stepsPerEpoch) * o.batchSize;
-      const batch = data.epochOrder(epoch, session.rng).slice(first, first + o.batchSize).map((i) => seqs[i]);
+      const batch = data
+        .epochOrder(epoch, session.rng)
+        .slice(first, first + o.batchSize)
+        .map((i) => seqs[i]);
       const lr = learningRate(schedule, s);
       const { loss, gradNorm, tokens } = await sftStep(session, batch, lr, callbacks.signal);
       session.step = s + 1;
       const seconds = clock.lap();
-      await callbacks.onStep?.({ step: session.step, steps: totalSteps, epoch, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, secondsLeft: clock.secondsLeft(last - session.step) });
+      await callbacks.onStep?.({
+        step: session.step,
+        steps: totalSteps,
+        epoch,
+        loss,
+        lr,
+        gradNorm,
+        tokensPerSecond: tokens / seconds,
+        secondsLeft: clock.secondsLeft(last - session.step),
+      });
       if (o.checkpointEvery > 0 && session.step % o.checkpointEvery === 0) {
         await callbacks.onCheckpoint?.(session.step, await session.checkpoint(data.state()));
       }
@@ -118,7 +149,10 @@ async function sftStep(session: TrainSession, batch: SftSequence[], lr: number, 
   const targets = batch.reduce((n, q) => n + q.ids.length - q.promptLength, 0);
   const train: TrainSequence[] = batch.map((q) => ({
     ids: q.ids,
-    weights: sftWeights(q.ids.map((_, t) => (t + 1 >= q.promptLength && t + 1 < q.ids.length ? 1 : 0)), targets),
+    weights: sftWeights(
+      q.ids.map((_, t) => (t + 1 >= q.promptLength && t + 1 < q.ids.length ? 1 : 0)),
+      targets,
+    ),
   }));
   trainer.zeroGrads();
   let loss = 0;
@@ -136,11 +170,16 @@ class DataOrder {
   private order: number[] | undefined;
   private epoch = -1;
 
-  constructor(private readonly count: number, saved: Record<string, unknown> | undefined) {
+  constructor(
+    private readonly count: number,
+    saved: Record<string, unknown> | undefined,
+  ) {
     if (!saved) return;
     const { order, orderEpoch } = saved;
-    const valid = Array.isArray(order) && order.length === count && order.every((i) => Number.isInteger(i) && i >= 0 && i < count);
-    if (!valid || !Number.isInteger(orderEpoch)) throw new Error(`checkpoint: its data order does not fit this run's ${count} examples`);
+    const valid =
+      Array.isArray(order) && order.length === count && order.every((i) => Number.isInteger(i) && i >= 0 && i < count);
+    if (!valid || !Number.isInteger(orderEpoch))
+      throw new Error(`checkpoint: its data order does not fit this run's ${count} examples`);
     this.order = order as number[];
     this.epoch = orderEpoch as number;
   }
@@ -175,10 +214,15 @@ function tokenizeExamples(model: Decoder, o: SftOptions): SftSequence[] {
     const prompt = model.tokenizer.encodePrompt(ex.prompt);
     if (prompt.length === 0) throw new Error(`sft: example ${i + 1} has an empty prompt`);
     if (prompt.length >= o.maxLength) {
-      throw new Error(`sft: example ${i + 1}'s prompt is ${prompt.length} tokens, which leaves no room for its completion within maxLength ${o.maxLength}`);
+      throw new Error(
+        `sft: example ${i + 1}'s prompt is ${prompt.length} tokens, which leaves no room for its completion within maxLength ${o.maxLength}`,
+      );
     }
     const ids = [...prompt, ...model.tokenizer.encode(ex.completion, false), eos].slice(0, o.maxLength);
-    if (ids.length > context) throw new Error(`sft: example ${i + 1} is ${ids.length} tokens, more than the model's context of ${context} (lower maxLength)`);
+    if (ids.length > context)
+      throw new Error(
+        `sft: example ${i + 1} is ${ids.length} tokens, more than the model's context of ${context} (lower maxLength)`,
+      );
     return { ids, promptLength: prompt.length };
   });
 }
@@ -190,7 +234,8 @@ function validateSft(o: SftOptions): SftOptions {
   if (o.method !== 'lora' && o.method !== 'full') bad('method', 'must be "lora" or "full"');
   if (!Array.isArray(o.examples) || o.examples.length === 0) throw new Error('sft: no examples');
   o.examples.forEach((ex, i) => {
-    if (typeof ex?.prompt !== 'string' || typeof ex?.completion !== 'string') throw new Error(`sft: example ${i + 1} needs a string prompt and completion`);
+    if (typeof ex?.prompt !== 'string' || typeof ex?.completion !== 'string')
+      throw new Error(`sft: example ${i + 1} needs a string prompt and completion`);
   });
   const positiveInt = (field: 'epochs' | 'batchSize' | 'maxLength') => {
     if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, 'must be a positive integer');
@@ -200,7 +245,9 @@ function validateSft(o: SftOptions): SftOptions {
   positiveInt('maxLength');
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr', 'must be a positive number');
   if (!(o.warmup >= 0 && o.warmup < 1)) bad('warmup', 'must be a fraction in [0, 1)');
-  if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0) bad('checkpointEvery', 'must be a non-negative integer');
-  if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1)) bad('stopAfter', 'must be a positive integer');
+  if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0)
+    bad('checkpointEvery', 'must be a non-negative integer');
+  if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1))
+    bad('stopAfter', 'must be a positive integer');
   return o;
 }

@@ -11,7 +11,14 @@ import type { GpuLoraAdapter } from '../lora/gpuAdapter.ts';
 import { exportPeftAdapter } from '../lora/peft.ts';
 import type { Decoder } from '../model/decoder.ts';
 import type { AdamWConfig } from './adamw.ts';
-import { readCheckpoint, readFullCheckpoint, writeCheckpoint, writeFullCheckpoint, type Json, type TrainCheckpoint } from './checkpoint.ts';
+import {
+  readCheckpoint,
+  readFullCheckpoint,
+  writeCheckpoint,
+  writeFullCheckpoint,
+  type Json,
+  type TrainCheckpoint,
+} from './checkpoint.ts';
 import { cloneDecoder, downloadWeights, fullModelFiles, writeWeights } from './fullWeights.ts';
 import { Rng } from './rng.ts';
 import { Trainer } from './trainer.ts';
@@ -51,7 +58,9 @@ type RunState = Record<string, Json>;
 function checkRun<C extends { config: Json }>(checkpoint: C, spec: SessionSpec): C {
   const saved = checkpoint.config as RunState | null;
   if (saved?.kind !== spec.kind || saved?.method !== spec.method) {
-    throw new Error(`checkpoint: it is from ${String(saved?.kind)} (${String(saved?.method)}) training, this run is ${spec.kind} (${spec.method})`);
+    throw new Error(
+      `checkpoint: it is from ${String(saved?.kind)} (${String(saved?.method)}) training, this run is ${spec.kind} (${spec.method})`,
+    );
   }
   return checkpoint;
 }
@@ -59,7 +68,8 @@ function checkRun<C extends { config: Json }>(checkpoint: C, spec: SessionSpec):
 /** The token a completion ends with in training (the model's first eos id). */
 export function eosOf(model: Decoder): number {
   const eos = model.config.eosTokenIds[0];
-  if (eos === undefined) throw new Error('training: the model has no eos token id (config.json / generation_config.json)');
+  if (eos === undefined)
+    throw new Error('training: the model has no eos token id (config.json / generation_config.json)');
   return eos;
 }
 
@@ -139,7 +149,10 @@ export class TrainSession {
     let session: TrainSession;
     let resume: Omit<TrainCheckpoint, 'adapter'> | undefined;
     if (spec.method === 'full') {
-      if (base.lora) throw new Error('full training of a model with a LoRA adapter attached is not supported (merge the adapter first)');
+      if (base.lora)
+        throw new Error(
+          'full training of a model with a LoRA adapter attached is not supported (merge the adapter first)',
+        );
       const full = spec.resume && checkRun(readFullCheckpoint(spec.resume), spec);
       const model = cloneDecoder(base);
       try {
@@ -154,7 +167,11 @@ export class TrainSession {
       const lora = spec.resume && checkRun(readCheckpoint(spec.resume, base.config), spec);
       const reference = base.lora;
       const { rank, alpha, targets } = spec.lora;
-      const adapter = lora ? lora.adapter : reference ? await reference.download() : initLoraAdapter(base.config, loraConfig({ rank, alpha, targets }), spec.seed);
+      const adapter = lora
+        ? lora.adapter
+        : reference
+          ? await reference.download()
+          : initLoraAdapter(base.config, loraConfig({ rank, alpha, targets }), spec.seed);
       session = new TrainSession(base, base, new Trainer(base, { mode: 'lora', adapter, ...sizes }), reference, spec);
       resume = lora;
     }
@@ -191,7 +208,12 @@ export class TrainSession {
   async files(): Promise<Record<string, Uint8Array>> {
     if (!this.trainer.lora) return fullModelFiles(this.model.device, this.model.weights);
     const peft = exportPeftAdapter(await this.trainer.lora.download(), this.base.name);
-    return Object.fromEntries(Object.entries(peft).map(([name, data]) => [name, typeof data === 'string' ? new TextEncoder().encode(data) : data]));
+    return Object.fromEntries(
+      Object.entries(peft).map(([name, data]) => [
+        name,
+        typeof data === 'string' ? new TextEncoder().encode(data) : data,
+      ]),
+    );
   }
 
   /** Frees the run's GPU buffers and puts the model back as it was. */

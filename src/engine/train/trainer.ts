@@ -10,7 +10,12 @@ import { rmsnormBackward } from '../kernels/rmsnormBackward.ts';
 import { GpuLoraAdapter } from '../lora/gpuAdapter.ts';
 import type { LoraAdapter } from '../lora/adapter.ts';
 import { createLayerActs, destroyLayerActs, type LayerActs } from '../model/activations.ts';
-import { createBackwardScratch, destroyBackwardScratch, layerBackward, type BackwardScratch } from '../model/backward.ts';
+import {
+  createBackwardScratch,
+  destroyBackwardScratch,
+  layerBackward,
+  type BackwardScratch,
+} from '../model/backward.ts';
 import type { Decoder } from '../model/decoder.ts';
 import { embedRows, finalNorm, layerForward, type ForwardContext, type ForwardRows } from '../model/forward.ts';
 import { AdamW, type AdamWConfig, type TrainableBuffer } from './adamw.ts';
@@ -59,9 +64,15 @@ export class Trainer {
   private readonly loss: FusedLoss;
   private readonly ws: Workspace;
 
-  constructor(readonly model: Decoder, readonly options: TrainerOptions) {
+  constructor(
+    readonly model: Decoder,
+    readonly options: TrainerOptions,
+  ) {
     const { device, config: c } = model;
-    if (model.weights.lmHead.kind !== 'f32') throw new Error('trainer: training needs f32 output weights (load the model with keepOutputF32, or quantization f32)');
+    if (model.weights.lmHead.kind !== 'f32')
+      throw new Error(
+        'trainer: training needs f32 output weights (load the model with keepOutputF32, or quantization f32)',
+      );
     if (options.mode === 'lora') {
       if (!options.adapter) throw new Error('trainer: LoRA training needs an adapter');
       this.lora = GpuLoraAdapter.upload(device, options.adapter);
@@ -69,7 +80,9 @@ export class Trainer {
     } else {
       this.full = createFullGrads(device, model.weights);
     }
-    const trainables: TrainableBuffer[] = this.lora ? [this.lora.trainable()] : fullTrainables(model.weights, this.full!);
+    const trainables: TrainableBuffer[] = this.lora
+      ? [this.lora.trainable()]
+      : fullTrainables(model.weights, this.full!);
     this.optimizer = new AdamW(device, trainables, options.adamw);
     this.loss = new FusedLoss(device, { maxTokens: options.maxTokens, V: c.vocabSize, D: c.hiddenSize });
     const R = options.maxTokens;
@@ -87,7 +100,9 @@ export class Trainer {
       scratch: createBackwardScratch(device, c, R, rank),
     };
     // With checkpointing, each layer's input is still kept: the backward recomputes from it.
-    this.layerInputs = options.checkpointing ? Array.from({ length: c.numLayers }, () => f(R * c.hiddenSize, 'layer input')) : [];
+    this.layerInputs = options.checkpointing
+      ? Array.from({ length: c.numLayers }, () => f(R * c.hiddenSize, 'layer input'))
+      : [];
   }
 
   private readonly layerInputs: GPUBuffer[];
@@ -95,14 +110,24 @@ export class Trainer {
   /** `useAdapter` may also name another adapter of the same rank (GRPO's frozen reference adapter). */
   private context(useAdapter: boolean | GpuLoraAdapter): ForwardContext {
     const lora = useAdapter === true ? this.lora : useAdapter === false ? undefined : useAdapter;
-    if (lora && lora.rank !== (this.lora?.rank ?? 0)) throw new Error(`trainer: an adapter of rank ${lora.rank} cannot run in a rank ${this.lora?.rank ?? 0} workspace`);
+    if (lora && lora.rank !== (this.lora?.rank ?? 0))
+      throw new Error(
+        `trainer: an adapter of rank ${lora.rank} cannot run in a rank ${this.lora?.rank ?? 0} workspace`,
+      );
     return { device: this.model.device, weights: this.model.weights, lora };
   }
 
   /** Rows for whole sequences packed one after another; targets are each row's next token. */
-  private pack(seqs: TrainSequence[]): { rows: ForwardRows; targets: GPUBuffer; weights: GPUBuffer; hostWeights: Float32Array; temps: GPUBuffer[] } {
+  private pack(seqs: TrainSequence[]): {
+    rows: ForwardRows;
+    targets: GPUBuffer;
+    weights: GPUBuffer;
+    hostWeights: Float32Array;
+    temps: GPUBuffer[];
+  } {
     const R = seqs.reduce((s, q) => s + q.ids.length, 0);
-    if (R > this.options.maxTokens) throw new Error(`trainer: ${R} tokens exceed the micro-batch size of ${this.options.maxTokens}`);
+    if (R > this.options.maxTokens)
+      throw new Error(`trainer: ${R} tokens exceed the micro-batch size of ${this.options.maxTokens}`);
     const ids = new Uint32Array(R);
     const positions = new Uint32Array(R);
     const targets = new Uint32Array(R);
@@ -118,8 +143,16 @@ export class Trainer {
       r += q.ids.length;
     }
     const d = this.model.device;
-    const temps = [ids, positions, packedKeys(seqs.map((q) => q.ids.length)), targets, weights].map((a) => uploadBuffer(d, a));
-    return { rows: { R, ids: temps[0], positions: temps[1], keys: temps[2] }, targets: temps[3], weights: temps[4], hostWeights: weights, temps };
+    const temps = [ids, positions, packedKeys(seqs.map((q) => q.ids.length)), targets, weights].map((a) =>
+      uploadBuffer(d, a),
+    );
+    return {
+      rows: { R, ids: temps[0], positions: temps[1], keys: temps[2] },
+      targets: temps[3],
+      weights: temps[4],
+      hostWeights: weights,
+      temps,
+    };
   }
 
   private actsOf(l: number): LayerActs {
@@ -127,14 +160,19 @@ export class Trainer {
   }
 
   /** Records the forward of every layer; layer l's output becomes layer l + 1's input. Returns the final hidden. */
-  private recordForward(encoder: GPUCommandEncoder, rows: ForwardRows, useAdapter: boolean | GpuLoraAdapter): GPUBuffer {
+  private recordForward(
+    encoder: GPUCommandEncoder,
+    rows: ForwardRows,
+    useAdapter: boolean | GpuLoraAdapter,
+  ): GPUBuffer {
     const ctx = this.context(useAdapter);
     const L = this.model.config.numLayers;
     const input = (l: number) => (this.options.checkpointing ? this.layerInputs[l] : this.ws.acts[l].xIn);
     embedRows(ctx, encoder, rows, input(0));
     for (let l = 0; l < L; l++) {
       const acts = this.actsOf(l);
-      if (this.options.checkpointing) encoder.copyBufferToBuffer(this.layerInputs[l], 0, acts.xIn, 0, rows.R * this.model.config.hiddenSize * 4);
+      if (this.options.checkpointing)
+        encoder.copyBufferToBuffer(this.layerInputs[l], 0, acts.xIn, 0, rows.R * this.model.config.hiddenSize * 4);
       layerForward(ctx, encoder, l, rows, acts, l + 1 < L ? input(l + 1) : this.ws.xFinal);
     }
     finalNorm(ctx, encoder, rows.R, this.ws.xFinal, this.ws.hFinal, this.ws.rstdFinal);
@@ -174,7 +212,17 @@ export class Trainer {
     encoder.clearBuffer(this.ws.dA, 0, rows.R * c.hiddenSize * 4);
     const dE = this.full && (this.full.lmHead ?? this.full.embed);
     this.loss.backward(encoder, { ...loss, weights, dh: this.ws.dA, de: dE });
-    rmsnormBackward(device, encoder, { dy: this.ws.dA, x: this.ws.xFinal, w: this.model.weights.finalNorm, rstd: this.ws.rstdFinal, dx: this.ws.dB, accumulate: false, dw: this.full?.finalNorm, T: rows.R, D: c.hiddenSize });
+    rmsnormBackward(device, encoder, {
+      dy: this.ws.dA,
+      x: this.ws.xFinal,
+      w: this.model.weights.finalNorm,
+      rstd: this.ws.rstdFinal,
+      dx: this.ws.dB,
+      accumulate: false,
+      dw: this.full?.finalNorm,
+      T: rows.R,
+      D: c.hiddenSize,
+    });
     let [dOut, dIn] = [this.ws.dB, this.ws.dA];
     for (let l = c.numLayers - 1; l >= 0; l--) {
       const acts = this.actsOf(l);
@@ -185,7 +233,15 @@ export class Trainer {
       layerBackward(ctx, encoder, l, rows, acts, dOut, dIn, this.ws.scratch, this.full?.layers[l]);
       [dOut, dIn] = [dIn, dOut];
     }
-    if (this.full) embeddingBackward(device, encoder, { dh: dOut, tokens: rows.ids, dE: this.full.embed, T: rows.R, V: c.vocabSize, D: c.hiddenSize });
+    if (this.full)
+      embeddingBackward(device, encoder, {
+        dh: dOut,
+        tokens: rows.ids,
+        dE: this.full.embed,
+        T: rows.R,
+        V: c.vocabSize,
+        D: c.hiddenSize,
+      });
     device.queue.submit([encoder.finish()]);
     const logp = await readF32(device, this.loss.logp, rows.R);
     for (const b of temps) b.destroy();
@@ -210,7 +266,8 @@ export class Trainer {
 
   destroy(): void {
     for (const a of this.ws.acts) destroyLayerActs(a);
-    for (const b of [this.ws.xFinal, this.ws.hFinal, this.ws.rstdFinal, this.ws.dA, this.ws.dB, ...this.layerInputs]) b.destroy();
+    for (const b of [this.ws.xFinal, this.ws.hFinal, this.ws.rstdFinal, this.ws.dA, this.ws.dB, ...this.layerInputs])
+      b.destroy();
     destroyBackwardScratch(this.ws.scratch);
     if (this.full) destroyFullGrads(this.full);
     this.loss.destroy();

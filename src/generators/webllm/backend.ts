@@ -32,8 +32,7 @@ export interface SampleBackendRequest {
 }
 
 export type SampleBackendDecision =
-  | { use: 'webllm'; generator: WebLlmGenerator; note: string }
-  | { use: 'primer'; note: string };
+  { use: 'webllm'; generator: WebLlmGenerator; note: string } | { use: 'primer'; note: string };
 
 const NO_WEBGPU = 'this browser has no WebGPU';
 
@@ -48,9 +47,10 @@ function precheck(request: SampleBackendRequest): string | null {
 }
 
 function fallback(request: SampleBackendRequest, reason: string): SampleBackendDecision {
-  const note = request.backend === 'webllm'
-    ? `WebLLM could not start: ${reason}; sampling with Primer's engine instead.`
-    : `WebLLM is not used: ${reason}; sampling with Primer's engine.`;
+  const note =
+    request.backend === 'webllm'
+      ? `WebLLM could not start: ${reason}; sampling with Primer's engine instead.`
+      : `WebLLM is not used: ${reason}; sampling with Primer's engine.`;
   return { use: 'primer', note };
 }
 
@@ -59,7 +59,8 @@ function fallback(request: SampleBackendRequest, reason: string): SampleBackendD
  * to request.generator.onProgress). Throws only an AbortError, when request.signal aborts.
  */
 export async function openSampleBackend(request: SampleBackendRequest): Promise<SampleBackendDecision> {
-  if (request.backend === 'primer') return { use: 'primer', note: "Sampling with Primer's engine, as the model cell asks." };
+  if (request.backend === 'primer')
+    return { use: 'primer', note: "Sampling with Primer's engine, as the model cell asks." };
   const blocked = precheck(request);
   if (blocked !== null || !request.gpu) return fallback(request, blocked ?? NO_WEBGPU);
   try {

@@ -63,7 +63,10 @@ async function shardFiles(index: Response, url: string): Promise<string[]> {
 }
 
 /** Whether WebLLM would load the weights without downloading: the index and every shard it lists are cached. */
-export async function areWeightsCached(storage: CacheStorageLike, record: Pick<ModelRecord, 'model'>): Promise<boolean> {
+export async function areWeightsCached(
+  storage: CacheStorageLike,
+  record: Pick<ModelRecord, 'model'>,
+): Promise<boolean> {
   const cache = await openExisting(storage, WEBLLM_MODEL_CACHE);
   const indexUrl = webLlmFileUrl(record, TENSOR_INDEX);
   const index = await cache?.match(indexUrl);
@@ -76,7 +79,10 @@ export async function areWeightsCached(storage: CacheStorageLike, record: Pick<M
  * Moves the model's files that Primer's loader stored in "primer-models" into the WebLLM cache each belongs
  * in (dropping Primer's copy where WebLLM has the file already); returns the names of the files handed over.
  */
-export async function adoptPrimerDownloads(storage: CacheStorageLike, record: Pick<ModelRecord, 'model'>): Promise<string[]> {
+export async function adoptPrimerDownloads(
+  storage: CacheStorageLike,
+  record: Pick<ModelRecord, 'model'>,
+): Promise<string[]> {
   const primer = await openExisting(storage, PRIMER_CACHE);
   if (!primer) return [];
   const base = webLlmModelUrl(record);

@@ -15,7 +15,9 @@ import type {
 
 /** The part of WebLLM's MLCEngineInterface that Primer calls (streaming requests only). */
 export interface WebLlmEngine {
-  chat: { completions: { create(request: ChatCompletionRequestStreaming): Promise<AsyncIterable<ChatCompletionChunk>> } };
+  chat: {
+    completions: { create(request: ChatCompletionRequestStreaming): Promise<AsyncIterable<ChatCompletionChunk>> };
+  };
   completions: { create(request: CompletionCreateParamsStreaming): Promise<AsyncIterable<Completion>> };
   reload: MLCEngineInterface['reload'];
   unload: MLCEngineInterface['unload'];
@@ -89,7 +91,10 @@ export async function spawnWorkerEngine(options: EngineOptions): Promise<Spawned
     });
   });
   crashed.catch(() => {}); // observed by whoever races it; a crash nobody waits on is not an unhandled rejection
-  const engine = new WebWorkerMLCEngine(worker, { initProgressCallback: options.initProgressCallback, appConfig: options.appConfig });
+  const engine = new WebWorkerMLCEngine(worker, {
+    initProgressCallback: options.initProgressCallback,
+    appConfig: options.appConfig,
+  });
   return { engine, crashed, terminate: () => worker.terminate() };
 }
 

@@ -4,13 +4,7 @@
 // the class name at the start of the text, then by message patterns for what has no class of its own.
 
 export type WebLlmErrorKind =
-  | 'no-webgpu'
-  | 'no-shader-f16'
-  | 'out-of-memory'
-  | 'download'
-  | 'no-build'
-  | 'worker'
-  | 'failed';
+  'no-webgpu' | 'no-shader-f16' | 'out-of-memory' | 'download' | 'no-build' | 'worker' | 'failed';
 
 export class WebLlmError extends Error {
   /**
@@ -18,7 +12,11 @@ export class WebLlmError extends Error {
    *   "WebLLM could not start: <reason>; ..."
    * @param advice what to do about it
    */
-  constructor(readonly kind: WebLlmErrorKind, readonly reason: string, readonly advice: string) {
+  constructor(
+    readonly kind: WebLlmErrorKind,
+    readonly reason: string,
+    readonly advice: string,
+  ) {
     super(`${capitalize(reason)}. ${capitalize(advice)}.`);
     this.name = 'WebLlmError';
   }
@@ -41,10 +39,15 @@ export interface FailureContext {
 }
 
 function classify(name: string, message: string): WebLlmErrorKind {
-  if (name === 'WebGPUNotAvailableError' || name === 'WebGPUNotFoundError' || /navigator\.gpu|WebGPU is not/i.test(message)) {
+  if (
+    name === 'WebGPUNotAvailableError' ||
+    name === 'WebGPUNotFoundError' ||
+    /navigator\.gpu|WebGPU is not/i.test(message)
+  ) {
     return 'no-webgpu';
   }
-  if (name === 'ShaderF16SupportError' || /shader-f16|extension 'f16'|enable f16/i.test(message)) return 'no-shader-f16';
+  if (name === 'ShaderF16SupportError' || /shader-f16|extension 'f16'|enable f16/i.test(message))
+    return 'no-shader-f16';
   if (name === 'DeviceLostError' || /device (was )?lost|out of memory|\bOOM\b/i.test(message)) return 'out-of-memory';
   if (/Failed to fetch|NetworkError|Request failed|Cannot fetch|Load failed/i.test(message)) return 'download';
   if (name === 'ModelNotFoundError' || name === 'MissingModelError') return 'no-build';
@@ -92,10 +95,18 @@ export function explainWebLlmError(err: unknown, context: FailureContext): WebLl
             'check the network connection and try again; files already downloaded stay in the browser cache',
           );
     case 'no-build':
-      return new WebLlmError('no-build', `WebLLM does not know the model ${modelId}`, 'pick a model from the list WebLLM offers');
+      return new WebLlmError(
+        'no-build',
+        `WebLLM does not know the model ${modelId}`,
+        'pick a model from the list WebLLM offers',
+      );
     case 'worker':
       return new WebLlmError('worker', `the WebLLM worker stopped (${cause})`, 'reload the page and try again');
     case 'failed':
-      return new WebLlmError('failed', `WebLLM failed while running ${modelId}: ${name ? `${name}: ` : ''}${cause}`, 'see the browser console for details');
+      return new WebLlmError(
+        'failed',
+        `WebLLM failed while running ${modelId}: ${name ? `${name}: ` : ''}${cause}`,
+        'see the browser console for details',
+      );
   }
 }

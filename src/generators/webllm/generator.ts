@@ -66,12 +66,19 @@ export class WebLlmGenerator implements TextGenerator {
       if (err instanceof DOMException && err.name === 'AbortError') throw err;
       throw explainWebLlmError(err, { modelId: model.modelId, gpuBytes: model.gpuBytes });
     }
-    this.unregister = ledger?.register({ name: model.modelId, backend: 'webllm', bytes: model.gpuBytes, unload: () => this.unload() }) ?? (() => {});
+    this.unregister =
+      ledger?.register({
+        name: model.modelId,
+        backend: 'webllm',
+        bytes: model.gpuBytes,
+        unload: () => this.unload(),
+      }) ?? (() => {});
     return handle;
   }
 
   async generate(request: GenerateRequest): Promise<Generation[]> {
-    if (request.topK) throw new Error(`WebLLM has no top-k sampling (request.topK = ${request.topK}); leave topK unset`);
+    if (request.topK)
+      throw new Error(`WebLLM has no top-k sampling (request.topK = ${request.topK}); leave topK unset`);
     const { signal } = request;
     const results: Generation[] = [];
     if (signal?.aborted) return request.prompts.map(cancelled);
@@ -92,7 +99,12 @@ export class WebLlmGenerator implements TextGenerator {
     return results;
   }
 
-  private async generateRow(handle: WebLlmHandle, request: GenerateRequest, row: number, prompt: string): Promise<Generation> {
+  private async generateRow(
+    handle: WebLlmHandle,
+    request: GenerateRequest,
+    row: number,
+    prompt: string,
+  ): Promise<Generation> {
     try {
       return await streamCompletion(handle, {
         prompt,
@@ -107,7 +119,10 @@ export class WebLlmGenerator implements TextGenerator {
         onText: request.onText && ((delta) => request.onText?.(row, delta)),
       });
     } catch (err) {
-      const error = explainWebLlmError(err, { modelId: this.options.model.modelId, gpuBytes: this.options.model.gpuBytes });
+      const error = explainWebLlmError(err, {
+        modelId: this.options.model.modelId,
+        gpuBytes: this.options.model.gpuBytes,
+      });
       if (FATAL.has(error.kind)) this.drop(handle);
       throw error;
     }

@@ -57,7 +57,10 @@ export function listWebLlmModels(gpu: Pick<GpuInfo, 'shaderF16'>, modelList: rea
 }
 
 /** The catalog entry a model name means: a catalog id, a Hugging Face repo, a WebLLM model_id or its mlc-ai repo. */
-function findEntry(name: string, models: readonly WebLlmModel[]): { entry: CatalogEntry; quant?: MlcQuant } | undefined {
+function findEntry(
+  name: string,
+  models: readonly WebLlmModel[],
+): { entry: CatalogEntry; quant?: MlcQuant } | undefined {
   const byBuild = models.find((m) => m.modelId === modelIdOf(name) || m.modelId === name);
   if (byBuild) return { entry: byBuild.entry, quant: byBuild.quant };
   const entry = CATALOG.find((e) => e.id === name.toLowerCase() || e.hfRepo === name);
@@ -78,13 +81,21 @@ export function chooseWebLlmModel(
   const found = findEntry(name, models);
   const offered = [...new Set(models.map((m) => m.entry.label))].join(', ');
   if (!found || !models.some((m) => m.entry === found.entry)) {
-    throw new WebLlmError('no-build', `WebLLM has no prebuilt build of ${found?.entry.label ?? `"${name}"`}`, `WebLLM offers ${offered}`);
+    throw new WebLlmError(
+      'no-build',
+      `WebLLM has no prebuilt build of ${found?.entry.label ?? `"${name}"`}`,
+      `WebLLM offers ${offered}`,
+    );
   }
   const asked = quant ?? found.quant;
   const wanted = asked ?? (gpu.shaderF16 ? 'q4f16_1' : 'q4f32_1');
   const model = models.find((m) => m.entry === found.entry && m.quant === wanted);
   if (!model) {
-    throw new WebLlmError('no-build', `WebLLM has no ${wanted} build of ${found.entry.label}`, `WebLLM offers ${offered}`);
+    throw new WebLlmError(
+      'no-build',
+      `WebLLM has no ${wanted} build of ${found.entry.label}`,
+      `WebLLM offers ${offered}`,
+    );
   }
   if (!model.runs) {
     throw new WebLlmError(

@@ -27,7 +27,11 @@ export interface LoadProgress {
 const MIB = 2 ** 20;
 const BYTE_PHASES = [
   { pattern: /^Fetching param cache\[\d+\/\d+\]: (\d+)MB/, what: 'downloading weights', verb: 'Downloading' },
-  { pattern: /^Loading model from cache\[\d+\/\d+\]: (\d+)MB/, what: 'loading weights onto the GPU', verb: 'Loading onto the GPU' },
+  {
+    pattern: /^Loading model from cache\[\d+\/\d+\]: (\d+)MB/,
+    what: 'loading weights onto the GPU',
+    verb: 'Loading onto the GPU',
+  },
 ];
 
 const megabytes = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
@@ -52,13 +56,27 @@ export function mapInitProgress(report: InitProgressReport, model: string): Load
     const speed = timing.rate === undefined ? '' : `, ${megabytes(timing.rate)}/s`;
     const left = timing.secondsLeft === undefined ? '' : `, about ${Math.ceil(timing.secondsLeft)} s left`;
     const of = total === undefined ? megabytes(done) : `${Math.round(done / 1e6)} of ${megabytes(total)}`;
-    return { what: phase.what, done, total, fraction, ...timing, text: `${phase.verb} ${model}: ${of} (${percent(fraction)})${speed}${left}.` };
+    return {
+      what: phase.what,
+      done,
+      total,
+      fraction,
+      ...timing,
+      text: `${phase.verb} ${model}: ${of} (${percent(fraction)})${speed}${left}.`,
+    };
   }
   const shaders = /^Loading GPU shader modules\[(\d+)\/(\d+)\]/.exec(report.text);
   if (shaders) {
     const done = Number(shaders[1]);
     const total = Number(shaders[2]);
-    return { what: 'compiling GPU shaders', done, total, fraction, ...pace(done, total, report.timeElapsed), text: `Compiling GPU shaders for ${model}: ${done} of ${total}.` };
+    return {
+      what: 'compiling GPU shaders',
+      done,
+      total,
+      fraction,
+      ...pace(done, total, report.timeElapsed),
+      text: `Compiling GPU shaders for ${model}: ${done} of ${total}.`,
+    };
   }
   if (report.text.startsWith('Start to fetch params')) {
     return { what: 'downloading weights', done: 0, fraction: 0, text: `Fetching the weights of ${model}.` };

@@ -57,7 +57,10 @@ function chunkChoice(chunk: ChatCompletionChunk | Completion): { text: string; f
   return choice ? { text: choice.text, finish: choice.finish_reason } : null;
 }
 
-async function openStream(handle: WebLlmHandle, run: CompletionRun): Promise<AsyncIterable<ChatCompletionChunk | Completion>> {
+async function openStream(
+  handle: WebLlmHandle,
+  run: CompletionRun,
+): Promise<AsyncIterable<ChatCompletionChunk | Completion>> {
   // Penalties are switched off: models' mlc-chat-config.json sets defaults (Qwen2.5: repetition 1.05) that
   // Primer's engine does not apply, and samples from the two backends should mean the same thing.
   const sampling = {

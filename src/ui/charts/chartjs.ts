@@ -15,10 +15,24 @@ import {
 } from 'chart.js';
 import { BEHAVIOR_COLORS, PALETTE, type ChartSpec } from '../../charts/spec.ts';
 
-Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, CategoryScale, Legend, Title, Tooltip);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  BarController,
+  BarElement,
+  LinearScale,
+  CategoryScale,
+  Legend,
+  Title,
+  Tooltip,
+);
 
 function color(label: string, i: number): string {
-  const key = label.replace(/^paper: /, '').toLowerCase().split(' ')[0];
+  const key = label
+    .replace(/^paper: /, '')
+    .toLowerCase()
+    .split(' ')[0];
   return BEHAVIOR_COLORS[key] ?? PALETTE[i % PALETTE.length];
 }
 
@@ -29,9 +43,17 @@ export function chartConfig(spec: ChartSpec): ChartConfiguration {
       type: 'bar',
       data: {
         labels: spec.categories,
-        datasets: spec.series.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: PALETTE[i % PALETTE.length] })),
+        datasets: spec.series.map((s, i) => ({
+          label: s.label,
+          data: s.values,
+          backgroundColor: PALETTE[i % PALETTE.length],
+        })),
       },
-      options: { animation: false, plugins: { title }, scales: { y: { beginAtZero: true, title: { display: true, text: spec.yLabel } } } },
+      options: {
+        animation: false,
+        plugins: { title },
+        scales: { y: { beginAtZero: true, title: { display: true, text: spec.yLabel } } },
+      },
     };
   }
   return {

@@ -22,13 +22,21 @@ export function cellExports(store: () => Promise<Store>, notebookId: string): Ce
     async dataset(datasetId) {
       const d = await getDataset(await store(), datasetId);
       if (!d) throw new Error(`dataset ${datasetId} is not stored`);
-      const lines = d.traces.map((t) => JSON.stringify({ prompt: t.prompt, completion: t.completion, numbers: t.problem.numbers, target: t.problem.target }));
+      const lines = d.traces.map((t) =>
+        JSON.stringify({
+          prompt: t.prompt,
+          completion: t.completion,
+          numbers: t.problem.numbers,
+          target: t.problem.target,
+        }),
+      );
       downloadFile(`${d.condition}-trl.jsonl`, lines.join('\n') + '\n', 'application/jsonl');
     },
     async adapter(adapterId) {
       const record = await getAdapter(await store(), adapterId);
       if (!record) throw new Error(`adapter ${adapterId} is not stored`);
-      for (const [name, bytes] of Object.entries(unpackFiles(new Uint8Array(record.data)))) downloadFile(`${record.name}-${name}`, bytes.slice().buffer);
+      for (const [name, bytes] of Object.entries(unpackFiles(new Uint8Array(record.data))))
+        downloadFile(`${record.name}-${name}`, bytes.slice().buffer);
     },
   };
 }

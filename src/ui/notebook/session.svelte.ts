@@ -90,6 +90,11 @@ export class NotebookSession {
     this.#runner.update(notebook);
     for (const c of notebook.cells) if (isPrimerCell(c)) this.states[c.id] = this.#runner.state(c.id);
     const title = typeof notebook.meta.title === 'string' ? notebook.meta.title : this.record.title;
-    await this.workspace.save(this.record.id, title, serializeNotebook(notebook), this.record.origin === 'shipped' ? 'shipped' : this.record.origin);
+    await this.workspace.save(
+      this.record.id,
+      title,
+      serializeNotebook(notebook),
+      this.record.origin === 'shipped' ? 'shipped' : this.record.origin,
+    );
   }
 }

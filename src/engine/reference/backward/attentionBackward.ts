@@ -32,7 +32,9 @@ function addScaled(out: Float64Array, oi: number, alpha: number, x: ArrayLike<nu
 }
 
 export function attentionBackwardRef(
-  saved: AttentionSaved, dO: ArrayLike<number>, shape: AttentionShape,
+  saved: AttentionSaved,
+  dO: ArrayLike<number>,
+  shape: AttentionShape,
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const { seqLengths, nHeads, nKvHeads, headDim: d } = shape;
   const T = seqLengths.reduce((a, b) => a + b, 0);

@@ -3,7 +3,12 @@
  * dE[token[t], :] += dh[t, :]. Shapes: dh [T, D], tokens [T], dE [V, D] (returned as the increment).
  * Ids ≥ V are skipped, as the kernel skips them (padding).
  */
-export function embeddingBackwardRef(dh: ArrayLike<number>, tokens: ArrayLike<number>, V: number, D: number): Float64Array {
+export function embeddingBackwardRef(
+  dh: ArrayLike<number>,
+  tokens: ArrayLike<number>,
+  V: number,
+  D: number,
+): Float64Array {
   const de = new Float64Array(V * D);
   for (let t = 0; t < tokens.length; t++) {
     const id = tokens[t];

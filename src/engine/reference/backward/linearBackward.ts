@@ -3,7 +3,14 @@
  * dW [N, K] = scale · dyᵀ x and db [N] = Σ_m dy[m, :]. The kernels accumulate into existing buffers; the
  * twins return the increments.
  */
-export function weightGradRef(dy: ArrayLike<number>, x: ArrayLike<number>, M: number, N: number, K: number, scale = 1): Float64Array {
+export function weightGradRef(
+  dy: ArrayLike<number>,
+  x: ArrayLike<number>,
+  M: number,
+  N: number,
+  K: number,
+  scale = 1,
+): Float64Array {
   const dw = new Float64Array(N * K);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {

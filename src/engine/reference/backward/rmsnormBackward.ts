@@ -3,7 +3,12 @@
  * With g = dy · w: dx = r · (g − x · r² · mean(g · x)), dw = Σ_t dy · x · r. Shapes: x, dy [T, D], w [D], rstd [T].
  */
 export function rmsnormBackwardRef(
-  dy: ArrayLike<number>, x: ArrayLike<number>, w: ArrayLike<number>, rstd: ArrayLike<number>, T: number, D: number,
+  dy: ArrayLike<number>,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  T: number,
+  D: number,
 ): { dx: Float64Array; dw: Float64Array } {
   const dx = new Float64Array(T * D);
   const dw = new Float64Array(D);

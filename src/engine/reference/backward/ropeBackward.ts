@@ -5,8 +5,12 @@
  * invFreq [headDim / 2]. The angle is formed in f32 as the kernels form it.
  */
 export function ropeBackwardRef(
-  dy: ArrayLike<number>, positions: ArrayLike<number>, invFreq: ArrayLike<number>,
-  T: number, nHeads: number, headDim: number,
+  dy: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  invFreq: ArrayLike<number>,
+  T: number,
+  nHeads: number,
+  headDim: number,
 ): Float64Array {
   const half = headDim / 2;
   const dx = new Float64Array(T * nHeads * headDim);

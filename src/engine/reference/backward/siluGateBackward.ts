@@ -4,7 +4,9 @@
  * [T, 2I] layout is a GPU-side detail; the math is per element).
  */
 export function siluGateBackwardRef(
-  dm: ArrayLike<number>, g: ArrayLike<number>, u: ArrayLike<number>,
+  dm: ArrayLike<number>,
+  g: ArrayLike<number>,
+  u: ArrayLike<number>,
 ): { dg: Float64Array; du: Float64Array } {
   const n = dm.length;
   const dg = new Float64Array(n);
