@@ -1,9 +1,10 @@
-// Regenerates src/charts/paperResults.json from the paper's published result tables
-// (../shared/reference/paper-results, Apache-2.0, from kanishkg/cognitive-behaviors results/).
+// `node scripts/paper-results.mjs [TABLES_DIR] [OUT]`: regenerates src/charts/paperResults.json from the paper's
+// published result tables (reference/paper-results, a cited copy of kanishkg/cognitive-behaviors results/, Apache-2.0).
 // Keeps, per model and condition, one row per RL step (the first where a table repeats a step).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const dir = process.argv[2] ?? '../shared/reference/paper-results';
+const dir = process.argv[2] ?? 'reference/paper-results';
+const outPath = process.argv[3] ?? 'src/charts/paperResults.json';
 const models = { 'qwen2.5-3b': 'qwen_results.csv', 'llama-3.2-3b': 'llama_results.csv' };
 const r4 = (x) => (x === undefined || x === '' ? null : Math.round(Number(x) * 1e4) / 1e4);
 
@@ -30,4 +31,4 @@ for (const [model, file] of Object.entries(models)) {
   for (const points of Object.values(byCondition)) points.sort((a, b) => a.step - b.step);
   out[model] = byCondition;
 }
-writeFileSync('src/charts/paperResults.json', JSON.stringify(out) + '\n');
+writeFileSync(outPath, JSON.stringify(out) + '\n');
