@@ -25,10 +25,22 @@ async function main(argv: string[]): Promise<void> {
   await command.run(rest);
 }
 
+/** Resolves once everything written so far to `stream` has reached the OS (a pipe may still be draining). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+// process.exit drops what a pipe has not taken yet, and Dawn's device keeps the event loop alive, so
+// exit explicitly but only after stdout and stderr have drained.
+async function exitAfterFlush(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => exitAfterFlush(0),
   (err: unknown) => {
     console.error(`primer: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    return exitAfterFlush(1);
   },
 );

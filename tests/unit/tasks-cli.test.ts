@@ -110,6 +110,15 @@ describe('primer dataset', { timeout: 30_000 }, () => {
     expect(examples.every((e) => typeof e.prompt === 'string' && e.prompt.endsWith('<think>'))).toBe(true);
   });
 
+  it('writes all of a large output to a slow pipe before it exits (more than the 64 KB a pipe buffers)', () => {
+    // The reader waits a second, so the pipe fills and the rest must wait in the CLI for it to drain.
+    const command = `"${process.execPath}" bin/primer.js dataset --condition all_strategies --count 300 | (sleep 1; cat)`;
+    const r = spawnSync('sh', ['-c', command], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(4 * 65_536);
+    expect(parseSftJsonl(r.stdout, 'stdout')).toHaveLength(300);
+  });
+
   it('fails on an unknown condition or preset', () => {
     expect(primer(['dataset', '--condition', 'dots']).stderr).toMatch(/unknown priming condition "dots"/);
     expect(primer(['dataset', '--condition', 'all_strategies', '--preset', 'huge']).stderr).toMatch(
