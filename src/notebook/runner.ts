@@ -6,7 +6,7 @@
 // closed, the GPU was lost) becomes 'interrupted'. A done cell whose params or inputs changed is 'stale'.
 // 'blocked' (an input failed) and refusals (untrusted js, invalid params) are shown but never stored, so
 // they cannot overwrite an earlier result.
-import type { NotebookOrigin, OutputRecord, ProgressReport, JsonValue } from '../store/schema.ts';
+import type { OutputRecord, ProgressReport, JsonValue } from '../store/schema.ts';
 import { getOutputs, putOutput } from '../store/notebooks.ts';
 import type { Store } from '../store/db.ts';
 import { stableJson } from './format.ts';
@@ -66,7 +66,7 @@ export function storeOutputs(store: Store): OutputStore {
 export interface RunnerOptions {
   notebookId: string;
   notebook: Notebook;
-  origin: NotebookOrigin;
+  /** Whether js cells may run: the user trusted this notebook, or it is one shipped with this build. */
   trusted: boolean;
   handlers: CellHandlers;
   outputs: OutputStore;
@@ -74,7 +74,7 @@ export interface RunnerOptions {
 }
 
 export const UNTRUSTED_JS =
-  'This notebook came from a file or a link, so its js cells do not run until you trust it. Read the code, then choose "Trust this notebook".';
+  'This notebook is not one shipped with this version of Primer, so its js cells do not run until you trust it. Read the code, then choose "Trust this notebook".';
 const PROGRESS_SAVE_MS = 2000;
 
 export class NotebookRunner {
@@ -240,8 +240,7 @@ export class NotebookRunner {
   #refusal(cell: Cell): CellState | null {
     const issue = this.#issues.get(cell.id);
     if (issue) return { status: 'error', error: `line ${issue.line}: ${issue.message}` };
-    const foreign = this.#options.origin === 'file' || this.#options.origin === 'link';
-    if (cell.kind === 'js' && foreign && !this.trusted) return { status: 'error', error: UNTRUSTED_JS };
+    if (cell.kind === 'js' && !this.trusted) return { status: 'error', error: UNTRUSTED_JS };
     if (!this.#options.handlers[cell.kind])
       return { status: 'error', error: `This build cannot run ${cell.kind} cells (no handler)` };
     const missing = this.#refs(cell).find((ref) => !this.#fresh(ref.id));

@@ -105,32 +105,80 @@ export function parseBackup(text: string): BackupEntry[] {
 
 /**
  * Restores a backup in one transaction (all or nothing). `replace` first empties the stores a backup
- * holds; otherwise records are merged, replacing those with the same key. Notebooks that came from a
- * file or link come back untrusted.
+ * holds; otherwise records are merged, replacing those with the same key. Restored notebooks are never
+ * trusted, and a backup never replaces a notebook shipped with this build (`shipped`): an edited copy of
+ * one comes back beside it, as "<id>-restored" with its outputs.
  */
 export async function importBackup(
   store: Store,
   text: string,
-  { replace = false } = {},
+  { replace = false, shipped = [] as readonly ShippedText[] } = {},
 ): Promise<Record<BackupStore, number>> {
   const entries = parseBackup(text);
   const counts = Object.fromEntries(BACKUP_STORES.map((s) => [s, 0])) as Record<BackupStore, number>;
   await store.write(`a backup of ${entries.length} records`, [...BACKUP_STORES], async (tx) => {
     if (replace) await Promise.all(BACKUP_STORES.map((s) => tx.objectStore(s).clear()));
+    const moved = await movedNotebooks(tx, entries, shipped);
     for (const entry of entries) {
+      const record = restoredRecord(entry, moved);
+      if (!record) continue;
       counts[entry.type]++;
-      await putEntry(tx, entry.type, entry.type === 'notebooks' ? untrustForeign(entry.record) : entry.record);
+      await putEntry(tx, entry.type, record);
     }
   });
   return counts;
 }
 
-function putEntry<S extends BackupStore>(tx: WriteTx<BackupStore[]>, type: S, record: PrimerSchema[S]['value']) {
-  return tx.objectStore(type).put(record);
+/** A notebook shipped with this build: its id and text. */
+export interface ShippedText {
+  id: string;
+  source: string;
 }
 
-function untrustForeign(notebook: NotebookRecord): NotebookRecord {
-  return { ...notebook, trusted: notebook.trusted && (notebook.origin === 'shipped' || notebook.origin === 'user') };
+/**
+ * Where each backed-up notebook with a shipped id goes: null when its text is the shipped text (the
+ * build provides it; only its outputs are restored), otherwise a free id beside the shipped one.
+ */
+async function movedNotebooks(
+  tx: WriteTx<BackupStore[]>,
+  entries: BackupEntry[],
+  shipped: readonly ShippedText[],
+): Promise<Map<string, string | null>> {
+  const moved = new Map<string, string | null>();
+  for (const entry of entries) {
+    if (entry.type !== 'notebooks') continue;
+    const { id, source } = entry.record;
+    const original = shipped.find((s) => s.id === id);
+    if (!original) continue;
+    if (original.source === source) {
+      moved.set(id, null);
+      continue;
+    }
+    let free = `${id}-restored`;
+    for (let n = 2; await tx.objectStore('notebooks').getKey(free); n++) free = `${id}-restored-${n}`;
+    moved.set(id, free);
+  }
+  return moved;
+}
+
+/** The record to put for a backup entry, or null to leave it out. */
+function restoredRecord(entry: BackupEntry, moved: Map<string, string | null>): BackupEntry['record'] | null {
+  if (entry.type === 'notebooks') {
+    const to = moved.get(entry.record.id);
+    if (to === null) return null;
+    const notebook: NotebookRecord = { ...entry.record, trusted: false };
+    if (to === undefined) return notebook;
+    return { ...notebook, id: to, title: `${notebook.title} (restored)`, origin: 'user' };
+  }
+  if (entry.type === 'outputs') {
+    const to = moved.get(entry.record.notebookId);
+    return to ? { ...entry.record, notebookId: to } : entry.record;
+  }
+  return entry.record;
+}
+
+function putEntry<S extends BackupStore>(tx: WriteTx<BackupStore[]>, type: S, record: PrimerSchema[S]['value']) {
+  return tx.objectStore(type).put(record);
 }
 
 function encodeBinary(_key: string, value: unknown): unknown {

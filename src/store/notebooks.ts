@@ -26,6 +26,38 @@ export async function saveNotebook(store: Store, notebook: NewNotebook): Promise
   });
 }
 
+export interface ImportedNotebook {
+  title: string;
+  source: string;
+  origin: 'file' | 'link';
+  /** The id to start from (a file's base name); a number is added until the id is free. */
+  baseId: string;
+  /** A notebook the user chose to replace: it is deleted with its outputs, in the same transaction. */
+  replaces?: string;
+}
+
+/**
+ * Stores a notebook from a file or a link under an id of its own, untrusted: nothing it replaces (outputs,
+ * trust, kept folders) carries over to it.
+ */
+export async function importNotebook(store: Store, notebook: ImportedNotebook): Promise<NotebookRecord> {
+  return store.write(`notebook "${notebook.title}"`, ['notebooks', 'outputs', 'folders'], async (tx) => {
+    const notebooks = tx.objectStore('notebooks');
+    if (notebook.replaces) {
+      await notebooks.delete(notebook.replaces);
+      await tx.objectStore('outputs').delete(notebookRange(notebook.replaces));
+      await tx.objectStore('folders').delete(notebookRange(notebook.replaces));
+    }
+    let id = notebook.baseId;
+    for (let n = 2; await notebooks.getKey(id); n++) id = `${notebook.baseId}-${n}`;
+    const now = Date.now();
+    const { title, source, origin } = notebook;
+    const record: NotebookRecord = { id, title, source, origin, trusted: false, createdAt: now, updatedAt: now };
+    await notebooks.put(record);
+    return record;
+  });
+}
+
 export function getNotebook(store: Store, id: string): Promise<NotebookRecord | undefined> {
   return store.idb.get('notebooks', id);
 }

@@ -25,3 +25,8 @@ export const shippedNotebooks: ShippedNotebook[] = Object.entries(files)
     };
   })
   .sort((a, b) => a.id.localeCompare(b.id));
+
+/** Whether `source` is, byte for byte, a notebook shipped with this build: only those run js without trust. */
+export function isShippedSource(source: string): boolean {
+  return shippedNotebooks.some((nb) => nb.source === source);
+}

@@ -2,7 +2,14 @@
 // edits and outputs survive reloads), and storage health.
 import { Store } from '../store/db.ts';
 import { requestPersistence, storageEstimate, formatBytes, type Persistence } from '../store/health.ts';
-import { getNotebook, listNotebooks, saveNotebook, resetNotebook } from '../store/notebooks.ts';
+import {
+  getNotebook,
+  importNotebook,
+  listNotebooks,
+  saveNotebook,
+  resetNotebook,
+  setTrusted,
+} from '../store/notebooks.ts';
 import type { NotebookOrigin, NotebookRecord } from '../store/schema.ts';
 import { Secrets } from '../store/secrets.ts';
 import { shippedNotebooks } from './shipped.ts';
@@ -51,6 +58,29 @@ export class Workspace {
     const record = await saveNotebook(await this.store(), { id, title, source, origin });
     await this.refresh();
     return record;
+  }
+
+  /**
+   * Stores a notebook from a file or link under a new id, untrusted. When a notebook of the same title
+   * exists (not a shipped one), `replace(title)` is asked whether the new one takes its place.
+   */
+  async import(
+    title: string,
+    source: string,
+    origin: 'file' | 'link',
+    baseId: string,
+    replace: (title: string) => boolean,
+  ): Promise<NotebookRecord> {
+    const store = await this.store();
+    const same = (await listNotebooks(store)).find((n) => n.title === title && n.origin !== 'shipped');
+    const replaces = same && replace(title) ? same.id : undefined;
+    const record = await importNotebook(store, { title, source, origin, baseId, replaces });
+    await this.refresh();
+    return record;
+  }
+
+  async trust(id: string): Promise<void> {
+    await setTrusted(await this.store(), id, true);
   }
 
   /** Puts a shipped notebook's text back; its outputs stay and turn stale where the text changed. */

@@ -120,8 +120,9 @@ describe('workspace backup', () => {
       checkpoints: 1,
       settings: 1,
     });
-    expect(await getNotebook(target, 'mine')).toMatchObject({ source: '# mine', trusted: true });
-    expect(await getNotebook(target, 'linked')).toMatchObject({ trusted: false }); // a file could claim trust
+    // A backup file can claim anything: trust is never restored, whatever the notebook's origin.
+    expect(await getNotebook(target, 'mine')).toMatchObject({ source: '# mine', trusted: false });
+    expect(await getNotebook(target, 'linked')).toMatchObject({ trusted: false });
     expect(await getOutputs(target, 'mine')).toEqual([expect.objectContaining({ value: { accuracy: 0.5 } })]);
     expect((await tracesBy(target, 'runStep', ['r', 0]))[0]).toMatchObject({
       id: 't1',
@@ -145,6 +146,41 @@ describe('workspace backup', () => {
     await importBackup(target, text, { replace: true });
     expect(await getNotebook(target, 'b')).toBeUndefined();
     expect(await getNotebook(target, 'a')).toMatchObject({ source: 'from backup' });
+  });
+
+  it('never replaces a shipped notebook: an edited copy comes back beside it with its outputs', async () => {
+    const shipped = [{ id: '00-start', source: '# shipped text' }];
+    const source = await freshStore();
+    await saveNotebook(source, { id: '00-start', title: 'Start', source: '# evil edit', origin: 'shipped' });
+    const output = { cellId: 's', kind: 'sample', status: 'done', paramsHash: 'h' } as const;
+    await putOutput(source, { notebookId: '00-start', ...output });
+    const target = await freshStore();
+    await saveNotebook(target, { id: '00-start', title: 'Start', source: '# shipped text', origin: 'shipped' });
+    await importBackup(target, (await exportBackup(source)).join(''), { shipped });
+    expect(await getNotebook(target, '00-start')).toMatchObject({ source: '# shipped text' });
+    expect(await getNotebook(target, '00-start-restored')).toMatchObject({
+      title: 'Start (restored)',
+      source: '# evil edit',
+      origin: 'user',
+      trusted: false,
+    });
+    expect(await getOutputs(target, '00-start-restored')).toHaveLength(1);
+    expect(await getOutputs(target, '00-start')).toHaveLength(0);
+
+    await importBackup(target, (await exportBackup(source)).join(''), { shipped, replace: true });
+    expect(await getNotebook(target, '00-start')).toBeUndefined(); // the app puts shipped ones back itself
+    expect(await getNotebook(target, '00-start-restored')).toMatchObject({ source: '# evil edit' });
+  });
+
+  it('restores outputs of an unedited shipped notebook without writing the notebook', async () => {
+    const shipped = [{ id: '00-start', source: '# shipped text' }];
+    const source = await freshStore();
+    await saveNotebook(source, { id: '00-start', title: 'Start', source: '# shipped text', origin: 'shipped' });
+    await putOutput(source, { notebookId: '00-start', cellId: 's', kind: 'sample', status: 'done', paramsHash: 'h' });
+    const target = await freshStore();
+    const counts = await importBackup(target, (await exportBackup(source)).join(''), { shipped });
+    expect(counts).toMatchObject({ notebooks: 0, outputs: 1 });
+    expect(await getOutputs(target, '00-start')).toHaveLength(1);
   });
 
   it('names the bad line and writes nothing from a damaged backup', async () => {

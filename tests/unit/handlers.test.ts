@@ -49,7 +49,6 @@ describe('offline cell handlers', () => {
     const runner = new NotebookRunner({
       notebookId: 'nb',
       notebook: parseNotebook(NOTEBOOK),
-      origin: 'user',
       trusted: true,
       handlers: createHandlers({ store }),
       outputs: storeOutputs(store),
@@ -82,7 +81,6 @@ describe('offline cell handlers', () => {
     const runner = new NotebookRunner({
       notebookId: 'nb',
       notebook: nb,
-      origin: 'user',
       trusted: true,
       handlers: createHandlers({ store }),
       outputs: storeOutputs(store),
@@ -127,7 +125,6 @@ size: 10
         const runner = new NotebookRunner({
           notebookId: 'nb',
           notebook: notebook(size),
-          origin: 'user',
           trusted: true,
           handlers: createHandlers(env),
           outputs: storeOutputs(store),
@@ -157,7 +154,6 @@ size: 10
     const runner = new NotebookRunner({
       notebookId: 'nb',
       notebook: notebook(1),
-      origin: 'user',
       trusted: true,
       handlers: createHandlers({ store }),
       outputs: storeOutputs(store),
@@ -188,7 +184,6 @@ describe('annotate cells with a Claude judge', () => {
       const runner = new NotebookRunner({
         notebookId: 'nb',
         notebook: nb,
-        origin: 'user',
         trusted: true,
         handlers: createHandlers({ store, secrets, anthropicBaseURL: server.url }),
         outputs: storeOutputs(store),

@@ -11,7 +11,7 @@ import {
   type CellHandlers,
   type CellState,
 } from '../../src/notebook/runner.ts';
-import type { NotebookOrigin, JsonValue } from '../../src/store/schema.ts';
+import type { JsonValue } from '../../src/store/schema.ts';
 
 const text = (problems = 4, size = 10) => `---
 title: Runner test
@@ -82,18 +82,11 @@ function scripted(overrides: CellHandlers = {}) {
   return { handlers, calls, contexts };
 }
 
-async function runner(
-  store: Store,
-  handlers: CellHandlers,
-  source = text(),
-  origin: NotebookOrigin = 'user',
-  trusted = false,
-) {
+async function runner(store: Store, handlers: CellHandlers, source = text(), trusted = false) {
   const changes: [string, CellState][] = [];
   const r = new NotebookRunner({
     notebookId: 'nb',
     notebook: parseNotebook(source),
-    origin,
     trusted,
     handlers,
     outputs: storeOutputs(store),
@@ -294,20 +287,20 @@ describe('runner', () => {
     expect(contexts.s.resumeFrom).toBeUndefined();
   });
 
-  it('refuses js cells of a file or link notebook until it is trusted', async () => {
+  it('refuses js cells until the notebook is trusted, whatever its origin', async () => {
     const js = text() + '```primer js\nid: code\nfrom: [d]\n---\nreturn inputs.d;\n```\n';
     const store = await freshStore();
     const { handlers, calls } = scripted();
-    const linked = await runner(store, handlers, js, 'link');
-    expect(await linked.runAll()).toBe(false);
-    expect(linked.state('code')).toEqual({ status: 'error', error: UNTRUSTED_JS });
+    const untrusted = await runner(store, handlers, js);
+    expect(await untrusted.runAll()).toBe(false);
+    expect(untrusted.state('code')).toEqual({ status: 'error', error: UNTRUSTED_JS });
     expect(calls).not.toContain('code');
-    linked.trusted = true;
-    expect(await linked.run('code')).toBe(true);
+    untrusted.trusted = true;
+    expect(await untrusted.run('code')).toBe(true);
     expect(calls).toContain('code');
-    const mine = scripted();
-    expect(await (await runner(await freshStore(), mine.handlers, js, 'user')).runAll()).toBe(true);
-    expect(mine.calls).toContain('code');
+    const trusted = scripted();
+    expect(await (await runner(await freshStore(), trusted.handlers, js, true)).runAll()).toBe(true);
+    expect(trusted.calls).toContain('code');
   });
 
   it('refuses cells with invalid params or no handler, naming the line', async () => {

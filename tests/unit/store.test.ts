@@ -13,6 +13,7 @@ import {
   deleteNotebook,
   getNotebook,
   getOutputs,
+  importNotebook,
   listNotebooks,
   putOutput,
   resetNotebook,
@@ -94,6 +95,25 @@ describe('store', () => {
     const reset = await resetNotebook(store, 'a', 'A', 'shipped text');
     expect(reset).toMatchObject({ source: 'shipped text', origin: 'shipped', trusted: false });
     await expect(setTrusted(store, 'missing', true)).rejects.toThrow('No notebook with id "missing"');
+  });
+
+  it('imports each file or link under an id of its own, untrusted, and replaces only on request', async () => {
+    const store = await freshStore();
+    const base = { title: 'Shared', origin: 'link', baseId: 'link-shared' } as const;
+    const first = await importNotebook(store, { ...base, source: 'first' });
+    await setTrusted(store, first.id, true);
+    await putOutput(store, { notebookId: first.id, cellId: 'c', kind: 'sample', status: 'done', paramsHash: 'h' });
+    const second = await importNotebook(store, { ...base, source: 'second' });
+    expect([first.id, second.id]).toEqual(['link-shared', 'link-shared-2']);
+    expect(await getNotebook(store, first.id)).toMatchObject({ source: 'first', trusted: true });
+    expect(second).toMatchObject({ source: 'second', trusted: false });
+    expect(await getOutputs(store, second.id)).toEqual([]);
+
+    const third = await importNotebook(store, { ...base, source: 'third', replaces: first.id });
+    expect((await listNotebooks(store)).map((n) => n.source).sort()).toEqual(['second', 'third']);
+    expect(await getOutputs(store, first.id)).toEqual([]);
+    expect(third).toMatchObject({ source: 'third', trusted: false });
+    expect(await getOutputs(store, third.id)).toEqual([]);
   });
 
   it('keys outputs by [notebookId, cellId] and deletes them with their notebook', async () => {

@@ -55,7 +55,6 @@ export async function run(args: string[]): Promise<void> {
   const runner = new NotebookRunner({
     notebookId: id,
     notebook,
-    origin: 'file',
     trusted: flags.has('trust'),
     handlers: createHandlers({ store, engine: new LocalEngine(), anthropicBaseURL: process.env.ANTHROPIC_BASE_URL }),
     outputs: storeOutputs(store),

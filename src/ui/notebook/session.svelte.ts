@@ -5,6 +5,7 @@ import { isPrimerCell, NotebookParseError, type Cell, type CellParams, type Note
 import type { NotebookRecord } from '../../store/schema.ts';
 import type { Workspace } from '../workspace.svelte.ts';
 import type { GpuMemoryLedger } from '../../generators/memory.ts';
+import { isShippedSource } from '../shipped.ts';
 
 export class NotebookSession {
   notebook = $state.raw<Notebook>();
@@ -15,6 +16,8 @@ export class NotebookSession {
   /** What the GPU holds now (engine and WebLLM), refreshed as cells finish. */
   gpuSummary = $state('');
   #runner: NotebookRunner;
+  /** The user chose "Trust this notebook" (stored); shipped text is trusted without it. */
+  #userTrusted: boolean;
 
   constructor(
     readonly record: NotebookRecord,
@@ -24,12 +27,12 @@ export class NotebookSession {
     ledger?: GpuMemoryLedger,
   ) {
     this.notebook = parseNotebook(record.source);
-    this.trusted = record.trusted;
+    this.#userTrusted = record.trusted;
+    this.trusted = record.trusted || isShippedSource(record.source);
     this.#runner = new NotebookRunner({
       notebookId: record.id,
       notebook: this.notebook,
-      origin: record.origin,
-      trusted: record.trusted,
+      trusted: this.trusted,
       handlers,
       outputs: storeOutputs(store),
       onChange: (id, state) => {
@@ -64,9 +67,20 @@ export class NotebookSession {
     this.#runner.cancel();
   }
 
-  trust(): void {
-    this.#runner.trusted = true;
-    this.trusted = true;
+  async trust(): Promise<void> {
+    try {
+      await this.workspace.trust(this.record.id);
+    } catch (err) {
+      this.error = `Could not store your trust: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    this.#userTrusted = true;
+    this.#setTrusted(true);
+  }
+
+  #setTrusted(trusted: boolean): void {
+    this.#runner.trusted = trusted;
+    this.trusted = trusted;
   }
 
   /** Replaces one cell's params (from the cell editor) and saves the notebook. */
@@ -90,11 +104,8 @@ export class NotebookSession {
     this.#runner.update(notebook);
     for (const c of notebook.cells) if (isPrimerCell(c)) this.states[c.id] = this.#runner.state(c.id);
     const title = typeof notebook.meta.title === 'string' ? notebook.meta.title : this.record.title;
-    await this.workspace.save(
-      this.record.id,
-      title,
-      serializeNotebook(notebook),
-      this.record.origin === 'shipped' ? 'shipped' : this.record.origin,
-    );
+    const source = serializeNotebook(notebook);
+    this.#setTrusted(this.#userTrusted || isShippedSource(source));
+    await this.workspace.save(this.record.id, title, source, this.record.origin);
   }
 }
