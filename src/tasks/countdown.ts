@@ -159,6 +159,20 @@ export function generateCountdownProblems({
   return problems;
 }
 
+export type ProblemSplit = 'train' | 'test' | 'priming';
+
+/**
+ * The problems a cell with this seed trains or is tested on: test problems come from a seed range training
+ * never uses, priming problems from the priming preset. The in-browser run and the exported job share them.
+ */
+export function cellProblems(seed: number, count: number, split: ProblemSplit): CountdownProblem[] {
+  return generateCountdownProblems({
+    count,
+    seed: seed + (split === 'test' ? 1_000_003 : 0),
+    preset: split === 'priming' ? COUNTDOWN_PRIMING_PRESET : COUNTDOWN_RL_PRESET,
+  });
+}
+
 function validatePreset(preset: CountdownPreset): void {
   const ranges = [preset.numberRange, preset.targetRange];
   if (preset.sizes.length === 0 || preset.sizes.some((s) => !Number.isInteger(s) || s < 2 || s > 6)) {

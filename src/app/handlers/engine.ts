@@ -15,7 +15,7 @@ import {
 } from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
 import type { JsonObject, JsonValue } from '../../store/schema.ts';
-import { COUNTDOWN_PRIMING_PRESET, COUNTDOWN_RL_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
+import { cellProblems, type ProblemSplit } from '../../tasks/countdown.ts';
 import { countdownPrompt } from '../../tasks/prompts.ts';
 import { countdownReward } from '../../tasks/reward.ts';
 import type { CountdownProblem, GenerateRequest, Generation, TextGenerator } from '../../tasks/types.ts';
@@ -174,13 +174,7 @@ function modelHandler(env: HandlerEnv): CellHandler {
 }
 
 function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
-  // Test problems come from a seed range training never uses.
-  const seed = num(ctx, 'seed', 1) + (split === 'test' ? 1_000_003 : 0);
-  return generateCountdownProblems({
-    count,
-    seed,
-    preset: split === 'priming' ? COUNTDOWN_PRIMING_PRESET : COUNTDOWN_RL_PRESET,
-  });
+  return cellProblems(num(ctx, 'seed', 1), count, split as ProblemSplit);
 }
 
 async function promptFor(
