@@ -9,6 +9,7 @@
 // subgoal       an intermediate target named ("first get to 12", "I need 2 more", "a factor of 24")
 // backward      reasoning from the target back toward the numbers ("22 - 7 = 15, so ...", "30 = 10 * 3")
 import type { CountdownProblem } from '../tasks/types.ts';
+import { NearSet } from './nearSet.ts';
 import { extractSteps, type ArithStep } from './rulesArithmetic.ts';
 import { backtrackCues, backwardCues, subgoalCues, verificationCues, WEAK_POSITIVE, type Cue } from './rulesCues.ts';
 import { readPath } from './rulesPath.ts';
@@ -24,24 +25,22 @@ interface SentenceFindings {
   backward: Cue | null;
 }
 
-const near = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
-
 /** Goals named so far, the target first; each sentence's cues see the goals named before them. */
-function readSentences(problem: CountdownProblem, sentences: Sentence[], steps: ArithStep[]) {
-  const goals: number[] = [problem.target];
+function readSentences(problem: CountdownProblem, sentences: Sentence[], stepsBySentence: ArithStep[][]) {
+  const goals = new NearSet(1e-6, [problem.target]);
   const subgoals: Array<{ at: number; value: number }> = [];
-  const isGoal = (n: number): boolean => goals.some((g) => near(g, n));
+  const isGoal = (n: number): boolean => goals.has(n);
   const findings: SentenceFindings[] = [];
   for (const s of sentences) {
     const sub = subgoalCues(s.text, s.start, problem.target);
     for (const c of sub) {
       if (c.value === undefined) continue;
-      goals.push(c.value);
+      goals.add(c.value);
       subgoals.push({ at: c.start, value: c.value });
     }
     const cues = verificationCues(s.text, s.start, isGoal);
     let verification: Cue | null = cues[0] ?? null;
-    if (!verification && WEAK_POSITIVE.test(s.text) && reachedGoal(steps, s.index, isGoal)) {
+    if (!verification && WEAK_POSITIVE.test(s.text) && reachedGoal(stepsBySentence, s.index, isGoal)) {
       verification = { start: s.start, end: s.start + (WEAK_POSITIVE.exec(s.text)?.[0].length ?? 0) };
     }
     findings.push({
@@ -55,14 +54,17 @@ function readSentences(problem: CountdownProblem, sentences: Sentence[], steps: 
 }
 
 /** A step in this sentence or the one before ends on a goal value. */
-function reachedGoal(steps: ArithStep[], sentence: number, isGoal: (n: number) => boolean): boolean {
-  return steps.some((st) => (st.sentence === sentence || st.sentence === sentence - 1) && isGoal(st.result));
+function reachedGoal(stepsBySentence: ArithStep[][], sentence: number, isGoal: (n: number) => boolean): boolean {
+  const near = [...stepsBySentence[sentence], ...(stepsBySentence[sentence - 1] ?? [])];
+  return near.some((st) => isGoal(st.result));
 }
 
 export function annotateSpans(problem: CountdownProblem, completion: string): Annotation {
   const sentences = splitSentences(completion);
   const steps = extractSteps(sentences);
-  const { findings, subgoals } = readSentences(problem, sentences, steps);
+  const stepsBySentence = sentences.map((): ArithStep[] => []);
+  for (const st of steps) stepsBySentence[st.sentence].push(st);
+  const { findings, subgoals } = readSentences(problem, sentences, stepsBySentence);
   const path = readPath(problem, steps, {
     failures: findings.flatMap((f) => f.failure),
     backtrackCues: sentences.flatMap((s) => backtrackCues(s.text, s.start)),
@@ -70,12 +72,15 @@ export function annotateSpans(problem: CountdownProblem, completion: string): An
   });
 
   const spans: BehaviorSpan[] = [];
+  const lastOf = new Map<Behavior, BehaviorSpan>();
   const add = (behavior: Behavior, cue: Cue): void => {
-    spans.push({ behavior, start: cue.start, end: cue.end, evidence: completion.slice(cue.start, cue.end) });
+    const span = { behavior, start: cue.start, end: cue.end, evidence: completion.slice(cue.start, cue.end) };
+    spans.push(span);
+    lastOf.set(behavior, span);
   };
   // A check or a backward chain that runs on into the next sentence with no new arithmetic is one instance.
   const extendOrAdd = (behavior: Behavior, cue: Cue, continues: boolean): void => {
-    const last = spans.findLast((sp) => sp.behavior === behavior);
+    const last = lastOf.get(behavior);
     if (continues && last) {
       last.end = Math.max(last.end, cue.end);
       last.evidence = completion.slice(last.start, last.end);
@@ -84,17 +89,18 @@ export function annotateSpans(problem: CountdownProblem, completion: string): An
     }
   };
 
-  const stepsIn = (i: number): ArithStep[] => steps.filter((st) => st.sentence === i);
-  const backwardStepIn = (i: number): ArithStep | undefined =>
-    path.backwardSteps.map((k) => steps[k]).find((st) => st.sentence === i);
+  const backwardStepBySentence = new Map<number, ArithStep>();
+  for (const k of path.backwardSteps)
+    if (!backwardStepBySentence.has(steps[k].sentence)) backwardStepBySentence.set(steps[k].sentence, steps[k]);
   let prevVerified = false;
   let prevBackward = false;
   for (const s of sentences) {
     const f = findings[s.index];
-    if (f.verification) extendOrAdd('verification', f.verification, prevVerified && stepsIn(s.index).length === 0);
+    if (f.verification)
+      extendOrAdd('verification', f.verification, prevVerified && stepsBySentence[s.index].length === 0);
     prevVerified = f.verification !== null;
     if (f.subgoal) add('subgoal', f.subgoal);
-    const backStep = backwardStepIn(s.index);
+    const backStep = backwardStepBySentence.get(s.index);
     const backward = f.backward ?? (backStep ? { start: backStep.start, end: backStep.end } : null);
     if (backward) extendOrAdd('backward', backward, prevBackward);
     prevBackward = backward !== null;

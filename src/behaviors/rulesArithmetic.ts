@@ -1,8 +1,8 @@
 // Reads the arithmetic in each sentence: "44 + 19 = 63", "9 plus 6, which is 15", "adding 3 gives 28"
 // (left operand: the previous result), "30 = 10 * 3" (a value taken apart). A compound expression becomes
 // one binary step per operator, inner steps first, so "(3 * 5) + 7 = 22" is 3 * 5 = 15, then 15 + 7 = 22.
-import { evaluate, parseExpression, type BinaryOp, type Expr } from '../tasks/expression.ts';
-import { normalizeArithmetic, type MappedText, type Sentence } from './rulesText.ts';
+import { applyOp, evaluate, parseExpression, type BinaryOp, type Expr } from '../tasks/expression.ts';
+import { globalMatches, normalizeArithmetic, type MappedText, type Sentence } from './rulesText.ts';
 
 export interface ArithStep {
   /** [start, end) in the completion: the expression and its written result. */
@@ -34,20 +34,38 @@ const CHUNK = /(?:[-+*/]\s*)?[(\d](?:[\d\s+\-*/()]|\.(?=\d))*/g;
 const LINK =
   /^\s*,?\s*(?:(?:which|that|this|it|and|so)\s+)?(?:=+|equals?|is(?:\s+equal\s+to)?|are|was|gives?(?:\s+us)?|makes?|yields?|results\s+in|to\s+get|(?:we|i|you)\s+get|gets?(?:\s+us)?|leaves?(?:\s+us(?:\s+with)?)?|becomes?|would\s+be|will\s+be|to\s+reach|to\s+make|comes\s+to|(?:could|can|might)\s+be(?:\s+(?:written|made|expressed|reached)(?:\s+(?:as|by|with))?)?|->|→|=>)\s*(?:(?:indeed|just|exactly|only|actually|still|now|then|also)\s+)?$/i;
 
+// A narrated step is short; longer runs of digits and signs ("1+1+…+1") are not a step of a Countdown search,
+// and skipping them keeps the reading linear in the text.
+const MAX_STEP_CHARS = 200;
+const TRAILING = new Set([' ', '\t', '\n', '\r', '\f', '\v', '+', '-', '*', '/', '(']);
+
 /** Trims a raw match to a balanced expression; null when nothing arithmetic is left. */
 function toChunk(text: string, start: number): { text: string; start: number } | null {
-  let s = start;
-  let t = text.replace(/[\s+\-*/(]+$/, '');
-  const count = (c: string): number => t.split(c).length - 1;
-  while (t.startsWith('(') && count('(') > count(')')) {
-    t = t.slice(1).trimStart();
-    s = start + text.indexOf(t);
+  let from = 0;
+  let to = text.length;
+  while (to > 0 && (TRAILING.has(text[to - 1]) || /\s/.test(text[to - 1]))) to--;
+  let open = 0;
+  let close = 0;
+  for (let i = from; i < to; i++) {
+    if (text[i] === '(') open++;
+    else if (text[i] === ')') close++;
   }
-  while (t.endsWith(')') && count(')') > count('(')) t = t.slice(0, -1).trimEnd();
-  return /\d/.test(t) ? { text: t, start: s } : null;
+  while (from < to && text[from] === '(' && open > close) {
+    open--;
+    from++;
+    while (from < to && /\s/.test(text[from])) from++;
+  }
+  while (to > from && text[to - 1] === ')' && close > open) {
+    close--;
+    to--;
+    while (to > from && /\s/.test(text[to - 1])) to--;
+  }
+  const t = text.slice(from, to);
+  return /\d/.test(t) ? { text: t, start: start + from } : null;
 }
 
 function parseChunk(text: string, start: number): Chunk | null {
+  if (text.length > MAX_STEP_CHARS) return null;
   const lead = /^([-+*/])\s*/.exec(text);
   const body = lead ? text.slice(lead[0].length) : text;
   try {
@@ -61,7 +79,7 @@ function parseChunk(text: string, start: number): Chunk | null {
 
 function readChunks(norm: MappedText): Chunk[] {
   const chunks: Chunk[] = [];
-  for (const m of norm.text.matchAll(CHUNK)) {
+  for (const m of globalMatches(CHUNK, norm.text)) {
     const trimmed = toChunk(m[0], m.index);
     if (!trimmed) continue;
     const whole = parseChunk(trimmed.text, trimmed.start);
@@ -71,7 +89,7 @@ function readChunks(norm: MappedText): Chunk[] {
     }
     // Two expressions run together ("= 63 2. 63 + 35"): read the pieces between the bare gaps.
     let from = 0;
-    for (const gap of [...trimmed.text.matchAll(/(?<=[\d)])\s+(?=[\d(])/g), null]) {
+    for (const gap of [...globalMatches(BARE_GAP, trimmed.text), null]) {
       const to = gap ? gap.index : trimmed.text.length;
       const piece = toChunk(trimmed.text.slice(from, to), trimmed.start + from);
       const chunk = piece && parseChunk(piece.text, piece.start);
@@ -82,14 +100,27 @@ function readChunks(norm: MappedText): Chunk[] {
   return chunks;
 }
 
+// White space between two expressions that run together ("63 2").
+const BARE_GAP = /(?<=[\d)])\s+(?=[\d(])/g;
+
 const isSimple = (c: Chunk): boolean => !c.implicitOp && c.tree.kind !== 'binary';
 
+type TreeStep = { left: number; op: BinaryOp; right: number; result: number };
+
 /** One binary step per operator of the tree, inner first. */
-function treeSteps(tree: Expr): Array<{ left: number; op: BinaryOp; right: number; result: number }> {
-  if (tree.kind === 'number') return [];
-  if (tree.kind === 'unary') return treeSteps(tree.operand);
-  const inner = [...treeSteps(tree.left), ...treeSteps(tree.right)];
-  return [...inner, { left: evaluate(tree.left), op: tree.op, right: evaluate(tree.right), result: evaluate(tree) }];
+function treeSteps(tree: Expr): TreeStep[] {
+  const steps: TreeStep[] = [];
+  const walk = (node: Expr): number => {
+    if (node.kind === 'number') return node.value;
+    if (node.kind === 'unary') return node.sign === '-' ? -walk(node.operand) : walk(node.operand);
+    const left = walk(node.left);
+    const right = walk(node.right);
+    const result = applyOp(node.op, left, right);
+    steps.push({ left, op: node.op, right, result });
+    return result;
+  };
+  walk(tree);
+  return steps;
 }
 
 function firstNumber(tree: Expr): number {

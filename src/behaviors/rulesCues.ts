@@ -3,6 +3,8 @@
 // (a "not 22" is a check only when 22 is the target or a goal the text named), so the rules read the
 // arithmetic, not just the words.
 
+import { globalMatches } from './rulesText.ts';
+
 export interface Cue {
   /** [start, end) in the completion. */
   start: number;
@@ -157,7 +159,7 @@ const BACKWARD_WORDS: Pattern[] = [
 function matchAll(text: string, offset: number, patterns: Pattern[], accept: (value: number) => boolean): Cue[] {
   const cues: Cue[] = [];
   for (const { re, goal } of patterns) {
-    for (const m of text.matchAll(re)) {
+    for (const m of globalMatches(re, text)) {
       if (goal && m[goal] !== undefined && !accept(Number(m[goal]))) continue;
       cues.push({ start: offset + m.index, end: offset + m.index + m[0].length });
     }
@@ -189,14 +191,13 @@ export function backtrackCues(text: string, offset: number): Array<Cue & { stron
 export function subgoalCues(text: string, offset: number, target: number): Array<Cue & { value?: number }> {
   const cues: Array<Cue & { value?: number }> = [];
   for (const re of SUBGOAL_VALUE) {
-    for (const m of text.matchAll(re)) {
+    for (const m of globalMatches(re, text)) {
       const value = Number(m.slice(1).find((g) => g !== undefined));
       if (value === target) continue;
       cues.push({ start: offset + m.index, end: offset + m.index + m[0].length, value });
     }
   }
-  cues.push(...matchAll(text, offset, [{ re: SUBGOAL_WORDS }], () => true));
-  return cues.sort((a, b) => a.start - b.start);
+  return cues.concat(matchAll(text, offset, [{ re: SUBGOAL_WORDS }], () => true)).sort((a, b) => a.start - b.start);
 }
 
 export function backwardCues(text: string, offset: number, target: number): Cue[] {

@@ -7,6 +7,7 @@ import { applyOp } from '../tasks/expression.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
 import type { ArithStep } from './rulesArithmetic.ts';
 import type { Cue } from './rulesCues.ts';
+import { NearSet } from './nearSet.ts';
 
 export interface PathEvents {
   /** Negative verdicts ("too big", "not 22"): the path before them is dead. */
@@ -23,7 +24,11 @@ export interface PathReading {
   backwardSteps: number[];
 }
 
-const near = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
+const TOLERANCE = 1e-6;
+const near = (a: number, b: number): boolean => Math.abs(a - b) < TOLERANCE;
+/** How many of its latest states the reader can return to (a Countdown search is a few steps deep; a longer
+ * memory would only make a pathological text slower to read). */
+const MEMORY = 64;
 const includes = (values: number[], v: number): boolean => values.some((x) => near(x, v));
 
 function stepKey(left: number, op: string, right: number, result: number): string {
@@ -48,7 +53,11 @@ function take(pool: number[], values: number[]): number[] | null {
  */
 function chunkGroups(steps: ArithStep[]): (index: number) => { leaves: number[]; value: number } | undefined {
   const byStart = new Map<number, number[]>();
-  steps.forEach((s, i) => byStart.set(s.start, [...(byStart.get(s.start) ?? []), i]));
+  steps.forEach((s, i) => {
+    const members = byStart.get(s.start);
+    if (members) members.push(i);
+    else byStart.set(s.start, [i]);
+  });
   return (index) => {
     const members = byStart.get(steps[index].start) ?? [];
     if (members.length < 2 || steps[index].left === null) return undefined;
@@ -68,7 +77,10 @@ function chunkGroups(steps: ArithStep[]): (index: number) => { leaves: number[];
 
 interface State {
   pool: number[];
+  /** The latest MEMORY steps of the path, as stepKey()s. */
   path: string[];
+  /** Steps on the whole path. */
+  depth: number;
 }
 
 interface ResolvedStep {
@@ -83,9 +95,12 @@ class PathReader {
   readonly backwardSteps: number[] = [];
   private readonly numbers: number[];
   /** The target and values worked out backward from it. */
-  private readonly derived: number[];
+  private readonly derived: NearSet;
   /** Starting numbers and every result built forward so far. */
-  private readonly known: number[];
+  private readonly known: NearSet;
+  /** Values the text named as goals before the step being read (subgoals up to `namedUpTo`). */
+  private readonly named = new NearSet(TOLERANCE);
+  private namedUpTo = 0;
   private state: State;
   private readonly history: State[];
   private prev: number | null = null;
@@ -102,9 +117,9 @@ class PathReader {
     private readonly subgoals: PathEvents['subgoals'],
   ) {
     this.numbers = problem.numbers;
-    this.derived = [problem.target];
-    this.known = [...problem.numbers];
-    this.state = { pool: [...problem.numbers], path: [] };
+    this.derived = new NearSet(TOLERANCE, [problem.target]);
+    this.known = new NearSet(TOLERANCE, problem.numbers);
+    this.state = { pool: [...problem.numbers], path: [], depth: 0 };
     this.history = [this.state];
     this.groupOf = chunkGroups(steps);
   }
@@ -145,20 +160,21 @@ class PathReader {
 
   /** The target (or a value derived from it and never built forward) taken apart or used as an operand. */
   private fromTarget({ step, operands }: ResolvedStep): boolean {
-    if (step.form === 'decompose') return step.whole !== undefined && includes(this.derived, step.whole);
-    return operands.some((v) => includes(this.derived, v) && !includes(this.known, v));
+    if (step.form === 'decompose') return step.whole !== undefined && this.derived.has(step.whole);
+    return operands.some((v) => this.derived.has(v) && !this.known.has(v));
   }
 
   /** Every operand is a number, a built result, or a value the text derived or named. */
   private grounded({ step, operands }: ResolvedStep): boolean {
-    const named = this.subgoals.filter((g) => g.at < step.start).map((g) => g.value);
-    return operands.every((v) => includes(this.known, v) || includes(this.derived, v) || includes(named, v));
+    // Steps are read in the order of the text, and the subgoals are listed in that order too.
+    for (let g = this.subgoals[this.namedUpTo]; g && g.at < step.start; g = this.subgoals[++this.namedUpTo])
+      this.named.add(g.value);
+    return operands.every((v) => this.known.has(v) || this.derived.has(v) || this.named.has(v));
   }
 
   private planning({ index, step, operands, result }: ResolvedStep): void {
     this.backwardSteps.push(index);
-    for (const v of [...operands, result])
-      if (!includes(this.numbers, v) && !includes(this.derived, v)) this.derived.push(v);
+    for (const v of [...operands, result]) if (!includes(this.numbers, v) && !this.derived.has(v)) this.derived.add(v);
     if (this.forwardSeen && (this.dead || this.pending)) {
       this.emit(step);
       this.restartQuietly = true;
@@ -175,7 +191,8 @@ class PathReader {
       // Saying a step of the current path again: a recap, or (after a failure) a return to that point.
       if (judged) {
         this.emit(step);
-        this.state = this.history.find((h) => h.path.length === onPath + 1 && h.path[onPath] === key) ?? this.state;
+        const depth = this.state.depth - this.state.path.length + onPath + 1;
+        this.state = this.history.find((h) => h.depth === depth && h.path.at(-1) === key) ?? this.state;
       }
     } else {
       const usesPrev = this.prev !== null && includes(operands, this.prev);
@@ -186,11 +203,13 @@ class PathReader {
         this.state = this.restoreFor(operands);
       }
       const pool = take(this.state.pool, operands) ?? this.state.pool.filter((p) => !includes(operands, p));
-      this.state = { pool: [...pool, result], path: [...this.state.path, key] };
+      const path = [...this.state.path.slice(1 - MEMORY), key];
+      this.state = { pool: [...pool, result], path, depth: this.state.depth + 1 };
       this.history.push(this.state);
+      if (this.history.length > MEMORY) this.history.shift();
       this.restartQuietly = false;
     }
-    this.known.push(result);
+    this.known.add(result);
     this.prev = result;
     this.forwardSeen = true;
     this.dead = false;
@@ -200,7 +219,7 @@ class PathReader {
   /** The latest earlier state that still had these operands on the table (else the start). */
   private restoreFor(operands: number[]): State {
     for (let i = this.history.length - 1; i >= 0; i--) if (take(this.history[i].pool, operands)) return this.history[i];
-    return { pool: [...this.numbers], path: [] };
+    return { pool: [...this.numbers], path: [], depth: 0 };
   }
 }
 

@@ -10,6 +10,20 @@ export interface Sentence {
   text: string;
 }
 
+/**
+ * Every match of a global pattern, found with exec on the pattern itself: String.matchAll clones the pattern on
+ * each call, and the annotator runs some fifty patterns over every sentence.
+ */
+export function globalMatches(pattern: RegExp, text: string): RegExpExecArray[] {
+  const found: RegExpExecArray[] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    found.push(m);
+    if (m[0] === '') pattern.lastIndex++;
+  }
+  return found;
+}
+
 /** Text with, for each character, where it came from in the original: [map[i], mapEnd[i]). */
 export interface MappedText {
   text: string;
@@ -34,8 +48,10 @@ export function reasoningRanges(completion: string): Array<[number, number]> {
   return ranges.filter(([a, b]) => b > a);
 }
 
-// A sentence ends at a newline, or at . ! ? ; followed by white space (so "2.5" stays whole).
-const SENTENCE_END = /\n|[.!?;]+(?=\s|$)/g;
+// A sentence ends at a newline, or at . ! ? ; followed by white space (so "2.5" stays whole). A run of marks is
+// tried from its first mark only and taken whole (the lookahead-backreference pair is an atomic group), so a
+// long run costs one scan.
+const SENTENCE_END = /\n|(?<![.!?;])(?=([.!?;]+))\1(?=\s|$)/g;
 
 export function splitSentences(completion: string): Sentence[] {
   const sentences: Sentence[] = [];
@@ -52,7 +68,7 @@ export function splitSentences(completion: string): Sentence[] {
         sentences.push({ index: sentences.length, start: s, end: s + text.length, text });
       }
     };
-    for (const m of region.matchAll(SENTENCE_END)) {
+    for (const m of globalMatches(SENTENCE_END, region)) {
       push(m.index + (m[0] === '\n' ? 0 : m[0].length));
       start = m.index + m[0].length;
     }
@@ -62,37 +78,44 @@ export function splitSentences(completion: string): Sentence[] {
 }
 
 function identity(text: string, offset: number): MappedText {
-  const map = Array.from({ length: text.length }, (_, i) => offset + i);
-  return { text, map, mapEnd: map.map((m) => m + 1) };
+  const map = new Array<number>(text.length);
+  const mapEnd = new Array<number>(text.length);
+  for (let i = 0; i < text.length; i++) {
+    map[i] = offset + i;
+    mapEnd[i] = offset + i + 1;
+  }
+  return { text, map, mapEnd };
 }
 
 /** Replaces every match of `pattern` (global) and carries the offset map through. */
 function rewrite(src: MappedText, pattern: RegExp, replace: (m: RegExpExecArray) => string): MappedText {
-  let text = '';
+  const matches = globalMatches(pattern, src.text);
+  if (matches.length === 0) return src;
+  const parts: string[] = [];
   const map: number[] = [];
   const mapEnd: number[] = [];
   const copy = (from: number, to: number): void => {
+    parts.push(src.text.slice(from, to));
     for (let i = from; i < to; i++) {
-      text += src.text[i];
       map.push(src.map[i]);
       mapEnd.push(src.mapEnd[i]);
     }
   };
   let last = 0;
-  for (const m of src.text.matchAll(pattern)) {
+  for (const m of matches) {
     copy(last, m.index);
     const out = replace(m);
     const end = m.index + m[0].length;
     // Every new character stands for the whole phrase it replaced.
-    for (const c of out) {
-      text += c;
+    parts.push(out);
+    for (let i = 0; i < out.length; i++) {
       map.push(src.map[m.index]);
       mapEnd.push(src.mapEnd[end - 1]);
     }
     last = end;
   }
   copy(last, src.text.length);
-  return { text, map, mapEnd };
+  return { text: parts.join(''), map, mapEnd };
 }
 
 const N = '(\\d+(?:\\.\\d+)?)';

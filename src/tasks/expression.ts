@@ -48,56 +48,85 @@ function tokenize(text: string): Token[] {
 export function parseExpression(text: string): Expr {
   const tokens = tokenize(text);
   if (tokens.length === 0) throw new Error('empty expression');
-  let pos = 0;
-  const peek = (): Token | undefined => tokens[pos];
-  const fail = (what: string): never => {
-    const t = peek();
-    throw new Error(`${what} ${t ? `at position ${t.at}` : 'at end'} in "${text}"`);
-  };
+  return new Parser(text, tokens).expression();
+}
 
-  const parseSum = (): Expr => {
-    let left = parseProduct();
-    for (let t = peek(); t?.kind === 'op' && (t.text === '+' || t.text === '-'); t = peek()) {
-      pos++;
-      left = { kind: 'binary', op: t.text, left, right: parseProduct() };
+const SUM_OPS = ['+', '-'] as const;
+const PRODUCT_OPS = ['*', '/'] as const;
+
+// A class rather than closures per call: the annotator parses every narrated step, and the CLI's loader
+// (tsx, which keeps function names) makes each closure costly to create.
+class Parser {
+  private pos = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+  ) {}
+
+  expression(): Expr {
+    const tree = this.sum();
+    if (this.pos < this.tokens.length) this.fail('unexpected token');
+    return tree;
+  }
+
+  private peek(): Token | undefined {
+    return this.tokens[this.pos];
+  }
+
+  private fail(what: string): never {
+    const t = this.peek();
+    throw new Error(`${what} ${t ? `at position ${t.at}` : 'at end'} in "${this.text}"`);
+  }
+
+  /** The operator of the next token when it is one of `ops`. */
+  private nextOp<O extends BinaryOp>(ops: readonly O[]): O | undefined {
+    const t = this.peek();
+    return t?.kind === 'op' && (ops as readonly string[]).includes(t.text) ? (t.text as O) : undefined;
+  }
+
+  private sum(): Expr {
+    let left = this.product();
+    for (let op = this.nextOp(SUM_OPS); op; op = this.nextOp(SUM_OPS)) {
+      this.pos++;
+      left = { kind: 'binary', op, left, right: this.product() };
     }
     return left;
-  };
-  const parseProduct = (): Expr => {
-    let left = parseUnary();
-    for (let t = peek(); t?.kind === 'op' && (t.text === '*' || t.text === '/'); t = peek()) {
-      pos++;
-      left = { kind: 'binary', op: t.text, left, right: parseUnary() };
+  }
+
+  private product(): Expr {
+    let left = this.unary();
+    for (let op = this.nextOp(PRODUCT_OPS); op; op = this.nextOp(PRODUCT_OPS)) {
+      this.pos++;
+      left = { kind: 'binary', op, left, right: this.unary() };
     }
     return left;
-  };
-  const parseUnary = (): Expr => {
-    const t = peek();
-    if (t?.kind === 'op' && (t.text === '+' || t.text === '-')) {
-      pos++;
-      return { kind: 'unary', sign: t.text, operand: parseUnary() };
+  }
+
+  private unary(): Expr {
+    const sign = this.nextOp(SUM_OPS);
+    if (sign) {
+      this.pos++;
+      return { kind: 'unary', sign, operand: this.unary() };
     }
-    return parsePrimary();
-  };
-  const parsePrimary = (): Expr => {
-    const t = peek();
+    return this.primary();
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
     if (t?.kind === 'number') {
-      pos++;
+      this.pos++;
       return { kind: 'number', value: Number(t.text) };
     }
     if (t?.kind === 'open') {
-      pos++;
-      const inner = parseSum();
-      if (peek()?.kind !== 'close') fail('expected ")"');
-      pos++;
+      this.pos++;
+      const inner = this.sum();
+      if (this.peek()?.kind !== 'close') this.fail('expected ")"');
+      this.pos++;
       return inner;
     }
-    return fail('expected a number or "("');
-  };
-
-  const tree = parseSum();
-  if (pos < tokens.length) fail('unexpected token');
-  return tree;
+    return this.fail('expected a number or "("');
+  }
 }
 
 /** The value of a parsed tree; throws on division by zero. */

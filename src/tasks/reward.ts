@@ -8,19 +8,37 @@ import type { CountdownProblem } from './types.ts';
 export const FORMAT_SCORE = 0.1;
 export const CORRECT_SCORE = 1.0;
 
-const ANSWER = /<answer>(.*?)<\/answer>/g;
 // The paper's character check: digits, + - * / ( ) . and whitespace only.
 const ALLOWED = /^[\d+\-*/().\s]+$/;
+// What a regular expression's `.` does not match: the strict reading never lets an answer span these.
+const LINE_BREAKS = /[\r\u2028\u2029]/;
 
 /** The stripped text of the last <answer> on the completion's last line, or null. */
 export function extractAnswer(completion: string): string | null {
-  const lastLine = completion.split('\n').at(-1) ?? '';
-  return lastAnswerIn(lastLine);
+  const lastLine = completion.slice(completion.lastIndexOf('\n') + 1);
+  const segments = lastLine.split(LINE_BREAKS);
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const answer = lastAnswerIn(segments[i]);
+    if (answer !== null) return answer.trim();
+  }
+  return null;
 }
 
-function lastAnswerIn(text: string): string | null {
-  const matches = [...text.matchAll(ANSWER)];
-  return matches.length > 0 ? matches[matches.length - 1][1].trim() : null;
+/**
+ * The text of the last <answer>...</answer> pair, paired as `/<answer>([\s\S]*?)<\/answer>/g` pairs them (each
+ * opening tag with the first closing tag after it), found with indexOf so an unclosed tag costs one scan, not one
+ * scan per tag.
+ */
+export function lastAnswerIn(text: string): string | null {
+  let answer: string | null = null;
+  for (let from = 0; ;) {
+    const open = text.indexOf('<answer>', from);
+    if (open < 0) return answer;
+    const close = text.indexOf('</answer>', open + '<answer>'.length);
+    if (close < 0) return answer;
+    answer = text.slice(open + '<answer>'.length, close);
+    from = close + '</answer>'.length;
+  }
 }
 
 /** True when the answer uses exactly the problem's numbers, each once, and evaluates to the target. */
@@ -64,9 +82,9 @@ export function countdownAccuracy(completion: string, problem: CountdownProblem)
  * mapped to ASCII and a trailing "= target" dropped.
  */
 export function countdownRewardLenient(completion: string, problem: CountdownProblem): number {
-  const matches = [...completion.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
-  if (matches.length === 0) return 0;
-  const answer = matches[matches.length - 1][1]
+  const last = lastAnswerIn(completion);
+  if (last === null) return 0;
+  const answer = last
     .replace(/[\u2212\u2013]/g, '-')
     .replace(/[\u00d7\u00b7xX]/g, '*')
     .replace(/\u00f7/g, '/')
