@@ -82,7 +82,8 @@ export const CONDITIONS: Record<PrimingConditionName, PrimingCondition> = {
   },
   incorrect_only: {
     name: 'incorrect_only',
-    description: 'All four behaviors, but every final answer is wrong.',
+    description:
+      'All four behaviors with true arithmetic and honest checks; the search runs out of tries and commits to its closest (wrong) result.',
     behaviors: ALL,
     answers: 'incorrect',
   },

@@ -161,9 +161,10 @@ export function narrateSolution(problem: CountdownProblem, on: BehaviorSwitches,
 }
 
 /**
- * A failed search that still shows all four behaviors: it works back from the target to a value it then
- * cannot build, checks and abandons that, and ends on a wrong answer (an arithmetic slip it believes, or
- * the nearest miss it admits).
+ * A failed search that still shows all four behaviors, with every sum true and every check honest (as the
+ * paper's incorrect-only traces are Claude's own failures, not false arithmetic): it works back from the
+ * target to a value it then cannot build, checks and abandons that, tries the whole set once or twice more,
+ * and runs out of tries, committing to its closest result and saying how far off it is.
  */
 export function narrateFailure(problem: CountdownProblem, rng: Rng): string | null {
   const { numbers, target } = problem;
@@ -180,30 +181,31 @@ export function narrateFailure(problem: CountdownProblem, rng: Rng): string | nu
   const route = rng.pick(routes);
   const subgoal = route.left;
 
+  const tryRest = randomWalk(rest, subgoal, rng);
+  if (!tryRest) return null;
+  // A fresh attempt must not start from a value equal to the abandoned result, or it would read as a continuation.
+  const attempts: SolutionStep[][] = [];
+  let from = tryRest[tryRest.length - 1].result;
+  for (let k = rng.int(1, 2); k > 0; k--) {
+    const walk = randomWalk(numbers, target, rng, attempts.at(-1)?.[0] ?? tryRest[0], from);
+    if (!walk) return null;
+    attempts.push(walk);
+    from = walk[walk.length - 1].result;
+  }
+
   story.add(say.intro(say.listNumbers(numbers, rng), target, rng));
   story.add(say.backwardSentence(inverseStep(route, 'right'), target, route, rng));
   story.add(say.subgoalSentence(subgoal, say.listNumbers(rest, rng), rng));
-  const tryRest = randomWalk(rest, subgoal, rng);
-  if (!tryRest) return null;
-  // The fresh attempt must not start from a value equal to the abandoned result, or it would read as a continuation.
-  const abandoned = tryRest[tryRest.length - 1].result;
-  const tryAll = randomWalk(numbers, target, rng, tryRest[0], abandoned);
-  if (!tryAll) return null;
   tryRest.forEach((step, k) => story.add(stepLine(step, k === 0, null, rng)));
   story.add(say.missSentence(tryRest[tryRest.length - 1].result, subgoal, rng));
-  story.add(say.backtrackSentence(undefined, say.listNumbers(numbers, rng), rng));
-
-  const finalStep = tryAll[tryAll.length - 1];
-  const expression = expressionFromSteps(numbers, tryAll);
-  const slip = rng.chance(0.5);
-  tryAll.forEach((step, k) => {
-    const told = slip && step === finalStep ? { ...step, result: target } : step;
-    story.add(stepLine(told, k === 0, null, rng));
+  attempts.forEach((walk) => {
+    story.add(say.backtrackSentence(undefined, say.listNumbers(numbers, rng), rng));
+    walk.forEach((step, k) => story.add(stepLine(step, k === 0, null, rng)));
+    story.add(say.missSentence(walk[walk.length - 1].result, target, rng));
   });
-  story.add(
-    slip
-      ? say.successSentence(expression, target, rng)
-      : `I can't find an exact way, so I'll go with ${expression} = ${finalStep.result}, off by ${Math.abs(finalStep.result - target)}.`,
-  );
+  const offBy = (walk: SolutionStep[]) => Math.abs(walk[walk.length - 1].result - target);
+  const closest = attempts.reduce((best, walk) => (offBy(walk) < offBy(best) ? walk : best));
+  const expression = expressionFromSteps(numbers, closest);
+  story.add(say.giveUpSentence(expression, closest[closest.length - 1].result, target, rng));
   return story.finish(expression);
 }

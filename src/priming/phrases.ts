@@ -152,6 +152,16 @@ export function splitTargetSentence(last: SolutionStep, rng: Rng): string {
   ]);
 }
 
+/** Out of tries: the closest result, committed to and honestly judged. */
+export function giveUpSentence(expression: string, value: number, target: number, rng: Rng): string {
+  const off = Math.abs(value - target);
+  return rng.pick([
+    `I can't find an exact way, so I'll go with ${expression} = ${value}, off by ${off}.`,
+    `I'm out of ideas. The closest I got is ${expression} = ${value}, which misses ${target} by ${off}.`,
+    `No exact solution turned up; ${expression} = ${value} is ${off} away from ${target}, the nearest I found.`,
+  ]);
+}
+
 export function closingSentence(expression: string, rng: Rng): string | null {
   return rng.pick([`So the answer is ${expression}.`, `So: ${expression}.`, `The expression is ${expression}.`, null]);
 }
