@@ -17,6 +17,7 @@ interface Sequence {
   text: string;
   decode: (ids: number[]) => string;
   finish?: Generation['finish'];
+  eosId?: number;
 }
 
 export interface GenerateOptions {
@@ -100,6 +101,7 @@ export async function generateIds(
       tokens: s.ids.length - s.promptLength,
       tokenIds: s.ids.slice(s.promptLength),
       finish: s.finish!,
+      ...(s.eosId !== undefined ? { eosId: s.eosId } : {}),
     }));
   } finally {
     for (const b of [logits, sampled, last, cache.scratch, ...cache.k, ...cache.v, ...temps]) b.destroy();
@@ -183,6 +185,7 @@ function decodeRows(
 function advance(s: Sequence, id: number, eos: Set<number>, request: Omit<GenerateRequest, 'prompts'>): void {
   if (eos.has(id)) {
     s.finish = 'eos';
+    s.eosId = id;
     return;
   }
   s.ids.push(id);

@@ -64,6 +64,8 @@ const ref = (help: string, kinds: readonly CellKind[], required = true): FieldSp
 const seed = int('random seed, so a re-run gives the same result', 0, 2 ** 31 - 1);
 const maxTokens = int('longest completion, in tokens', 1, 8192);
 const temperature = num('sampling temperature (0 = greedy)', 0, 2);
+/** RL compares the completions of a group: at temperature 0 they are all the same, so it must be positive. */
+const rlTemperature = num('sampling temperature, also applied to the log-probabilities trained on (> 0)', 0.01, 2);
 
 const requires = (field: string, when: boolean, why: string) =>
   when ? { field, message: `'${field}' is required ${why}` } : null;
@@ -174,7 +176,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       lr: num('learning rate', 1e-9, 1),
       kl: num('KL penalty against the starting model (0 = none)', 0, 1),
       clip: num('PPO clip range', 0, 1),
-      temperature,
+      temperature: rlTemperature,
       max_tokens: maxTokens,
       rank: int('LoRA rank of a new adapter', 1, 256),
       eval_every: int('measure accuracy and behaviors every this many steps', 1, 100_000),

@@ -29,6 +29,8 @@ export interface Generation {
   /** The generated token ids, where the generator exposes them (Primer's engine does; RL trains on them). */
   tokenIds?: number[];
   finish: 'eos' | 'stop' | 'length' | 'cancel';
+  /** With finish 'eos': which of the model's eos ids was sampled (RL trains on that one). */
+  eosId?: number;
 }
 
 export interface TextGenerator {

@@ -55,10 +55,12 @@ describe('generation with a KV cache', () => {
   it('stops at eos ids, stop strings and cancel', async () => {
     const [free] = await generateIds(model, [prompts[0]], greedy);
     const firstByte = free.tokenIds![0];
-    model.config.eosTokenIds = [firstByte];
+    // Several eos ids (Llama 3: <|end_of_text|>, <|eot_id|>, ...): the one sampled is reported, not the first.
+    model.config.eosTokenIds = [(firstByte + 1) % model.config.vocabSize, firstByte];
     const [eos] = await generateIds(model, [prompts[0]], greedy);
     model.config.eosTokenIds = [];
-    expect(eos).toMatchObject({ finish: 'eos', tokens: 0, text: '' });
+    expect(eos).toMatchObject({ finish: 'eos', tokens: 0, text: '', eosId: firstByte });
+    expect(free.eosId).toBeUndefined();
     const stop = free.text.slice(1, 3);
     const [stopped] = await generateIds(model, [prompts[0]], { ...greedy, stop: [stop] });
     expect(stopped.finish).toBe('stop');

@@ -147,6 +147,7 @@ describe('GRPO on WebGPU', () => {
         ...extra,
       });
     await expect(run({ group: 1 })).rejects.toThrow(/"group" must be at least 2/);
+    await expect(run({ temperature: 0 })).rejects.toThrow(/"temperature" must be positive/);
     await expect(run({ method: 'full', kl: 0.1 })).rejects.toThrow(/"kl" must be 0 with full training/);
     await expect(run({ reward: undefined })).rejects.toThrow(
       /problems that are not Countdown problems need a prompt and a reward function/,

@@ -6,19 +6,20 @@ import { randomF32, testGpu } from '../support/gpu.ts';
 import { relativeError } from '../support/compare.ts';
 
 describe('fused chunked loss on WebGPU', () => {
-  for (const { T, V, D, chunk, eScale } of [
-    { T: 5, V: 300, D: 24, chunk: 64, eScale: 1 }, // 4 full chunks and one of 44
-    { T: 3, V: 50, D: 8, chunk: 4096, eScale: 1 }, // one chunk narrower than asked
-    { T: 4, V: 200, D: 16, chunk: 128, eScale: 30 }, // logits in the hundreds: the online max must hold
+  for (const { T, V, D, chunk, eScale, temperature } of [
+    { T: 5, V: 300, D: 24, chunk: 64, eScale: 1, temperature: 1 }, // 4 full chunks and one of 44
+    { T: 3, V: 50, D: 8, chunk: 4096, eScale: 1, temperature: 1 }, // one chunk narrower than asked
+    { T: 4, V: 200, D: 16, chunk: 128, eScale: 30, temperature: 1 }, // logits in the hundreds: the online max must hold
+    { T: 5, V: 130, D: 8, chunk: 64, eScale: 1, temperature: 0.7 }, // logits divided by the sampling temperature
   ]) {
-    it(`matches the CPU twin: logp, dH and dE (T=${T} V=${V} D=${D} chunk=${chunk}, E×${eScale})`, async () => {
+    it(`matches the CPU twin: logp, dH and dE (T=${T} V=${V} D=${D} chunk=${chunk}, E×${eScale}, τ=${temperature})`, async () => {
       const { device } = await testGpu();
       const h = randomF32(T * D, 1);
       const e = randomF32(V * D, 2).map((x) => x * eScale);
       const targets = Uint32Array.from({ length: T }, (_, t) => [V - 1, 0, 63, 64, 130, 7][t] % V);
       const weights = Float32Array.from({ length: T }, (_, t) => (t === 0 ? 0 : 0.5 + 0.25 * t)); // token 0 is prompt
       const dh0 = randomF32(T * D, 3);
-      const loss = new FusedLoss(device, { maxTokens: T + 2, V, D, chunk });
+      const loss = new FusedLoss(device, { maxTokens: T + 2, V, D, chunk, temperature });
       const inputs = {
         T,
         h: uploadBuffer(device, h),
@@ -31,7 +32,7 @@ describe('fused chunked loss on WebGPU', () => {
       loss.forward(encoder, inputs);
       loss.backward(encoder, { ...inputs, weights: uploadBuffer(device, weights), dh, de });
       device.queue.submit([encoder.finish()]);
-      const want = fusedLossRef(h, e, targets, weights, T, V, D);
+      const want = fusedLossRef(h, e, targets, weights, T, V, D, temperature);
       expect(relativeError(await readF32(device, loss.logp, T), want.logp)).toBeLessThan(1e-5);
       expect(relativeError(await readF32(device, loss.lse, T), want.lse)).toBeLessThan(1e-5);
       const gotDh = await readF32(device, dh, T * D);
@@ -71,5 +72,6 @@ describe('fused chunked loss on WebGPU', () => {
     ).toBeLessThan(1e-4);
     expect(() => loss.forward(device.createCommandEncoder(), { ...inputs, T: 3 })).toThrow(/T = 3 outside 1..2/);
     expect(() => new FusedLoss(device, { maxTokens: 1, V, D, chunk: 100 })).toThrow(/multiple of 64/);
+    expect(() => new FusedLoss(device, { maxTokens: 1, V, D, temperature: 0 })).toThrow(/temperature must be positive/);
   });
 });

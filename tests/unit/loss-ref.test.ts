@@ -46,6 +46,34 @@ describe('fused loss CPU twin', () => {
     });
   }
 
+  it('divides the logits by the sampling temperature: logp, dH and dE match finite differences at τ = 0.6', () => {
+    const tau = 0.6;
+    const at = (hh: Float32Array, ee: Float32Array) => fusedLossRef(hh, ee, targets, weights, T, V, D, tau);
+    const hot = at(h, e);
+    for (let t = 0; t < T; t++) {
+      const z = Array.from(
+        { length: V },
+        (_, v) => Array.from({ length: D }, (_, d) => h[t * D + d] * e[v * D + d]).reduce((a, b) => a + b) / tau,
+      );
+      const p = Math.exp(z[targets[t]]) / z.reduce((s, x) => s + Math.exp(x), 0);
+      expect(hot.logp[t]).toBeCloseTo(Math.log(p), 6);
+    }
+    expect(hot.logp[1]).not.toBeCloseTo(ref.logp[1], 3);
+    const step = 1e-2;
+    for (const [x, got, loss] of [
+      [h, hot.dh, (v: Float32Array) => at(v, e).loss],
+      [e, hot.de, (v: Float32Array) => at(h, v).loss],
+    ] as const) {
+      for (let i = 0; i < x.length; i++) {
+        const plus = Float32Array.from(x);
+        const minus = Float32Array.from(x);
+        plus[i] += step;
+        minus[i] -= step;
+        expect(got[i]).toBeCloseTo((loss(plus) - loss(minus)) / (2 * step), 3);
+      }
+    }
+  });
+
   it('gives tokens of weight 0 no gradient, and rejects targets outside the vocabulary', () => {
     expect(Array.from(ref.dh.slice(0, D))).toEqual([0, 0, 0, 0]);
     expect(ref.dh.slice(D).some((x) => x !== 0)).toBe(true);

@@ -10,7 +10,7 @@ import {
   writeFullCheckpoint,
 } from '../../src/engine/train/checkpoint.ts';
 import { hfConfigJson } from '../../src/engine/train/fullWeights.ts';
-import { packByTokens } from '../../src/engine/train/trainLoop.ts';
+import { packByTokens, sampledCompletionIds } from '../../src/engine/train/trainLoop.ts';
 import { initLoraAdapter } from '../../src/engine/lora/adapter.ts';
 import { loraConfig } from '../../src/engine/lora/config.ts';
 import { buildTinyModel } from '../support/tinyModel.ts';
@@ -73,5 +73,14 @@ describe('packByTokens', () => {
 describe('clockText', () => {
   it('prints minutes and seconds, and hours when there are any', () => {
     expect([0, 9.6, 95, 4000].map(clockText)).toEqual(['0:00', '0:10', '1:35', '1:06:40']);
+  });
+});
+
+describe('sampledCompletionIds', () => {
+  it('ends a completion with the eos id that was sampled, not the first of the model (Llama 3 has several)', () => {
+    // 128009 is <|eot_id|>; the model's first eos id would be 128001 (<|end_of_text|>).
+    expect(sampledCompletionIds({ tokenIds: [5, 6], finish: 'eos', eosId: 128009 })).toEqual([5, 6, 128009]);
+    expect(sampledCompletionIds({ tokenIds: [5, 6], finish: 'length' })).toEqual([5, 6]);
+    expect(() => sampledCompletionIds({ tokenIds: [5], finish: 'eos' })).toThrow(/does not say which eos id/);
   });
 });

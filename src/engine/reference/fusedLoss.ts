@@ -1,7 +1,7 @@
 /**
  * CPU twin of the fused, vocabulary-chunked loss (train/fusedLoss.ts), computed unchunked in f64:
- * z = H Eᵀ [T, V], lse_t = log Σ_v e^{z_tv}, logp_t = z_{t,y_t} − lse_t, L = −Σ_t w_t logp_t,
- * dz_t = w_t (softmax(z_t) − onehot(y_t)), dH = dz E [T, D], dE = dzᵀ H [V, D].
+ * z = H Eᵀ / τ [T, V] (τ the sampling temperature), lse_t = log Σ_v e^{z_tv}, logp_t = z_{t,y_t} − lse_t,
+ * L = −Σ_t w_t logp_t, dz_t = (w_t / τ) (softmax(z_t) − onehot(y_t)) (per raw logit), dH = dz E [T, D], dE = dzᵀ H.
  */
 export interface FusedLossRef {
   logp: Float32Array;
@@ -19,6 +19,7 @@ export function fusedLossRef(
   T: number,
   V: number,
   D: number,
+  temperature = 1,
 ): FusedLossRef {
   const out: FusedLossRef = {
     logp: new Float32Array(T),
@@ -36,8 +37,8 @@ export function fusedLossRef(
     for (let v = 0; v < V; v++) {
       let s = 0;
       for (let d = 0; d < D; d++) s += h[t * D + d] * e[v * D + d];
-      z[v] = s;
-      max = Math.max(max, s);
+      z[v] = s / temperature;
+      max = Math.max(max, z[v]);
     }
     let sum = 0;
     for (let v = 0; v < V; v++) sum += Math.exp(z[v] - max);
@@ -46,7 +47,7 @@ export function fusedLossRef(
     out.logp[t] = z[y] - lse;
     out.loss -= weights[t] * (z[y] - lse);
     for (let v = 0; v < V; v++) {
-      const dz = weights[t] * (Math.exp(z[v] - lse) - (v === y ? 1 : 0));
+      const dz = (weights[t] / temperature) * (Math.exp(z[v] - lse) - (v === y ? 1 : 0));
       if (dz === 0) continue;
       for (let d = 0; d < D; d++) {
         out.dh[t * D + d] += dz * e[v * D + d];

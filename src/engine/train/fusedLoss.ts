@@ -1,4 +1,5 @@
-// The fused, vocabulary-chunked loss shared by SFT and GRPO: L = −Σ_t w_t log p(y_t) over hidden states
+// The fused, vocabulary-chunked loss shared by SFT and GRPO: L = −Σ_t w_t log p(y_t), p = softmax(z / temperature)
+// (GRPO scores tokens under the temperature they were sampled at, as TRL does), over hidden states
 // H [T, D] (after the final norm) and the output matrix E [V, D] (f32), without ever holding [T, V] logits.
 //   forward():  per chunk of `chunk` vocabulary rows, z = H E_cᵀ, then the online log-sum-exp update;
 //               leaves logp [T] and lse [T] on the GPU (read logp for GRPO ratios, KL and metrics).
@@ -23,6 +24,8 @@ export interface FusedLossShape {
   D: number;
   /** Vocabulary rows per chunk, a multiple of 64 (so E's chunks start on 256-byte binding offsets). */
   chunk?: number;
+  /** Sampling temperature: p = softmax(z / temperature), as the policy that sampled (default 1). */
+  temperature?: number;
 }
 
 export interface FusedLossInputs {
@@ -38,6 +41,7 @@ export class FusedLoss {
   /** log Σ_v e^{z_tv} [T]. */
   readonly lse: GPUBuffer;
   readonly chunk: number;
+  private readonly invT: number;
   private readonly z: GPUBuffer; // [T, chunk] logits, then dz in place
   private readonly zT: GPUBuffer; // [chunk, T] dzᵀ
   private readonly stats: GPUBuffer; // [T, 3] running max, sum, target logit
@@ -49,6 +53,9 @@ export class FusedLoss {
     this.chunk = Math.min(shape.chunk ?? DEFAULT_LOSS_CHUNK, Math.ceil(shape.V / 64) * 64);
     if (this.chunk < 64 || this.chunk % 64 !== 0)
       throw new Error(`fusedLoss: chunk must be a positive multiple of 64, got ${shape.chunk}`);
+    if (!(shape.temperature === undefined || shape.temperature > 0))
+      throw new Error(`fusedLoss: temperature must be positive, got ${shape.temperature}`);
+    this.invT = 1 / (shape.temperature ?? 1);
     const T = shape.maxTokens;
     this.logp = createStorageBuffer(device, T * 4, 'loss logp');
     this.lse = createStorageBuffer(device, T * 4, 'loss lse');
@@ -63,7 +70,7 @@ export class FusedLoss {
     const pipe = pipeline(this.device, lseCode);
     this.eachChunk((start, rows) => {
       this.logits(encoder, a, start, rows);
-      const dims = params(this.device, [a.T, rows, start, start === 0 ? 1 : 0]);
+      const dims = params(this.device, [a.T, rows, start, start === 0 ? 1 : 0, { f32: this.invT }]);
       dispatch(
         this.device,
         encoder,
@@ -82,7 +89,7 @@ export class FusedLoss {
     const pipe = pipeline(this.device, gradCode);
     this.eachChunk((start, rows) => {
       this.logits(encoder, a, start, rows);
-      const dims = params(this.device, [T, rows, start]);
+      const dims = params(this.device, [T, rows, start, { f32: this.invT }]);
       dispatch(
         this.device,
         encoder,

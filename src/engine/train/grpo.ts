@@ -24,8 +24,8 @@ import {
 } from './objective.ts';
 import type { TrainSequence } from './trainer.ts';
 import {
-  eosOf,
   packByTokens,
+  sampledCompletionIds,
   StepClock,
   throwIfAborted,
   TrainSession,
@@ -189,6 +189,7 @@ export async function runGrpo<P = CountdownProblem>(
     seed: o.seed,
     checkpointing: o.checkpointing,
     adamw: o.adamw,
+    temperature: o.temperature,
     resume: o.resume,
     microBatchTokens: Math.max(o.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS, longest),
   });
@@ -266,9 +267,8 @@ async function sampleGroups(
   };
   const gens = await generateIds(session.model, rows, request);
   throwIfAborted(signal);
-  const eos = eosOf(session.model);
   const seqs: Rollout[] = gens.map((g, index) => {
-    const ids = [...rows[index], ...(g.tokenIds ?? []), ...(g.finish === 'eos' ? [eos] : [])];
+    const ids = [...rows[index], ...sampledCompletionIds(g)];
     return { index, ids, promptLength: rows[index].length };
   });
   return { gens, seqs, seconds: (performance.now() - started) / 1000 };
@@ -388,7 +388,11 @@ function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
       'kl',
       'must be 0 with full training (its reference would need a second copy of the weights, which is not implemented)',
     );
-  if (!(o.temperature >= 0)) bad('temperature', 'must be a non-negative number');
+  if (!(o.temperature > 0) || !Number.isFinite(o.temperature))
+    bad(
+      'temperature',
+      'must be positive (at 0 every completion of a group is the same, so there is nothing to compare)',
+    );
   if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0)
     bad('checkpointEvery', 'must be a non-negative integer');
   if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1))

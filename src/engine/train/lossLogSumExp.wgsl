@@ -1,11 +1,12 @@
 // Fused loss, pass 1, for one vocabulary chunk of logits z [T, C] (columns chunkStart .. chunkStart + C − 1):
 // folds the chunk into each row's running max m and sum s = Σ e^{z − m} (the online log-sum-exp), keeps the
 // target's logit when the target falls in this chunk, and writes lse = m + log s and logp = z_y − lse. After the
-// last chunk those are final; [T, V] logits never exist at once.
+// last chunk those are final; [T, V] logits never exist at once. Logits are divided by the sampling temperature
+// first (invT = 1 / T), so logp is the log-probability under the distribution the tokens were sampled from.
 // One workgroup per row: each thread folds a strided share of the columns, then pairs (m, s) merge in a tree.
 // Shapes: z [T, C]; targets [T] (u32, < V); stats [T, 3] = (m, s, z_y), carried between chunks; lse, logp [T].
 
-struct Dims { T: u32, C: u32, chunkStart: u32, first: u32 }
+struct Dims { T: u32, C: u32, chunkStart: u32, first: u32, invT: f32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
@@ -37,7 +38,7 @@ fn main(
   var m = NEG;
   var s = 0.0;
   for (var c = lid; c < dims.C; c += WG) {
-    let v = z[base + c];
+    let v = z[base + c] * dims.invT;
     let merged = merge(m, s, v, 1.0);
     m = merged.x;
     s = merged.y;
@@ -61,7 +62,7 @@ fn main(
     zy = stats[t * 3u + 2u];
   }
   let y = targets[t];
-  if (y >= dims.chunkStart && y < dims.chunkStart + dims.C) { zy = z[base + y - dims.chunkStart]; }
+  if (y >= dims.chunkStart && y < dims.chunkStart + dims.C) { zy = z[base + y - dims.chunkStart] * dims.invT; }
   stats[t * 3u] = running.x;
   stats[t * 3u + 1u] = running.y;
   stats[t * 3u + 2u] = zy;

@@ -22,6 +22,7 @@ import {
 import { cloneDecoder, downloadWeights, fullModelFiles, writeWeights } from './fullWeights.ts';
 import { Rng } from './rng.ts';
 import { Trainer } from './trainer.ts';
+import type { Generation } from '../../tasks/types.ts';
 
 export interface TrainCallbacks<M> {
   /** Aborting stops the run between micro-batches (or decode steps); the run then throws an AbortError. */
@@ -49,6 +50,8 @@ export interface SessionSpec {
   microBatchTokens: number;
   checkpointing?: boolean;
   adamw?: Partial<AdamWConfig>;
+  /** The temperature log-probabilities are taken at (GRPO: the sampling temperature). */
+  temperature?: number;
   resume?: Uint8Array;
 }
 
@@ -65,12 +68,22 @@ function checkRun<C extends { config: Json }>(checkpoint: C, spec: SessionSpec):
   return checkpoint;
 }
 
-/** The token a completion ends with in training (the model's first eos id). */
+/** The token an SFT completion ends with in training (the model's first eos id). */
 export function eosOf(model: Decoder): number {
   const eos = model.config.eosTokenIds[0];
   if (eos === undefined)
     throw new Error('training: the model has no eos token id (config.json / generation_config.json)');
   return eos;
+}
+
+/**
+ * A sampled completion as training ids: its tokens and, when it stopped at an eos, the eos id that was sampled
+ * (a model with several, such as Llama 3's <|end_of_text|> and <|eot_id|>, is trained on the one it chose).
+ */
+export function sampledCompletionIds(gen: Pick<Generation, 'tokenIds' | 'finish' | 'eosId'>): number[] {
+  if (gen.finish !== 'eos') return [...(gen.tokenIds ?? [])];
+  if (gen.eosId === undefined) throw new Error('training: a completion that ended at eos does not say which eos id');
+  return [...(gen.tokenIds ?? []), gen.eosId];
 }
 
 function abortError(): Error {
@@ -145,7 +158,12 @@ export class TrainSession {
   }
 
   static async open(base: Decoder, spec: SessionSpec): Promise<TrainSession> {
-    const sizes = { maxTokens: spec.microBatchTokens, checkpointing: spec.checkpointing, adamw: spec.adamw };
+    const sizes = {
+      maxTokens: spec.microBatchTokens,
+      checkpointing: spec.checkpointing,
+      adamw: spec.adamw,
+      temperature: spec.temperature,
+    };
     let session: TrainSession;
     let resume: Omit<TrainCheckpoint, 'adapter'> | undefined;
     if (spec.method === 'full') {

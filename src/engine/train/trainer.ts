@@ -37,6 +37,8 @@ export interface TrainerOptions {
   /** Recompute each layer during the backward instead of keeping its activations. */
   checkpointing?: boolean;
   adamw?: Partial<AdamWConfig>;
+  /** log p is taken of softmax(logits / temperature): GRPO's sampling temperature (TRL does the same); SFT 1. */
+  temperature?: number;
 }
 
 export interface MicroBatchResult {
@@ -84,7 +86,12 @@ export class Trainer {
       ? [this.lora.trainable()]
       : fullTrainables(model.weights, this.full!);
     this.optimizer = new AdamW(device, trainables, options.adamw);
-    this.loss = new FusedLoss(device, { maxTokens: options.maxTokens, V: c.vocabSize, D: c.hiddenSize });
+    this.loss = new FusedLoss(device, {
+      maxTokens: options.maxTokens,
+      V: c.vocabSize,
+      D: c.hiddenSize,
+      temperature: options.temperature,
+    });
     const R = options.maxTokens;
     const rank = this.lora?.rank ?? 0;
     const layerCount = options.checkpointing ? 1 : c.numLayers;
