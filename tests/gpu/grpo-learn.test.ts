@@ -34,7 +34,16 @@ const letterTask = {
 
 async function letterRun(
   model: Decoder,
-  options: { method: 'lora' | 'full'; steps: number; lr: number; kl?: number; prompts?: number; group?: number },
+  options: {
+    method: 'lora' | 'full';
+    steps: number;
+    lr: number;
+    kl?: number;
+    prompts?: number;
+    group?: number;
+    miniBatches?: number;
+    iterations?: number;
+  },
 ): Promise<GrpoStepMetrics[]> {
   const steps: GrpoStepMetrics[] = [];
   await runGrpo(
@@ -64,9 +73,19 @@ describe('GRPO on WebGPU', () => {
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 16 }, (_, i) => i));
     expect(steps[0].meanReward).toBeLessThan(0.3);
     expect(steps.at(-1)!.meanReward).toBeGreaterThanOrEqual(0.9);
-    expect(steps.every((s) => s.clipFraction === 0 && s.kl === undefined)).toBe(true);
+    expect(steps.every((s) => s.clipFraction === 0 && s.kl === undefined && s.updates === 1)).toBe(true);
     model.destroy();
   });
+
+  for (const plan of [{ iterations: 2 }, { miniBatches: 2 }]) {
+    it(`lets the PPO clip act with 2 updates per batch (${JSON.stringify(plan)}): clip fraction > 0`, async () => {
+      const model = await scratchModel();
+      const steps = await letterRun(model, { method: 'full', steps: 3, lr: 3e-2, ...plan });
+      expect(steps.every((s) => s.updates === 2)).toBe(true);
+      expect(Math.max(...steps.map((s) => s.clipFraction))).toBeGreaterThan(0);
+      model.destroy();
+    });
+  }
 
   it('measures KL against the adapter the run started from, not the bare base', async () => {
     const model = await scratchModel();

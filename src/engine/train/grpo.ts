@@ -1,9 +1,9 @@
-// GRPO with one policy update per batch (TRL's num_iterations = 1), in the engine: each step samples `group`
-// completions for each of `prompts` problems with the current policy (rows of one problem share its prefill),
-// scores them, turns rewards into group-relative advantages, and takes one optimizer step on
-// L = Σ_t w_t (−log p) with the per-token weights of objective.ts. With one update the ratio is 1, so the PPO
-// clip is inactive (clip fraction 0, reported). An optional k3 KL penalty pulls toward the reference: the
-// adapter attached when the run began (a primed model's), or the bare base model.
+// GRPO in the engine: each step samples `group` completions for each of `prompts` problems with the current
+// policy (rows of one problem share its prefill), scores them, turns rewards into group-relative advantages,
+// and takes one or more optimizer steps on L = Σ_t w_t (−log p) with the per-token weights of objective.ts
+// (grpoUpdate.ts: mini-batches and passes; from the second update on the PPO clip acts, and its clip fraction
+// is reported). An optional k3 KL penalty pulls toward the reference: the adapter attached when the run began
+// (a primed model's), or the bare base model.
 import { summarizeStep, type StepMetrics } from '../../behaviors/metrics.ts';
 import { annotateSpans } from '../../behaviors/rules.ts';
 import type { Annotation } from '../../behaviors/types.ts';
@@ -14,15 +14,8 @@ import { generateIds } from '../generate.ts';
 import type { LoraTarget } from '../lora/config.ts';
 import type { Decoder } from '../model/decoder.ts';
 import type { AdamWConfig } from './adamw.ts';
-import {
-  DEFAULT_GRPO,
-  groupAdvantages,
-  grpoWeights,
-  type AdvantageScaling,
-  type GrpoObjective,
-  type LossType,
-} from './objective.ts';
-import type { TrainSequence } from './trainer.ts';
+import { DEFAULT_GRPO, groupAdvantages, type AdvantageScaling, type LossType } from './objective.ts';
+import { policyUpdates, type Objective, type Rollout, type UpdatePlan } from './grpoUpdate.ts';
 import {
   packByTokens,
   sampledCompletionIds,
@@ -43,8 +36,12 @@ export interface GrpoSettings {
   lr: number;
   /** β of the k3 KL penalty (0: off, no reference pass). */
   kl: number;
-  /** PPO clip ε (inactive with one update per batch; kept for the record). */
+  /** PPO clip ε: it acts from the second policy update of a batch on (with one update the ratio is 1). */
   clip?: number;
+  /** veRL's PPO mini-batches: a step's rollouts split into this many, one optimizer update each (the paper: 2). */
+  miniBatches?: number;
+  /** TRL's num_iterations (μ): passes over the step's rollouts (default 1). Updates per step = μ × miniBatches. */
+  iterations?: number;
   temperature: number;
   topP?: number;
   topK?: number;
@@ -93,6 +90,8 @@ export type GrpoStepMetrics = Omit<StepMetrics, 'step' | 'clipFraction' | 'loss'
   step: number;
   steps: number;
   clipFraction: number;
+  /** Optimizer updates taken on this step's rollouts. */
+  updates: number;
   loss: number;
   lr: number;
   gradNorm: number;
@@ -138,13 +137,17 @@ export const GRPO_DEFAULTS = {
   method: 'lora',
 } as const satisfies Partial<GrpoSettings>;
 
+/** The LoRA learning rate matching the paper's 1e-6 full fine-tuning (TRL's ~10× rule for GRPO). */
+export const PAPER_LORA_LR = 1e-5;
+
 /**
  * Gandhi et al.'s RL settings (TinyZero's veRL PPO, scripts/train_tiny_zero_n4_cd.sh) as far as they map here:
- * 256 prompts × 4 samples per step, temperature 1 (top-p 1), responses up to 1,024 tokens, actor lr 1e-6 constant
- * for full fine-tuning (use PAPER_LORA_LR with LoRA), KL coefficient 0.001, clip 0.2, gradient clipping at 1.
- * What does not map: PPO's critic and GAE (λ = γ = 1) become GRPO's group-mean baseline; their KL (k1) is
- * subtracted from the reward, ours is the k3 estimator in the loss; they take two mini-batch updates per step,
- * we take one; their entropy bonus (0.001) is not implemented.
+ * 256 prompts × 4 samples per step, temperature 1 (top-p 1), responses up to 1,024 tokens, two mini-batch
+ * updates per step, KL coefficient 0.001, clip 0.2, gradient clipping at 1. What does not map: they trained
+ * every weight at lr 1e-6; here it is LoRA at PAPER_LORA_LR (full training has no KL reference, which would
+ * need a second copy of the weights); PPO's critic and GAE (λ = γ = 1) become GRPO's group-mean baseline;
+ * their KL (k1) is subtracted from the reward, ours is the k3 estimator in the loss; their entropy bonus
+ * (0.001) is not implemented.
  */
 export const PAPER_GRPO_PRESET = {
   prompts: 256,
@@ -152,24 +155,16 @@ export const PAPER_GRPO_PRESET = {
   maxTokens: 1024,
   temperature: 1,
   topP: 1,
-  lr: 1e-6,
+  lr: PAPER_LORA_LR,
   kl: 0.001,
   clip: 0.2,
-  method: 'full',
+  miniBatches: 2,
+  method: 'lora',
   algorithm: 'grpo',
   adamw: { maxGradNorm: 1 },
 } as const satisfies Partial<GrpoSettings>;
 
-/** The LoRA learning rate matching the paper's 1e-6 full fine-tuning (TRL's ~10× rule for GRPO). */
-export const PAPER_LORA_LR = 1e-5;
-
 const DEFAULT_MICRO_BATCH_TOKENS = 2048;
-
-interface Rollout {
-  index: number;
-  ids: number[];
-  promptLength: number;
-}
 
 export async function runGrpo<P = CountdownProblem>(
   model: Decoder,
@@ -213,7 +208,14 @@ export async function runGrpo<P = CountdownProblem>(
       const problemOf = (row: number) => o.problems[picked[Math.floor(row / o.group)]];
       const rewards = rollouts.gens.map((g, row) => task.reward(g.text, problemOf(row)));
       const { advantages, zeroStdFraction } = groupAdvantages(rewards, o.group, objective.scaling);
-      const update = await policyUpdate(session, rollouts.seqs, advantages, objective, o.lr, callbacks.signal);
+      const update = await policyUpdates(
+        session,
+        rollouts.seqs,
+        advantages,
+        objective,
+        updatePlan(o),
+        callbacks.signal,
+      );
       session.step = s + 1;
       const rows: GrpoRollout<P>[] = rollouts.gens.map((g, row) => ({
         step: s,
@@ -274,61 +276,8 @@ async function sampleGroups(
   return { gens, seqs, seconds: (performance.now() - started) / 1000 };
 }
 
-type Objective = GrpoObjective & { scaling: AdvantageScaling };
-
-/** One optimizer step on the rollouts, micro-batch by micro-batch; returns the step's loss and statistics. */
-async function policyUpdate(
-  session: TrainSession,
-  seqs: Rollout[],
-  advantages: Float64Array,
-  objective: Objective,
-  lr: number,
-  signal: AbortSignal | undefined,
-) {
-  const { trainer } = session;
-  const started = performance.now();
-  const completion = (q: Rollout) => q.ids.length - q.promptLength;
-  // A zero advantage gives zero weights (without KL): such rollouts are counted but not run, except under
-  // 'bnpo', whose normaliser counts the tokens of each micro-batch actually run.
-  const skipIdle = objective.beta === 0 && objective.lossType !== 'bnpo';
-  const active = skipIdle ? seqs.filter((q) => advantages[q.index] !== 0) : seqs;
-  const micro = packByTokens(active, (q) => q.ids.length, trainer.options.maxTokens);
-  const totals = {
-    sequences: seqs.length,
-    tokens: seqs.reduce((n, q) => n + completion(q), 0),
-    microBatches: Math.max(1, micro.length),
-  };
-  const sums = { loss: 0, klSum: 0, tokens: 0, clipped: 0, trained: 0 };
-  trainer.zeroGrads();
-  for (const batch of micro) {
-    throwIfAborted(signal);
-    const sequenceOf = Int32Array.from(
-      batch.flatMap((q) => q.ids.map((_, t) => (t + 1 >= q.promptLength && t + 1 < q.ids.length ? q.index : -1))),
-    );
-    const plain: TrainSequence[] = batch.map((q) => ({ ids: q.ids, weights: new Float32Array(q.ids.length) }));
-    const logp = objective.beta > 0 ? await trainer.logprobs(plain) : new Float32Array(sequenceOf.length);
-    const refLogp = objective.beta > 0 ? await trainer.logprobs(plain, session.reference ?? false) : undefined;
-    const w = grpoWeights({ sequenceOf, advantages, logp, refLogp, totals }, objective);
-    let row = 0;
-    const train = batch.map((q) => ({ ids: q.ids, weights: w.weights.subarray(row, (row += q.ids.length)) }));
-    await trainer.microBatch(train);
-    sums.loss += w.loss;
-    sums.klSum += w.klSum;
-    sums.tokens += w.tokens;
-    sums.clipped += w.clippedLow + w.clippedHigh;
-    sums.trained += sequenceOf.length;
-  }
-  throwIfAborted(signal);
-  const { gradNorm } = await trainer.step(lr);
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    loss: sums.loss,
-    lr,
-    gradNorm,
-    clipFraction: sums.tokens > 0 ? sums.clipped / sums.tokens : 0,
-    ...(objective.beta > 0 ? { kl: sums.tokens > 0 ? sums.klSum / sums.tokens : 0 } : {}),
-    tokensPerSecond: sums.trained / seconds,
-  };
+function updatePlan(o: GrpoSettings): UpdatePlan {
+  return { lr: o.lr, miniBatches: o.miniBatches ?? 1, iterations: o.iterations ?? 1 };
 }
 
 function objectiveOf(o: GrpoSettings): Objective {
@@ -372,13 +321,20 @@ function isCountdownProblem(p: unknown): p is CountdownProblem {
   return typeof q === 'object' && q !== null && Array.isArray(q.numbers) && typeof q.target === 'number';
 }
 
-function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
+/** The options, or an error naming the first bad field. */
+export function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
   const bad = (field: string, why: string): never => {
     throw new Error(`grpo: "${field}" ${why}, got ${JSON.stringify((o as unknown as Record<string, unknown>)[field])}`);
   };
   for (const field of ['steps', 'prompts', 'group', 'maxTokens', 'rank'] as const) {
     if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, 'must be a positive integer');
   }
+  for (const field of ['miniBatches', 'iterations'] as const) {
+    const v = o[field];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) bad(field, 'must be a positive integer');
+  }
+  if ((o.miniBatches ?? 1) > o.prompts * o.group)
+    bad('miniBatches', `must be at most the ${o.prompts * o.group} rollouts of a step`);
   if (o.group < 2) bad('group', 'must be at least 2 (advantages compare completions within a group)');
   if (!Array.isArray(o.problems) || o.problems.length === 0) throw new Error('grpo: no problems');
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr', 'must be a positive number');
