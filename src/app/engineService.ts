@@ -32,8 +32,9 @@ export type EngineEvent =
 export type PrimeJob = SftOptions;
 
 /**
- * An RL run on Countdown problems (the paper's prompt, reward and rule annotator). Every `evalEvery` steps the
- * current policy also answers `evalProblems` (held out, temperature 1, as the paper measured accuracy).
+ * An RL run on Countdown problems (the paper's prompt, reward and rule annotator). The policy also answers
+ * `evalProblems` (held out, temperature 1, as the paper measured accuracy) before the first update (step 0), then
+ * after every `evalEvery` updates and after the last, each labelled with the updates taken.
  */
 export type RlJob = GrpoSettings & {
   problems: CountdownProblem[];

@@ -11,20 +11,24 @@ import { openDecoder, specName } from '../engine/openDecoder.ts';
 import { trainedDecoder } from '../engine/train/fullWeights.ts';
 import { runGrpo } from '../engine/train/grpo.ts';
 import { runSft } from '../engine/train/sft.ts';
-import { summarizeStep, type ScoredCompletion, type StepMetrics } from '../behaviors/metrics.ts';
-import { annotateSpans } from '../behaviors/rules.ts';
 import { zeroCounts } from '../behaviors/types.ts';
-import { countdownPrompt } from '../tasks/prompts.ts';
-import { countdownReward } from '../tasks/reward.ts';
+import { evaluatePolicy, evaluatesAt, type EvalPlan } from './rlEval.ts';
 import type { EngineService, ModelInfo, ModelSpec, PrimeJob, RlJob, TrainHooks, TrainResult } from './engineService.ts';
-
-/** Held-out problems answered per generate call during RL evaluation. */
-const EVAL_BATCH = 16;
 
 interface Loaded {
   decoder: Decoder;
   /** The adapter this handle runs with (a LoRA result), or none. */
   adapter?: GpuLoraAdapter;
+}
+
+function evalPlan(job: RlJob): EvalPlan {
+  return {
+    problems: job.evalProblems ?? [],
+    maxTokens: job.maxTokens,
+    seed: job.seed,
+    every: job.evalEvery ?? 1,
+    last: Math.min(job.steps, job.stopAfter ?? job.steps),
+  };
 }
 
 export class LocalEngine implements EngineService {
@@ -126,54 +130,24 @@ export class LocalEngine implements EngineService {
     const copy = start && GpuLoraAdapter.upload(decoder.device, await start.download());
     decoder.lora = copy;
     try {
+      const plan = job.evalEvery && job.evalProblems?.length ? evalPlan(job) : undefined;
       const outcome = await runGrpo(decoder, job, {
         signal: hooks?.signal,
-        onStep: async (m) => {
-          hooks?.onEvent?.({ type: 'step', metrics: m });
-          if (job.evalEvery && job.evalProblems?.length && m.step % job.evalEvery === 0) {
-            hooks?.onEvent?.({ type: 'eval', metrics: await this.evaluate(decoder, m.step, job, hooks?.signal) });
-          }
+        onStep: (m) => hooks?.onEvent?.({ type: 'step', metrics: m }),
+        // Step 0 is the model before any update; step s the policy after update s (the paper's labels).
+        onPolicy: async (step, policy) => {
+          if (plan && evaluatesAt(plan, step))
+            hooks?.onEvent?.({ type: 'eval', metrics: await evaluatePolicy(policy, step, plan, hooks?.signal) });
         },
         onCheckpoint: hooks?.onCheckpoint,
         onRollouts: hooks?.onRollouts,
       });
       await this.attach(handle, resultHandle, outcome.files);
-      if (job.evalEvery && job.evalProblems?.length) {
-        // The curve ends at the trained policy, after the last update.
-        hooks?.onEvent?.({
-          type: 'eval',
-          metrics: await this.evaluate(this.use(resultHandle), outcome.steps, job, hooks?.signal),
-        });
-      }
       return outcome;
     } finally {
       decoder.lora = start;
       copy?.destroy();
     }
-  }
-
-  /** Accuracy and behaviors of the policy as it is now (its adapter attached) on the held-out problems. */
-  private async evaluate(decoder: Decoder, step: number, job: RlJob, signal?: AbortSignal): Promise<StepMetrics> {
-    const problems = job.evalProblems ?? [];
-    const rows: ScoredCompletion[] = [];
-    for (let i = 0; i < problems.length; i += EVAL_BATCH) {
-      const part = problems.slice(i, i + EVAL_BATCH);
-      const prompts = part.map((p) => decoder.tokenizer.encodePrompt(countdownPrompt(p, 'base')));
-      const gens = await generateIds(decoder, prompts, {
-        maxTokens: job.maxTokens,
-        temperature: 1,
-        seed: job.seed + step * 1009 + i,
-        signal,
-      });
-      gens.forEach((g, j) =>
-        rows.push({
-          completion: g.text,
-          reward: countdownReward(g.text, part[j]),
-          annotation: annotateSpans(part[j], g.text),
-        }),
-      );
-    }
-    return summarizeStep(step, rows);
   }
 
   async has(handle: string): Promise<boolean> {

@@ -120,6 +120,11 @@ export interface GrpoRollout<P> {
 export interface GrpoCallbacks<P> extends TrainCallbacks<GrpoStepMetrics> {
   /** Every rollout of a step (awaited: the caller stores them). */
   onRollouts?: (rollouts: GrpoRollout<P>[]) => void | Promise<void>;
+  /**
+   * The policy after `step` updates (awaited; e.g. to measure it on held-out problems): step 0 is the starting
+   * model, before any update (skipped on resume), then after every update. Leave the model as it is.
+   */
+  onPolicy?: (step: number, policy: Decoder) => void | Promise<void>;
 }
 
 /** Laptop-sized defaults (LoRA). */
@@ -196,6 +201,7 @@ export async function runGrpo<P = CountdownProblem>(
     const objective = objectiveOf(o);
     const clock = new StepClock();
     const last = Math.min(o.steps, o.stopAfter ?? o.steps);
+    if (session.step === 0) await callbacks.onPolicy?.(0, session.model);
     while (session.step < last) {
       const s = session.step;
       const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problems.length);
@@ -240,6 +246,7 @@ export async function runGrpo<P = CountdownProblem>(
         rolloutTokensPerSecond: generated / rollouts.seconds,
         secondsLeft: clock.secondsLeft(last - session.step),
       });
+      await callbacks.onPolicy?.(session.step, session.model);
       if (o.checkpointEvery > 0 && session.step % o.checkpointEvery === 0) {
         await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: o.problems.length }));
       }
