@@ -75,9 +75,10 @@ describe('arithmetic in narrated traces', () => {
   });
 
   for (const condition of ['incorrect_only', 'all_strategies'] as const) {
-    it(`${condition}: every stated operation is true`, () => {
-      const { all, wrong } = falseStatements(condition, 200);
-      expect(all.length).toBeGreaterThan(600);
+    // Narrating and solving 120 problems takes a few seconds on a loaded CI machine.
+    it(`${condition}: every stated operation is true`, { timeout: 30_000 }, () => {
+      const { all, wrong } = falseStatements(condition, 120);
+      expect(all.length).toBeGreaterThan(400);
       expect(wrong.map((s) => s.text)).toEqual([]);
     });
   }
