@@ -1,5 +1,5 @@
 // The one table between a Primer cell and the cluster trainers: each prime/rl cell field, the paper's value
-// where the cell is silent (Gandhi et al. 2025, ../shared/research/paper.md §3), and the veRL override keys
+// where the cell is silent (Gandhi et al. 2025, §3), and the veRL override keys
 // and TRL config fields it becomes. verl.ts and trl.ts write their files from these rows only, and
 // docs/scale-out.md prints them (mappingMarkdown), with what has no equivalent.
 import type { JsonValue } from '../store/schema.ts';

@@ -1,6 +1,6 @@
 // veRL v0.7.0 launch scripts: the priming run on its FSDP SFT trainer (verl.trainer.fsdp_sft_trainer) and the
 // RL run as Hydra overrides of verl.trainer.main_ppo. The cell's settings come through the mapping table;
-// the fixed lines are the paper's choices that Primer has no field for (../shared/research/paper.md §3).
+// the fixed lines are the paper's choices that Primer has no field for (Gandhi et al. 2025, §3).
 import type { JsonValue } from '../store/schema.ts';
 import { rowsOf, type Keys, type Settings } from './mapping.ts';
 import type { JobPlan } from './plan.ts';
