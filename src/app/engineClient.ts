@@ -54,6 +54,7 @@ export function connectEngine(
     rl: (handle, job, result, hooks) => call('rl', [handle, job, result], hooks),
     attach: (handle, result, files) => call('attach', [handle, result, files]),
     chatPrompt: (handle, message) => call('chatPrompt', [handle, message]),
+    countTokens: (handle, texts) => call('countTokens', [handle, texts]),
     has: (handle) => call('has', [handle]),
     unload: (handle) => call('unload', [handle]),
   };

@@ -78,6 +78,8 @@ export interface EngineService {
   rl(handle: string, job: RlJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult>;
   /** Loads a trained result (PEFT adapter or full weights, as TrainResult.files) as `resultHandle` on `handle`. */
   attach(handle: string, resultHandle: string, files: Record<string, Uint8Array>): Promise<void>;
+  /** How many tokens each text is in the model's own tokenizer (no special tokens added). */
+  countTokens(handle: string, texts: string[]): Promise<number[]>;
   /** The prompt text the model's chat template makes of one user message. */
   chatPrompt(handle: string, userMessage: string): Promise<string>;
   has(handle: string): Promise<boolean>;

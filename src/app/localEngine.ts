@@ -93,6 +93,11 @@ export class LocalEngine implements EngineService {
     });
   }
 
+  async countTokens(handle: string, texts: string[]): Promise<number[]> {
+    const { tokenizer } = this.get(handle).decoder;
+    return texts.map((text) => tokenizer.encode(text, false).length);
+  }
+
   async chatPrompt(handle: string, userMessage: string): Promise<string> {
     return this.get(handle).decoder.tokenizer.applyChatTemplate([{ role: 'user', content: userMessage }]);
   }

@@ -137,16 +137,22 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       condition: str('the priming condition: which behaviors the traces show, or a control', PRIMING_CONDITIONS),
       size: int('number of traces', 1, 100_000, true),
       from: ref(
-        'source: traces takes them from this cell; a derived control (empty_cot, length_matched) is made from this dataset',
+        'source: traces takes them from this cell; a control (empty_cot, length_matched, incorrect_only) is made from this dataset',
         ['sample', 'annotate', 'dataset'],
         false,
       ),
+      model: ref('length_matched: the model to be primed, whose tokenizer the lengths are matched in', TRAINED, false),
       claude_model: str('Claude model for source: claude'),
       seed,
     },
     check: (p) =>
       requires('condition', p.source !== 'traces' && p.condition === undefined, `for source: ${String(p.source)}`) ??
-      requires('from', p.source === 'traces' && p.from === undefined, 'for source: traces'),
+      requires('from', p.source === 'traces' && p.from === undefined, 'for source: traces') ??
+      requires(
+        'model',
+        p.condition === 'length_matched' && p.model === undefined,
+        'for length_matched (its tokenizer)',
+      ),
   },
   prime: {
     help: 'Fine-tune a model on a priming dataset (LoRA, or all weights for a tiny model).',

@@ -96,6 +96,14 @@ export function primingCondition(name: string): PrimingCondition {
   return CONDITIONS[name as PrimingConditionName];
 }
 
+/** Conditions made from another dataset when one is named (`from`): the paper's controls. */
+export const DERIVABLE = ['empty_cot', 'length_matched', 'incorrect_only'] as const;
+export type DerivableCondition = (typeof DERIVABLE)[number];
+
+export function isDerivable(name: string): name is DerivableCondition {
+  return (DERIVABLE as readonly string[]).includes(name);
+}
+
 /** Whether the condition asks for each behavior, as a lookup. */
 export function behaviorSwitches(condition: PrimingCondition): Record<Behavior, boolean> {
   return Object.fromEntries(BEHAVIORS.map((b) => [b, condition.behaviors.includes(b)])) as Record<Behavior, boolean>;

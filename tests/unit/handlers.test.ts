@@ -3,9 +3,10 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src/app/handlers/index.ts';
 import { parseNotebook } from '../../src/notebook/format.ts';
+import { validateNotebook } from '../../src/notebook/validate.ts';
 import { NotebookRunner, storeOutputs } from '../../src/notebook/runner.ts';
 import { Store } from '../../src/store/db.ts';
-import { tracesBy } from '../../src/store/traces.ts';
+import { getDataset, tracesBy } from '../../src/store/traces.ts';
 import { Secrets } from '../../src/store/secrets.ts';
 import { startAnthropicServer, text } from '../support/anthropic-server.ts';
 
@@ -161,6 +162,67 @@ size: 10
     await runner.load();
     await runner.runAll();
     expect(runner.state('claude').error).toMatch(/Anthropic API key/);
+  });
+});
+
+describe('controls derived from the dataset a cell names', () => {
+  it('empty_cot and incorrect_only are made from the Claude set named, whatever the source field says', async () => {
+    const server = await startAnthropicServer();
+    server.respondWith(() =>
+      text('Let me try 3 + 5 = 8, which is not 22. Too low.\n</think>\n<answer> 3 + 5 </answer>'),
+    );
+    try {
+      const store = await Store.open({ name: `handlers-${Math.random()}` });
+      const secrets = await Secrets.open(store);
+      await secrets.set('anthropic', 'sk-ant-test-key-0000000000000000000000');
+      const runner = new NotebookRunner({
+        notebookId: 'nb',
+        notebook: parseNotebook(
+          [
+            'id: claude\nsource: claude\ncondition: all_strategies\nclaude_model: claude-test-1\nsize: 4\nseed: 4',
+            'id: empty\nsource: traces\nfrom: claude\ncondition: empty_cot\nsize: 10',
+            'id: offline_named\nsource: offline\nfrom: claude\ncondition: empty_cot\nsize: 10',
+            'id: wrong\nsource: traces\nfrom: claude\ncondition: incorrect_only\nsize: 10',
+          ]
+            .map((body) => `\`\`\`primer dataset\n${body}\n\`\`\`\n`)
+            .join('\n'),
+        ),
+        trusted: true,
+        handlers: createHandlers({ store, secrets, anthropicBaseURL: server.url }),
+        outputs: storeOutputs(store),
+      });
+      await runner.load();
+      await runner.runAll({ force: true });
+      const claude = await getDataset(store, 'nb/claude');
+      for (const id of ['empty', 'offline_named']) {
+        expect(runner.state(id).error).toBeUndefined();
+        const d = (await getDataset(store, `nb/${id}`))!;
+        expect(d).toMatchObject({ condition: 'empty_cot', source: 'claude' });
+        expect(d.traces.map((t) => t.problem)).toEqual(claude!.traces.map((t) => t.problem));
+        // The reasoning is gone; each answer is Claude's own.
+        expect(d.traces.map((t) => t.completion)).toEqual(
+          claude!.traces.map(
+            (t) => ` </think>\n<answer> ${t.completion.match(/<answer> (.*) <\/answer>/)![1]} </answer>`,
+          ),
+        );
+      }
+      const wrong = (await getDataset(store, 'nb/wrong'))!;
+      expect(wrong.condition).toBe('incorrect_only');
+      expect(wrong.traces.length).toBeGreaterThan(0);
+      // Claude's wrong traces, reasoning and all (these canned answers use the wrong numbers, so all are wrong).
+      expect(wrong.traces.map((t) => t.completion)).toEqual(
+        claude!.traces.filter((t) => !t.correct).map((t) => t.completion),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('length_matched asks for the model being primed, whose tokenizer counts the tokens', () => {
+    const problems = validateNotebook(
+      parseNotebook('```primer dataset\nid: d\nsource: offline\ncondition: length_matched\nsize: 3\n```\n'),
+    );
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/'model' is required for length_matched/);
   });
 });
 

@@ -5,7 +5,7 @@ import { BEHAVIORS } from '../../src/behaviors/types.ts';
 import { tokenCounter } from '../../src/cli/commands/dataset.ts';
 import { buildPrimingDataset, meetsCondition } from '../../src/priming/build.ts';
 import { CONDITIONS, PRIMING_CONDITIONS, primingCondition } from '../../src/priming/conditions.ts';
-import { dotsOfLength, emptyCot, incorrectOnly, lengthMatched } from '../../src/priming/controls.ts';
+import { deriveControl, dotsOfLength, emptyCot, incorrectOnly, lengthMatched } from '../../src/priming/controls.ts';
 import { countdownPrompt } from '../../src/tasks/prompts.ts';
 import { countdownReward, extractAnswer } from '../../src/tasks/reward.ts';
 
@@ -105,6 +105,21 @@ describe('derived controls', () => {
       expect(t.reward).toBe(1);
       expect(BEHAVIORS.every((b) => t.counts[b] === 0)).toBe(true);
     });
+  });
+
+  it("length_matched through a batched counter (the engine's) matches the model's tokens within 2%, not bytes", async () => {
+    const many = async (texts: string[]) => texts.map(countTokens);
+    const dots = await deriveControl('length_matched', base, many);
+    const tokensOf = (t: { completion: string }) => countTokens(t.completion.split('</think>')[0]);
+    dots.traces.forEach((t, i) => {
+      const want = tokensOf(base.traces[i]);
+      expect(Math.abs(tokensOf(t) - want) / want).toBeLessThanOrEqual(0.02);
+    });
+    // Matching bytes instead (what the dataset cell did) misses the model's token count by far more.
+    const byBytes = lengthMatched(base, (text) => new TextEncoder().encode(text).length);
+    const miss = byBytes.traces.map((t, i) => Math.abs(tokensOf(t) / tokensOf(base.traces[i]) - 1));
+    expect(miss.reduce((a, b) => a + b) / miss.length).toBeGreaterThan(0.05);
+    await expect(deriveControl('length_matched', base)).rejects.toThrow(/needs the model being primed/);
   });
 
   it('dotsOfLength converges for a tokenizer that merges dots', () => {

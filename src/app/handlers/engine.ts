@@ -26,7 +26,7 @@ import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
 import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
 import { keepFolder, keptFolder } from '../../store/folders.ts';
 
-function engineOf(env: HandlerEnv): EngineService {
+export function engineOf(env: HandlerEnv): EngineService {
   if (!env.engine)
     throw new Error('This cell needs WebGPU, and this browser has none: see the GPU panel on the home screen');
   return env.engine;
@@ -100,7 +100,7 @@ function withToken(env: HandlerEnv, spec: ModelSpec): ModelSpec {
   return spec.source === 'hub' && token ? { ...spec, token } : spec;
 }
 
-function asModel(value: JsonValue, id: string): ModelOutput {
+export function asModel(value: JsonValue, id: string): ModelOutput {
   const v = value as unknown as ModelOutput;
   if (v?.type !== 'model') throw new Error(`cell "${id}" is not a model`);
   return v;
@@ -120,7 +120,7 @@ async function reopenedFolder(env: HandlerEnv, ctx: CellContext, model: ModelOut
 }
 
 /** Makes sure the engine holds the model (and adapter) an earlier cell produced: after a reload it does not. */
-async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<void> {
+export async function ensureLoaded(env: HandlerEnv, ctx: CellContext, model: ModelOutput): Promise<void> {
   const engine = engineOf(env);
   if (await engine.has(model.handle)) return;
   if (!(await engine.has(model.base))) await loadModel(env, ctx, model.base, await reopenedFolder(env, ctx, model));

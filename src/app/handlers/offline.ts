@@ -7,14 +7,14 @@ import type { Annotation } from '../../behaviors/types.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { buildPrimingDataset, primingTrace } from '../../priming/build.ts';
 import { buildClaudePriming, problemKey } from '../../priming/claudeBuilder.ts';
-import { primingCondition } from '../../priming/conditions.ts';
+import { isDerivable, primingCondition, type DerivableCondition } from '../../priming/conditions.ts';
+import { deriveControl, type CountTokensMany } from '../../priming/controls.ts';
 import type { PrimingDataset, PrimingTrace } from '../../priming/types.ts';
-import { annotateTraces, appendTraces, putDataset, tracesBy } from '../../store/traces.ts';
+import { annotateTraces, appendTraces, getDataset, putDataset, tracesBy } from '../../store/traces.ts';
 import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
-import { ByteTokenizer } from '../../engine/tokenizer.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
-import { localGenerator } from './engine.ts';
+import { asModel, engineOf, ensureLoaded, localGenerator } from './engine.ts';
 import { datasetId, input, num, str, tracesOf, type HandlerEnv } from './env.ts';
 
 /** A dataset cell: offline narrated search (or its derived controls), Claude, or traces an earlier cell made. */
@@ -23,12 +23,15 @@ function datasetHandler(env: HandlerEnv): CellHandler {
     const source = str(ctx, 'source');
     const size = num(ctx, 'size', 100);
     ctx.progress({ what: 'traces', done: 0, total: size });
+    const asked = ctx.params.condition;
     const dataset =
-      source === 'offline'
-        ? offlineDataset(ctx, size)
-        : source === 'claude'
-          ? await claudeDataset(env, ctx, size)
-          : await tracesDataset(env, ctx, size);
+      typeof asked === 'string' && isDerivable(asked)
+        ? await derivedDataset(env, ctx, asked, size)
+        : source === 'offline'
+          ? offlineDataset(ctx, size)
+          : source === 'claude'
+            ? await claudeDataset(env, ctx, size)
+            : await tracesDataset(env, ctx, size);
     await putDataset(env.store, datasetRecord(ctx, dataset));
     if (source !== 'claude') await storeTraces(env, ctx, dataset.traces); // Claude's are stored as they arrive
     ctx.progress({ what: 'traces', done: dataset.traces.length, total: size });
@@ -58,15 +61,55 @@ function datasetHandler(env: HandlerEnv): CellHandler {
   };
 }
 
-function offlineDataset(ctx: CellContext, size: number): PrimingDataset {
-  // Lengths are matched in bytes: the tokenizer of Primer's scratch models.
-  const bytes = new ByteTokenizer();
-  return buildPrimingDataset({
-    condition: str(ctx, 'condition'),
-    count: size,
-    seed: num(ctx, 'seed', 1),
-    countTokens: (t) => bytes.encode(t).length,
-  });
+function offlineDataset(ctx: CellContext, size: number, condition = str(ctx, 'condition')): PrimingDataset {
+  return buildPrimingDataset({ condition, count: size, seed: num(ctx, 'seed', 1) });
+}
+
+/**
+ * A control made from the dataset `from` names (a Claude-written one included), as the paper made its controls
+ * from its all_strategies set; without `from`, from offline all_strategies (incorrect_only: offline failures).
+ * length_matched counts tokens in the tokenizer of the model being primed (`model`).
+ */
+async function derivedDataset(
+  env: HandlerEnv,
+  ctx: CellContext,
+  condition: DerivableCondition,
+  size: number,
+): Promise<PrimingDataset> {
+  const named = ctx.params.from !== undefined;
+  if (!named && condition === 'incorrect_only') return offlineDataset(ctx, size, condition);
+  const base = named ? await namedDataset(env, ctx) : offlineDataset(ctx, size, 'all_strategies');
+  const derived = await deriveControl(condition, base, await modelTokenCounter(env, ctx));
+  if (derived.traces.length === 0)
+    throw new Error(`cell "${String(ctx.params.from)}" has no traces that fit ${condition} (none has a wrong answer)`);
+  const traces = derived.traces.slice(0, size);
+  return { ...derived, traces, problems: traces.map((t) => t.problem) };
+}
+
+/** The dataset `from` names: a dataset cell's stored set, or the traces another cell made. */
+async function namedDataset(env: HandlerEnv, ctx: CellContext): Promise<PrimingDataset> {
+  const from = input(ctx, 'from');
+  const stored = await getDataset(env.store, datasetId(ctx.notebookId, from.id));
+  const rows = stored?.traces ?? (await tracesOf(env, ctx, from.value, from.id));
+  if (rows.length === 0) throw new Error(`cell "${from.id}" has no traces to derive a control from`);
+  const traces = rows.map((t) => primingTrace(t.problem, t.completion));
+  return {
+    condition: stored ? primingCondition(stored.condition).name : 'all_strategies',
+    source: stored?.source === 'claude' ? 'claude' : 'offline',
+    createdAt: new Date().toISOString(),
+    problems: traces.map((t) => t.problem),
+    traces,
+    notes: { from: from.id },
+  };
+}
+
+/** Token counts in the tokenizer of the model cell `model` names (loaded in the engine), if one is named. */
+async function modelTokenCounter(env: HandlerEnv, ctx: CellContext): Promise<CountTokensMany | undefined> {
+  if (ctx.params.model === undefined) return undefined;
+  const ref = input(ctx, 'model');
+  const model = asModel(ref.value, ref.id);
+  await ensureLoaded(env, ctx, model);
+  return (texts) => engineOf(env).countTokens(model.handle, texts);
 }
 
 /** The traces go to the traces store too, annotated, so the notebook shows them with their behaviors. */
