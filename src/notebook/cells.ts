@@ -67,6 +67,10 @@ const temperature = num('sampling temperature (0 = greedy)', 0, 2);
 /** RL compares the completions of a group: at temperature 0 they are all the same, so it must be positive. */
 const rlTemperature = num('sampling temperature, also applied to the log-probabilities trained on (> 0)', 0.01, 2);
 
+/** AdamW's second-moment decay and decoupled weight decay (the paper's priming and veRL's defaults: 0.95, 0.01). */
+const beta2 = num('AdamW β2 (default 0.999; the paper: 0.95)', 0, 0.99999);
+const weightDecay = num('AdamW weight decay (default 0; the paper: 0.01)', 0, 1);
+
 const requires = (field: string, when: boolean, why: string) =>
   when ? { field, message: `'${field}' is required ${why}` } : null;
 
@@ -167,6 +171,8 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       batch_size: int('sequences per optimizer step', 1, 1024),
       max_length: int('longest training sequence, in tokens', 16, 16_384),
       warmup: num('fraction of steps spent warming up the learning rate', 0, 1),
+      beta2,
+      weight_decay: weightDecay,
       checkpoint_every: int('save a checkpoint every this many steps', 1, 100_000),
       seed,
     },
@@ -181,7 +187,11 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       group: int('solutions sampled per problem', 2, 64),
       lr: num('learning rate', 1e-9, 1),
       kl: num('KL penalty against the starting model (0 = none)', 0, 1),
-      clip: num('PPO clip range', 0, 1),
+      clip: num('PPO clip range (acts from the second update of a step on)', 0, 1),
+      mini_batches: int("updates per step: the step's rollouts split into this many (the paper: 2)", 1, 1024),
+      iterations: int('passes over the rollouts of each step (TRL num_iterations)', 1, 16),
+      beta2,
+      weight_decay: weightDecay,
       temperature: rlTemperature,
       max_tokens: maxTokens,
       rank: int('LoRA rank of a new adapter', 1, 256),

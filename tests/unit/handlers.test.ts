@@ -261,6 +261,10 @@ describe('annotate cells with a Claude judge', () => {
         ['claude:claude-haiku-test', 'rules'],
         ['claude:claude-haiku-test', 'rules'],
       ]);
+      // The judge (which finds nothing) is compared with the rules (which find backtracking in every trace).
+      const notes = (runner.state('judged').value as { notes: string[] }).notes.join('\n');
+      expect(notes).toMatch(/Agreement of claude:claude-haiku-test with the rule annotator on 2 traces: presence 75%/);
+      expect(notes).toMatch(/backtracking 0% \(κ 0.00; rules 100%, judge 0% of traces\)/);
     } finally {
       server.close();
     }

@@ -21,6 +21,7 @@ import { countdownReward } from '../../tasks/reward.ts';
 import type { CountdownProblem, GenerateRequest, Generation, TextGenerator } from '../../tasks/types.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
+import type { AdamWConfig } from '../../engine/train/adamw.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
 import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
 import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
@@ -424,6 +425,14 @@ async function trainRun(
   }
 }
 
+/** A cell's AdamW fields (absent ones keep the engine's defaults). */
+function adamwOf(ctx: CellContext): Partial<AdamWConfig> {
+  const out: Partial<AdamWConfig> = {};
+  if (ctx.params.beta2 !== undefined) out.beta2 = num(ctx, 'beta2', 0.999);
+  if (ctx.params.weight_decay !== undefined) out.weightDecay = num(ctx, 'weight_decay', 0);
+  return out;
+}
+
 function primeHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const engine = engineOf(env);
@@ -446,6 +455,7 @@ function primeHandler(env: HandlerEnv): CellHandler {
       alpha: num(ctx, 'alpha', 32),
       checkpointEvery: num(ctx, 'checkpoint_every', 50),
       seed: num(ctx, 'seed', 1),
+      adamw: adamwOf(ctx),
     };
     const total = Math.ceil(job.examples.length / batchSize) * epochs;
     const out = await trainRun(
@@ -488,6 +498,9 @@ function rlHandler(env: HandlerEnv): CellHandler {
       lr: num(ctx, 'lr', 1e-5),
       kl: num(ctx, 'kl', 0),
       clip: num(ctx, 'clip', 0.2),
+      miniBatches: num(ctx, 'mini_batches', 1),
+      iterations: num(ctx, 'iterations', 1),
+      adamw: adamwOf(ctx),
       temperature: num(ctx, 'temperature', 1),
       maxTokens: num(ctx, 'max_tokens', 256),
       rank: num(ctx, 'rank', 16),

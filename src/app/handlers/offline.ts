@@ -3,7 +3,8 @@ import { summarizeStep } from '../../behaviors/metrics.ts';
 import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
 import { createJudgeAnnotator, defaultJudgeModel } from '../../behaviors/judgeAnnotator.ts';
 import { listClaudeModels } from '../../behaviors/claudeClient.ts';
-import type { Annotation } from '../../behaviors/types.ts';
+import { BEHAVIORS, type Annotation } from '../../behaviors/types.ts';
+import { annotatorAgreement } from '../../behaviors/agreement.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { buildPrimingDataset, primingTrace } from '../../priming/build.ts';
 import { buildClaudePriming, problemKey } from '../../priming/claudeBuilder.ts';
@@ -227,6 +228,32 @@ async function annotations(env: HandlerEnv, ctx: CellContext, traces: TraceRecor
   );
 }
 
+/**
+ * How far an independent judge agrees with the rule annotator on these traces: the rules made the offline
+ * priming data, so behavior counts by the rules alone would measure with the ruler that built the data.
+ */
+function agreementNotes(traces: TraceRecord[], labels: Annotation[]): string[] {
+  const rules = traces.map((t) => annotateSpans(t.problem, t.completion));
+  let report;
+  try {
+    report = annotatorAgreement(rules, labels);
+  } catch (err) {
+    return [`No agreement with the rule annotator: ${err instanceof Error ? err.message : String(err)}`];
+  }
+  const kappa = (k: number | null) => (k === null ? 'undefined' : k.toFixed(2));
+  const per = BEHAVIORS.map((b) => {
+    const r = report.perBehavior[b];
+    return `${b} ${(100 * r.presenceAccuracy).toFixed(0)}% (κ ${kappa(r.kappa)}; rules ${(100 * r.presentRateA).toFixed(0)}%, judge ${(100 * r.presentRateB).toFixed(0)}% of traces)`;
+  });
+  return [
+    `Agreement of ${report.annotatorB} with the rule annotator on ${report.compared} traces` +
+      `${report.skipped.length ? ` (${report.skipped.length} left out: the judge failed)` : ''}: ` +
+      `presence ${(100 * report.summary.meanPresenceAccuracy).toFixed(0)}%, mean κ ${kappa(report.summary.meanKappa)}, ` +
+      `mean count difference ${report.summary.meanAbsCountDiff.toFixed(2)}.`,
+    `Per behavior: ${per.join('; ')}.`,
+  ];
+}
+
 function annotateHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const from = input(ctx, 'from');
@@ -253,6 +280,7 @@ function annotateHandler(env: HandlerEnv): CellHandler {
       behaviors: m.behaviors,
       annotator: labels[0]?.annotator ?? RULES_ANNOTATOR_NAME,
       model: traces[0]?.model,
+      notes: str(ctx, 'annotator') === 'rules' ? undefined : agreementNotes(traces, labels),
     };
     return toJson(output);
   };
