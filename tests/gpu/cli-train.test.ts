@@ -185,6 +185,34 @@ describe('primer sft', () => {
   });
 });
 
+describe('primer sft guards its output', () => {
+  it('refuses a checkpoint with one byte flipped, writing nothing', () => {
+    const damaged = join(root, 'damaged.bin');
+    const bytes = readFileSync(join(sftOut, 'checkpoint-2.bin'));
+    bytes[bytes.length - 3] ^= 0x01;
+    writeFileSync(damaged, bytes);
+    const out = join(root, 'sft-damaged');
+    expect(cause([...SFT, '--out', out, '--resume', damaged])).toMatch(
+      /^primer: checkpoint: the file is damaged \(its checksum is "[0-9a-f]{8}", its bytes give "[0-9a-f]{8}"\)/,
+    );
+    expect(existsSync(join(out, 'adapter_model.safetensors'))).toBe(false);
+  });
+
+  it('stops a diverging run (--lr 1e30) with exit 1, keeping its finite checkpoints and writing no adapter', () => {
+    const out = join(root, 'sft-diverged');
+    const r = primer([...SFT, '--lr', '1e30', '--checkpoint-every', '1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^primer: training diverged: .*lower the learning rate/m);
+    const files = readdirSync(out);
+    expect(files).not.toContain('adapter_model.safetensors');
+    for (const file of files) {
+      expect(file).toMatch(/^checkpoint-\d+\.bin$/);
+      const { tensors } = readSafetensorsF32(readFileSync(join(out, file)), file);
+      for (const [name, t] of tensors) expect(t.data.every(Number.isFinite), `${file} ${name}`).toBe(true);
+    }
+  });
+});
+
 describe('primer grpo', () => {
   it('continues from an adapter on Countdown, printing metrics and writing rollouts, checkpoints and the adapter', () => {
     const out = join(root, 'grpo');

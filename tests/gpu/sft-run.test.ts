@@ -6,6 +6,7 @@ import { Decoder } from '../../src/engine/model/decoder.ts';
 import { uploadWeights } from '../../src/engine/model/gpuWeights.ts';
 import { scratchConfig, scratchWeights } from '../../src/engine/model/scratch.ts';
 import { ByteTokenizer } from '../../src/engine/tokenizer.ts';
+import { readSafetensorsF32 } from '../../src/engine/lora/peft.ts';
 import { trainedDecoder } from '../../src/engine/train/fullWeights.ts';
 import { runSft, type SftOptions, type SftStepMetrics } from '../../src/engine/train/sft.ts';
 import { testGpu } from '../support/gpu.ts';
@@ -107,6 +108,40 @@ describe('runSft', () => {
     const [first] = await losses(model, { epochs: 1 });
     expect(first.loss).toBeCloseTo(sum / count, 4);
     model.destroy();
+  });
+
+  it('takes 200,000 examples (no argument list as long as the data set)', async () => {
+    const model = await scratchModel();
+    const examples = Array.from({ length: 200_000 }, (_, i) => EXAMPLES[i % EXAMPLES.length]);
+    const steps = await losses(model, { method: 'lora', examples, epochs: 1, stopAfter: 1 });
+    expect(steps.map((s) => [s.step, s.steps])).toEqual([[1, 25_000]]);
+    expect(Number.isFinite(steps[0].loss)).toBe(true);
+    model.destroy();
+  });
+
+  it('stops a run that diverges (lr 1e30) with a clear message, and every checkpoint it made is finite', async () => {
+    for (const method of ['lora', 'full'] as const) {
+      const model = await scratchModel();
+      const checkpoints: Array<{ step: number; bytes: Uint8Array }> = [];
+      const run = runSft(
+        model,
+        { ...OPTIONS, method, lr: 1e30, epochs: 6, checkpointEvery: 1 },
+        { onCheckpoint: (step, bytes) => void checkpoints.push({ step, bytes }) },
+      );
+      await expect(run).rejects.toThrow(/^training diverged: .*lower the learning rate/);
+      const message = await run.catch((err: Error) => err.message);
+      const last = checkpoints.at(-1);
+      expect(message).toContain(
+        last ? `its last checkpoint (step ${last.step}) has finite weights` : 'there is no checkpoint of this run',
+      );
+      for (const { bytes } of checkpoints) {
+        const { tensors } = readSafetensorsF32(bytes, 'checkpoint');
+        for (const [name, t] of tensors) expect(t.data.every(Number.isFinite), name).toBe(true);
+      }
+      // The model it was given is as it was, and can train again at a sane rate.
+      expect((await losses(model, { method, epochs: 1 }))[0].loss).toBeLessThan(Math.log(257) * 1.2);
+      model.destroy();
+    }
   });
 
   it('rejects bad options naming the field', async () => {

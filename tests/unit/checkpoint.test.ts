@@ -97,4 +97,20 @@ describe('training checkpoints', () => {
     ).toThrow(/m and v/);
     expect(() => readCheckpoint(writeCheckpoint({ ...good, step: -1 }), model)).toThrow(/"step"/);
   });
+
+  it('refuses a damaged file: every single byte flipped, in the header or the tensors', () => {
+    const bytes = writeCheckpoint(new ToyRun().checkpoint());
+    expect(readCheckpoint(bytes, model).step).toBe(new ToyRun().checkpoint().step);
+    const flipped = (i: number) => {
+      const damaged = bytes.slice();
+      damaged[i] ^= 0xff;
+      return damaged;
+    };
+    for (let i = 0; i < bytes.length; i++)
+      expect(() => readCheckpoint(flipped(i), model), `byte ${i} flipped`).toThrow(/checkpoint/);
+    // A flipped weight still parses: only the checksum can tell.
+    expect(() => readCheckpoint(flipped(bytes.length - 1), model)).toThrow(
+      /the file is damaged \(its checksum is "[0-9a-f]{8}", its bytes give "[0-9a-f]{8}"\)/,
+    );
+  });
 });

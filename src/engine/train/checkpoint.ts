@@ -1,17 +1,23 @@
 // A training checkpoint in one safetensors blob: the adapter's tensors under their PEFT names (or, for full
 // training, every weight under its Hugging Face name), AdamW's m and v as `optimizer.m.{i}` / `optimizer.v.{i}`,
 // and in __metadata__ (strings only, so JSON) the trainer step, the RNG state, the LoRA config and the run
-// config. Everything is f32 bytes as they were, so a run restarted from it continues bit-exactly.
+// config. Everything is f32 bytes as they were, so a run restarted from it continues bit-exactly. The metadata's
+// `checksum` is a CRC-32 of the whole file as written with that value's eight digits set to "0": a damaged file
+// (one flipped byte anywhere) is refused rather than resumed from. Version 1 files, written before checksums, have none.
 import type { LoraAdapter, LoraShapeSource } from '../lora/adapter.ts';
 import { loraConfig, type LoraConfig } from '../lora/config.ts';
 import { loraModulesFromTensors, peftKey, readSafetensorsF32 } from '../lora/peft.ts';
+import { Crc32 } from '../load/crc32.ts';
 import { writeSafetensors, type TensorToWrite } from '../load/safetensorsWriter.ts';
 import type { AdamWState } from './adamw.ts';
 import type { NamedTensor } from './fullWeights.ts';
 
 const FORMAT = 'primer-checkpoint';
 const FULL_FORMAT = 'primer-full-checkpoint';
-const VERSION = '1';
+const VERSION = '2';
+const UNCHECKED_VERSION = '1';
+const CHECKSUM_FIELD = new TextEncoder().encode('"checksum":"');
+const UNSET_CHECKSUM = '00000000';
 const FILE = 'checkpoint';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -39,16 +45,58 @@ export function writeCheckpoint(c: TrainCheckpoint): Uint8Array {
     tensors[peftKey(m.layer, m.target, 'A')] = { dtype: 'F32', shape: [r, m.inFeatures], data: m.a };
     tensors[peftKey(m.layer, m.target, 'B')] = { dtype: 'F32', shape: [m.outFeatures, r], data: m.b };
   }
-  return writeSafetensors(
-    { ...tensors, ...optimizerTensors(c.optimizer) },
-    { ...runMetadata(c, FORMAT), lora: JSON.stringify(c.adapter.config) },
+  return withChecksum(
+    writeSafetensors(
+      { ...tensors, ...optimizerTensors(c.optimizer) },
+      { ...runMetadata(c, FORMAT), lora: JSON.stringify(c.adapter.config) },
+    ),
   );
 }
 
 export function writeFullCheckpoint(c: FullTrainCheckpoint): Uint8Array {
   const tensors: Record<string, TensorToWrite> = {};
   for (const [name, t] of c.weights) tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
-  return writeSafetensors({ ...tensors, ...optimizerTensors(c.optimizer) }, runMetadata(c, FULL_FORMAT));
+  return withChecksum(writeSafetensors({ ...tensors, ...optimizerTensors(c.optimizer) }, runMetadata(c, FULL_FORMAT)));
+}
+
+/** Where the checksum's eight digits sit in the header (-1: there is no checksum). */
+function checksumAt(bytes: Uint8Array): number {
+  const headerEnd = Math.min(
+    bytes.length,
+    8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)),
+  );
+  search: for (let i = 8; i + CHECKSUM_FIELD.length + 8 <= headerEnd; i++) {
+    for (let k = 0; k < CHECKSUM_FIELD.length; k++) if (bytes[i + k] !== CHECKSUM_FIELD[k]) continue search;
+    return i + CHECKSUM_FIELD.length;
+  }
+  return -1;
+}
+
+/** The CRC-32 of the file with its checksum digits read as "00000000". */
+function crcOf(bytes: Uint8Array, at: number): string {
+  return new Crc32()
+    .update(bytes.subarray(0, at))
+    .update(new TextEncoder().encode(UNSET_CHECKSUM))
+    .update(bytes.subarray(at + UNSET_CHECKSUM.length))
+    .hex();
+}
+
+/** Fills in the checksum written as "00000000" by runMetadata. */
+function withChecksum(bytes: Uint8Array): Uint8Array {
+  const at = checksumAt(bytes);
+  bytes.set(new TextEncoder().encode(crcOf(bytes, at)), at);
+  return bytes;
+}
+
+function verifyChecksum(bytes: Uint8Array, metadata: Record<string, string>): void {
+  if (metadata.version === UNCHECKED_VERSION) return;
+  const at = checksumAt(bytes);
+  if (metadata.checksum === undefined || at < 0) throw new Error(`${FILE}: it has no checksum`);
+  const expected = crcOf(bytes, at);
+  if (metadata.checksum !== expected)
+    throw new Error(
+      `${FILE}: the file is damaged (its checksum is ${JSON.stringify(metadata.checksum)}, its bytes give "${expected}"); resume from an earlier checkpoint`,
+    );
 }
 
 function optimizerTensors(optimizer: AdamWState): Record<string, TensorToWrite> {
@@ -62,6 +110,7 @@ function runMetadata(c: Omit<TrainCheckpoint, 'adapter'>, format: string): Recor
   return {
     format,
     version: VERSION,
+    checksum: UNSET_CHECKSUM,
     step: String(c.step),
     optimizer_step: String(c.optimizer.step),
     rng: JSON.stringify(c.rng),
@@ -87,7 +136,13 @@ export function readFullCheckpoint(bytes: Uint8Array): FullTrainCheckpoint {
 
 /** The parts every checkpoint has: step, RNG, run config and optimizer state. */
 function readRun(bytes: Uint8Array, format: string) {
-  const { tensors, metadata } = readSafetensorsF32(bytes, FILE);
+  let parsed: ReturnType<typeof readSafetensorsF32>;
+  try {
+    parsed = readSafetensorsF32(bytes, FILE);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (is the file damaged?)`);
+  }
+  const { tensors, metadata } = parsed;
   if (metadata.format !== format) {
     const kind =
       metadata.format === FORMAT
@@ -97,8 +152,9 @@ function readRun(bytes: Uint8Array, format: string) {
           : 'not a Primer checkpoint';
     throw new Error(`${FILE}: ${kind} (format ${JSON.stringify(metadata.format)}, expected ${JSON.stringify(format)})`);
   }
-  if (metadata.version !== VERSION)
+  if (metadata.version !== VERSION && metadata.version !== UNCHECKED_VERSION)
     throw new Error(`${FILE}: unsupported version ${JSON.stringify(metadata.version)} (expected ${VERSION})`);
+  verifyChecksum(bytes, metadata);
   const count = (field: string) => {
     const n = Number(metadata[field]);
     if (!Number.isSafeInteger(n) || n < 0 || metadata[field] !== String(n))

@@ -158,12 +158,16 @@ export function hfConfigJson(c: ModelConfig): Record<string, unknown> {
 
 /** The trained model as Hugging Face files: config.json and model.safetensors with every weight in F32. */
 export async function fullModelFiles(device: GPUDevice, w: GpuWeights): Promise<Record<string, Uint8Array>> {
+  return modelFiles(w.config, await downloadWeights(device, w));
+}
+
+/** model.safetensors and config.json of weights already downloaded. */
+export function modelFiles(config: ModelConfig, weights: Map<string, NamedTensor>): Record<string, Uint8Array> {
   const tensors: Record<string, TensorToWrite> = {};
-  for (const [name, t] of await downloadWeights(device, w))
-    tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  for (const [name, t] of weights) tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
   return {
     [HF_SINGLE]: writeSafetensors(tensors, { format: 'pt' }),
-    'config.json': new TextEncoder().encode(`${JSON.stringify(hfConfigJson(w.config), null, 2)}\n`),
+    'config.json': new TextEncoder().encode(`${JSON.stringify(hfConfigJson(config), null, 2)}\n`),
   };
 }
 

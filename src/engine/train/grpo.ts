@@ -181,7 +181,7 @@ export async function runGrpo<P = CountdownProblem>(
   const method = o.method ?? 'lora';
   const prompts = o.problems.map((p) => task.prompt(p));
   const promptIds = prompts.map((text) => model.tokenizer.encodePrompt(text));
-  const longest = Math.max(...promptIds.map((ids) => ids.length)) + o.maxTokens + 1;
+  const longest = promptIds.reduce((n, ids) => Math.max(n, ids.length), 0) + o.maxTokens + 1;
   const session = await TrainSession.open(model, {
     kind: 'grpo',
     method,
@@ -222,6 +222,7 @@ export async function runGrpo<P = CountdownProblem>(
         updatePlan(o),
         callbacks.signal,
       );
+      session.checkFinite(s + 1, update.loss, update.gradNorm);
       session.step = s + 1;
       const rows: GrpoRollout<P>[] = rollouts.gens.map((g, row) => ({
         step: s,

@@ -89,7 +89,7 @@ export async function runSft(
   const seqs = tokenizeExamples(model, o);
   const stepsPerEpoch = Math.ceil(seqs.length / o.batchSize);
   const totalSteps = o.epochs * stepsPerEpoch;
-  const longest = Math.max(...seqs.map((q) => q.ids.length));
+  const longest = seqs.reduce((n, q) => Math.max(n, q.ids.length), 0);
   const session = await TrainSession.open(model, {
     kind: 'sft',
     method: o.method,
@@ -120,6 +120,7 @@ export async function runSft(
         .map((i) => seqs[i]);
       const lr = learningRate(schedule, s);
       const { loss, gradNorm, tokens } = await sftStep(session, batch, lr, callbacks.signal);
+      session.checkFinite(s + 1, loss, gradNorm);
       session.step = s + 1;
       const seconds = clock.lap();
       await callbacks.onStep?.({

@@ -19,7 +19,7 @@ import {
   type Json,
   type TrainCheckpoint,
 } from './checkpoint.ts';
-import { cloneDecoder, downloadWeights, fullModelFiles, writeWeights } from './fullWeights.ts';
+import { cloneDecoder, downloadWeights, modelFiles, writeWeights } from './fullWeights.ts';
 import { Rng } from './rng.ts';
 import { Trainer } from './trainer.ts';
 import type { Generation } from '../../tasks/types.ts';
@@ -116,6 +116,12 @@ export function packByTokens<T>(items: T[], length: (item: T) => number, budget:
   return groups;
 }
 
+/** True when every value of every array is a finite number. */
+function allFinite(arrays: Iterable<Float32Array>): boolean {
+  for (const a of arrays) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
 /** Wall time per step in this session, for "time left". */
 export class StepClock {
   private last = performance.now();
@@ -143,6 +149,8 @@ export class TrainSession {
   rng: Rng;
   /** The run's own state from the checkpoint resumed from. */
   saved: RunState | undefined;
+  /** The step of the latest checkpoint made or resumed from (its weights were finite). */
+  lastCheckpoint: number | undefined;
 
   private constructor(
     /** The model passed in. */
@@ -207,25 +215,62 @@ export class TrainSession {
   private restore(resume: Omit<TrainCheckpoint, 'adapter'>): void {
     this.trainer.optimizer.loadState(resume.optimizer);
     this.step = resume.step;
+    this.lastCheckpoint = resume.step;
     this.rng = Rng.fromState(resume.rng);
     this.saved = resume.config as RunState;
   }
 
+  /**
+   * Stops a run whose loss or gradient norm is not a finite number (a learning rate too high, usually): the step's
+   * update is dropped with the run, and the last checkpoint, made from finite weights, is the one to resume from.
+   */
+  checkFinite(step: number, loss: number, gradNorm: number): void {
+    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) return;
+    this.diverged(`step ${step} gave loss ${loss} and gradient norm ${gradNorm}`);
+  }
+
+  private diverged(what: string): never {
+    const resume =
+      this.lastCheckpoint === undefined
+        ? 'there is no checkpoint of this run, so it must start again'
+        : `its last checkpoint (step ${this.lastCheckpoint}) has finite weights to resume from`;
+    throw new Error(`training diverged: ${what}. Nothing of it was kept; lower the learning rate (${resume})`);
+  }
+
+  /** The trained weights (or the adapter), refused when any is no longer finite. */
+  private async finiteWeights() {
+    if (this.trainer.lora) {
+      const adapter = await this.trainer.lora.download();
+      if (!allFinite(adapter.modules.flatMap((m) => [m.a, m.b])))
+        this.diverged(`the adapter is not finite after step ${this.step}`);
+      return { adapter };
+    }
+    const weights = await downloadWeights(this.model.device, this.model.weights);
+    if (!allFinite([...weights.values()].map((t) => t.data)))
+      this.diverged(`the weights are not finite after step ${this.step}`);
+    return { weights };
+  }
+
   /** A checkpoint of everything a resumed run needs; `state` is the run's own (data order and such). */
   async checkpoint(state: RunState): Promise<Uint8Array> {
+    const trained = await this.finiteWeights();
     const common = {
       step: this.step,
       rng: this.rng.state(),
       config: { kind: this.spec.kind, method: this.spec.method, ...state },
       optimizer: await this.trainer.optimizer.saveState(),
     };
-    if (this.trainer.lora) return writeCheckpoint({ ...common, adapter: await this.trainer.lora.download() });
-    return writeFullCheckpoint({ ...common, weights: await downloadWeights(this.model.device, this.model.weights) });
+    const bytes = trained.adapter
+      ? writeCheckpoint({ ...common, adapter: trained.adapter })
+      : writeFullCheckpoint({ ...common, weights: trained.weights });
+    this.lastCheckpoint = this.step;
+    return bytes;
   }
 
   async files(): Promise<Record<string, Uint8Array>> {
-    if (!this.trainer.lora) return fullModelFiles(this.model.device, this.model.weights);
-    const peft = exportPeftAdapter(await this.trainer.lora.download(), this.base.name);
+    const trained = await this.finiteWeights();
+    if (!trained.adapter) return modelFiles(this.model.config, trained.weights);
+    const peft = exportPeftAdapter(trained.adapter, this.base.name);
     return Object.fromEntries(
       Object.entries(peft).map(([name, data]) => [
         name,
