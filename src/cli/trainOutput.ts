@@ -8,6 +8,7 @@ import { openDecoder } from '../engine/openDecoder.ts';
 import type { TrainMethod } from '../engine/train/trainLoop.ts';
 import { flag, requireFlag, type Flags } from './args.ts';
 import { attachPeftAdapter, modelDirFlag, quantizationFlag } from './modelFlags.ts';
+import { checkOutputFolder, refuseInputAsOutput } from './outputs.ts';
 
 /** --method lora|full (default lora). */
 export function methodFlag(flags: Flags): TrainMethod {
@@ -36,14 +37,33 @@ export async function trainingModel(flags: Flags, method: TrainMethod): Promise<
   return { device, model };
 }
 
-/** --out DIR, created if missing; checkpoints go to DIR/checkpoint-STEP.bin. */
-export async function outputFolder(flags: Flags) {
+/** The files a training command writes into --out (`extra`: its own, such as rollouts.jsonl). */
+function trainingFile(extra: string[]) {
+  const trained = ['adapter_model.safetensors', 'adapter_config.json', 'model.safetensors', 'config.json', ...extra];
+  return (name: string) => trained.includes(name) || /^checkpoint-\d+\.bin$/.test(name);
+}
+
+/**
+ * --out DIR, checked before anything is read or written: not the --model or --adapter folder, and not a folder
+ * holding an earlier run's files unless --force or --resume. open() creates it once the inputs are known good;
+ * checkpoints go to DIR/checkpoint-STEP.bin.
+ */
+export function outputFolder(flags: Flags, extraFiles: string[] = []) {
   const dir = requireFlag(flags, 'out');
-  await mkdir(dir, { recursive: true }).catch((err: Error) => {
-    throw new Error(`--out ${dir}: cannot create the folder (${err.message})`);
-  });
+  refuseInputAsOutput(dir, [
+    ['--model', flag(flags, 'model')],
+    ['--adapter', flag(flags, 'adapter')],
+  ]);
+  checkOutputFolder(flags, dir, trainingFile(extraFiles));
   return {
     dir,
+    open: () =>
+      mkdir(dir, { recursive: true }).then(
+        () => undefined,
+        (err: Error) => {
+          throw new Error(`--out ${dir}: cannot create the folder (${err.message})`);
+        },
+      ),
     saveCheckpoint: async (step: number, bytes: Uint8Array) => {
       const path = join(dir, `checkpoint-${step}.bin`);
       await writeFile(path, bytes);

@@ -44,7 +44,7 @@ describe('primer logits', () => {
   const modelDir = tinyDir;
   const out = join(root, 'logits.f32');
   const cliLogits = (...extra: string[]): Float32Array => {
-    const r = primer(['logits', '--model', modelDir, '--ids', IDS.join(','), '--out', out, ...extra]);
+    const r = primer(['logits', '--model', modelDir, '--ids', IDS.join(','), '--out', out, '--force', ...extra]);
     expect(r.code, r.stderr).toBe(0);
     const bytes = readFileSync(out);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -102,7 +102,7 @@ describe('primer logits', () => {
   it('fails with exit code 1 and a one-line cause on bad input', () => {
     const emptyDir = join(root, 'empty');
     mkdirSync(emptyDir, { recursive: true });
-    const base = ['logits', '--out', out];
+    const base = ['logits', '--out', join(root, 'not-written.f32')];
     for (const [args, cause] of [
       [[...base, '--ids', '1,2'], /^primer: missing --model$/],
       [[...base, '--model', join(root, 'nowhere'), '--ids', '1'], /--model .*nowhere: no such directory/],

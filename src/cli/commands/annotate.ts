@@ -6,6 +6,7 @@ import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
 import { parseNumberList } from '../../tasks/countdown.ts';
 import { traceFromRecord } from '../../tasks/records.ts';
 import { flag, numberFlag, parseFlags, readStdin, requireFlag, type Flags } from '../args.ts';
+import { checkOutputFile } from '../outputs.ts';
 
 function readText(path: string): string {
   try {
@@ -46,8 +47,9 @@ export async function run(args: string[]): Promise<void> {
   const judge = flag(flags, 'judge') ?? RULES_ANNOTATOR_NAME;
   if (judge !== RULES_ANNOTATOR_NAME) throw new Error(`unknown judge "${judge}" (known: ${RULES_ANNOTATOR_NAME})`);
   const file = flag(flags, 'jsonl');
-  const text = file ? annotateFile(file) : await annotateStdin(flags);
   const outPath = flag(flags, 'out');
+  if (outPath) checkOutputFile(flags, outPath, [['--jsonl', file]]);
+  const text = file ? annotateFile(file) : await annotateStdin(flags);
   if (outPath) writeFileSync(outPath, text);
   else process.stdout.write(text);
 }

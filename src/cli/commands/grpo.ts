@@ -37,7 +37,10 @@ const FLAGS = [
   'quant',
   'micro-batch-tokens',
   'checkpointing',
+  'force',
 ];
+
+const ROLLOUTS = 'rollouts.jsonl';
 
 function stepLine(m: GrpoStepMetrics): string {
   const behaviors = BEHAVIORS.map((b) => `${b} ${m.behaviors[b].toFixed(2)}`).join(', ');
@@ -61,6 +64,7 @@ export async function run(args: string[]): Promise<void> {
   const template = flag(flags, 'template') ?? 'base';
   if (template !== 'base' && template !== 'chat') throw new Error(`--template must be base or chat, got "${template}"`);
   const method = methodFlag(flags);
+  const out = outputFolder(flags, [ROLLOUTS]);
   const steps = integerFlag(flags, 'steps', 100, 1);
   const prompts = integerFlag(flags, 'prompts', GRPO_DEFAULTS.prompts, 1);
   const seed = integerFlag(flags, 'seed', 0);
@@ -86,11 +90,10 @@ export async function run(args: string[]): Promise<void> {
     checkpointing: flag(flags, 'checkpointing') !== undefined,
     resume: await resumeFlag(flags),
   } as const;
-  const out = await outputFolder(flags);
-  const rolloutsPath = join(out.dir, 'rollouts.jsonl');
-  if (!options.resume) await writeFile(rolloutsPath, '');
-
   const { device, model } = await trainingModel(flags, method);
+  await out.open();
+  const rolloutsPath = join(out.dir, ROLLOUTS);
+  if (!options.resume) await writeFile(rolloutsPath, '');
   console.log(
     `GRPO on ${options.problems.length} Countdown problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`,
   );

@@ -7,6 +7,7 @@ import { requestGpu } from '../../engine/gpu.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
 import { checkKnownFlags, parseFlags, requireFlag, flag } from '../args.ts';
 import { attachPeftAdapter, modelDirFlag, quantizationFlag } from '../modelFlags.ts';
+import { checkOutputFile } from '../outputs.ts';
 
 /** "1,2,3" → [1, 2, 3]; each entry must be a non-negative integer (the vocabulary is checked once loaded). */
 export function parseIds(text: string): number[] {
@@ -27,9 +28,13 @@ function littleEndianF32(values: Float32Array): Uint8Array {
 
 export async function run(args: string[]): Promise<void> {
   const flags = parseFlags(args);
-  checkKnownFlags(flags, ['model', 'ids', 'quant', 'adapter', 'out']);
+  checkKnownFlags(flags, ['model', 'ids', 'quant', 'adapter', 'out', 'force']);
   const ids = parseIds(requireFlag(flags, 'ids'));
   const out = requireFlag(flags, 'out');
+  checkOutputFile(flags, out, [
+    ['--model', flag(flags, 'model')],
+    ['--adapter', flag(flags, 'adapter')],
+  ]);
   const quantization = quantizationFlag(flags, 'none');
   const dir = await modelDirFlag(flags);
   const adapterDir = flag(flags, 'adapter');

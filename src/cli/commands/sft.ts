@@ -32,6 +32,7 @@ const FLAGS = [
   'quant',
   'checkpointing',
   'adapter',
+  'force',
 ];
 
 /** Chat-form prompts become text through the model's own chat template, ending with the assistant's turn. */
@@ -56,7 +57,7 @@ export async function run(args: string[]): Promise<void> {
     throw new Error(`--data ${dataPath}: cannot read the file`);
   });
   const examples = parseSftJsonl(text, basename(dataPath));
-  const out = await outputFolder(flags);
+  const out = outputFolder(flags);
   const resume = await resumeFlag(flags);
   const rank = integerFlag(flags, 'rank', 16, 1);
   const options = {
@@ -78,6 +79,7 @@ export async function run(args: string[]): Promise<void> {
 
   const { device, model } = await trainingModel(flags, method);
   const pairs = sftPairs(examples, model.tokenizer, basename(dataPath));
+  await out.open();
   console.log(
     `${pairs.length} examples, ${method === 'lora' ? `LoRA r=${rank} alpha=${options.alpha}` : 'all weights'}, lr ${options.lr}`,
   );
