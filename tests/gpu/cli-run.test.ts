@@ -11,7 +11,7 @@ const run = promisify(execFile);
 describe('primer run', () => {
   it('runs a notebook end to end and writes outputs, traces and SVG charts', async () => {
     const out = await mkdtemp(join(tmpdir(), 'primer-run-'));
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       'node',
       [
         'bin/primer.js',
@@ -29,6 +29,10 @@ describe('primer run', () => {
       { timeout: 300_000 },
     );
     expect(stdout).toMatch(/curve: done/);
+    // While a cell works, progress on stderr; when it ends, a summary line with its time on stdout.
+    expect(stderr).toMatch(/^\[rl\] steps 1\/1\b/m);
+    expect(stderr).toMatch(/^\[samples\] \S+ \d+\/\d+/m);
+    expect(stdout).toMatch(/^rl: done in \d+:\d\d\b/m);
     const outputs = JSON.parse(await readFile(join(out, 'outputs.json'), 'utf8')) as Record<string, { status: string }>;
     expect(Object.values(outputs).map((o) => o.status)).toEqual(Array(7).fill('done'));
     const traces = (await readFile(join(out, 'traces.jsonl'), 'utf8'))

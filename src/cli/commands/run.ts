@@ -1,6 +1,8 @@
 // `primer run NOTEBOOK.md [--set key=value ...] [--set cell.key=value ...] [--out DIR] [--trust]`: runs a
 // notebook headless with the same runner and cell handlers as the app, on Dawn, with an in-memory
 // IndexedDB. Writes every cell's output (outputs.json), every trace (traces.jsonl) and every chart (SVG).
+// Progress goes to stderr while a cell runs, a summary line per cell to stdout. --trust lets js cells run: they
+// run in this process with the user's rights (files, network), so only for a notebook whose code was read.
 import 'fake-indexeddb/auto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -16,6 +18,7 @@ import { Store } from '../../store/db.ts';
 import type { JsonValue } from '../../store/schema.ts';
 import { tracesBy } from '../../store/traces.ts';
 import { flag, parseFlags } from '../args.ts';
+import { RunProgress } from '../runProgress.ts';
 
 /** Applies `--set` values: `name=value` sets a notebook param ($name in cells), `cell.name=value` a cell's param. */
 export function applySettings(nb: Notebook, settings: string[]): Notebook {
@@ -37,12 +40,6 @@ export function applySettings(nb: Notebook, settings: string[]): Notebook {
   return { ...nb, meta, cells };
 }
 
-function describe(id: string, state: CellState): string {
-  const p = state.progress;
-  const progress = p && state.status === 'running' ? ` ${p.what} ${p.done}/${p.total}` : '';
-  return `${id}: ${state.status}${progress}${state.error ? ` (${state.error})` : ''}`;
-}
-
 export async function run(args: string[]): Promise<void> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--'))
@@ -52,13 +49,17 @@ export async function run(args: string[]): Promise<void> {
   const id = basename(file).replace(/\.md$/, '');
   const out = flag(flags, 'out') ?? join('primer-out', id);
   const store = await Store.open({ name: `primer-run-${Date.now()}` });
+  const progress = new RunProgress({
+    progress: (line) => process.stderr.write(`${line}\n`),
+    summary: (line) => console.log(line),
+  });
   const runner = new NotebookRunner({
     notebookId: id,
     notebook,
     trusted: flags.has('trust'),
     handlers: createHandlers({ store, engine: new LocalEngine(), anthropicBaseURL: process.env.ANTHROPIC_BASE_URL }),
     outputs: storeOutputs(store),
-    onChange: (cellId, state) => state.status !== 'running' && console.log(describe(cellId, state)),
+    onChange: (cellId, state) => progress.change(cellId, state),
   });
   await runner.load();
   const ok = await runner.runAll({ force: true });
