@@ -30,7 +30,7 @@ describe('primer run', () => {
     );
     expect(stdout).toMatch(/curve: done/);
     // While a cell works, progress on stderr; when it ends, a summary line with its time on stdout.
-    expect(stderr).toMatch(/^\[rl\] steps 1\/1\b/m);
+    expect(stderr).toMatch(/^\[rl\] steps \d+\/1\b/m);
     expect(stderr).toMatch(/^\[samples\] \S+ \d+\/\d+/m);
     expect(stdout).toMatch(/^rl: done in \d+:\d\d\b/m);
     const outputs = JSON.parse(await readFile(join(out, 'outputs.json'), 'utf8')) as Record<string, { status: string }>;

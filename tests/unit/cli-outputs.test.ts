@@ -24,7 +24,7 @@ writeFileSync(data, '{"prompt": "1+1=", "completion": "2"}\n');
 const snapshot = (dir: string) =>
   Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 
-describe('commands that write', { timeout: 60_000 }, () => {
+describe('commands that write', { timeout: 90_000 }, () => {
   it('grpo keeps an earlier rollouts.jsonl: refused without --force, and untouched when --model is bad', () => {
     const out = join(root, 'grpo');
     mkdirSync(out);

@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'primer-cli-'));
 const solved =
   'Let me try 3 + 5 = 8, which is not 22. Back to 3: 3 * 5 = 15, 15 + 7 = 22.\n</think>\n<answer> 3 * 5 + 7 </answer>\n';
 
-describe('primer reward', { timeout: 30_000 }, () => {
+describe('primer reward', { timeout: 90_000 }, () => {
   it('prints the reward of the completion on stdin', () => {
     expect(primer(['reward', '--task', 'countdown', '--numbers', '3,5,7', '--target', '22'], solved)).toMatchObject({
       code: 0,
@@ -45,7 +45,7 @@ describe('primer reward', { timeout: 30_000 }, () => {
   });
 });
 
-describe('primer annotate', { timeout: 30_000 }, () => {
+describe('primer annotate', { timeout: 90_000 }, () => {
   it('prints counts and spans for one completion', () => {
     const r = primer(['annotate', '--judge', 'rules', '--numbers', '3,5,7', '--target', '22'], solved);
     expect(r.code).toBe(0);
@@ -99,7 +99,7 @@ describe('primer annotate', { timeout: 30_000 }, () => {
   });
 });
 
-describe('primer dataset', { timeout: 30_000 }, () => {
+describe('primer dataset', { timeout: 90_000 }, () => {
   it('writes a TRL prompt/completion file for a condition', () => {
     const out = join(dir, 'all.jsonl');
     const r = primer(['dataset', '--condition', 'all_strategies', '--count', '12', '--seed', '1', '--out', out]);
