@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import App from './ui/App.svelte';
+import { appUpdate } from './ui/appUpdate.svelte.ts';
 import './ui/theme.css';
 
 const target = document.getElementById('app');
@@ -7,6 +8,4 @@ if (!target) throw new Error('index.html has no #app element');
 mount(App, { target });
 
 // Offline after the first visit (production builds only: the dev server changes files under it).
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  navigator.serviceWorker.register('./sw.js').catch((err: unknown) => console.warn('Primer works online only:', err));
-}
+if (import.meta.env.PROD) appUpdate.register();

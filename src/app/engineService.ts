@@ -20,6 +20,8 @@ export interface ModelInfo {
   gpuBytes: number;
   weights: string;
   hasChatTemplate: boolean;
+  /** Hub models: true when every file came from this device's cache (nothing was downloaded). */
+  fromCache?: boolean;
 }
 
 export type EngineEvent =

@@ -63,9 +63,14 @@ export class LocalEngine implements EngineService {
   async load(handle: string, spec: ModelSpec, hooks?: TrainHooks): Promise<ModelInfo> {
     const device = await this.device();
     await this.unload(handle);
-    const decoder = await openDecoder(device, spec, (progress) => hooks?.onEvent?.({ type: 'progress', progress }));
+    let downloaded = false;
+    const decoder = await openDecoder(device, spec, (progress) => {
+      downloaded ||= progress.download === true;
+      hooks?.onEvent?.({ type: 'progress', progress });
+    });
     this.#handles.set(handle, { decoder });
-    return this.info(handle, decoder, specName(spec));
+    const info = this.info(handle, decoder, specName(spec));
+    return spec.source === 'hub' ? { ...info, fromCache: !downloaded } : info;
   }
 
   private info(handle: string, d: Decoder, name: string): ModelInfo {

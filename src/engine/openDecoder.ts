@@ -76,6 +76,7 @@ async function sourceOf(
         total: p.total ?? p.bytes,
         rate: p.rate,
         secondsLeft: p.secondsLeft ?? undefined,
+        download: true,
       }),
   });
 }

@@ -30,6 +30,8 @@ export interface ProgressReport {
   /** Items per second. */
   rate?: number;
   secondsLeft?: number;
+  /** Set while bytes come over the network (a model download), not from this device. */
+  download?: boolean;
 }
 
 export type OutputStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';

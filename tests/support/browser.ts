@@ -27,16 +27,21 @@ export interface AppSession {
   close(): Promise<void>;
 }
 
-export async function startApp(): Promise<AppSession> {
-  const server = await preview({ preview: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' });
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('vite preview did not report a URL');
-  const browser = await chromium.launch({
+/** Headless Chromium with WebGPU on; screenshots go to ARTIFACTS. */
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_FLAGS,
   });
-  mkdirSync(ARTIFACTS, { recursive: true });
+}
+
+export async function startApp(): Promise<AppSession> {
+  const server = await preview({ preview: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('vite preview did not report a URL');
+  const browser = await launchBrowser();
   return {
     browser,
     server,
@@ -53,7 +58,7 @@ export async function startApp(): Promise<AppSession> {
  * (its own IndexedDB), or in `context` to see what an earlier page of it stored.
  */
 export async function openPage(
-  session: AppSession,
+  session: Pick<AppSession, 'browser' | 'url'>,
   path = '',
   context?: BrowserContext,
 ): Promise<{ page: Page; errors: string[] }> {

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cachedModels } from '../../src/engine/load/hubCache.ts';
 import { hubFileUrl, hubSource, type HubProgress } from '../../src/engine/load/hubSource.ts';
 import { openModel } from '../../src/engine/load/model.ts';
 import { readAllWeights } from '../../src/engine/load/weights.ts';
 import { buildTinyModel, weightsMismatch } from '../support/tinyModel.ts';
+import { MemoryCacheStorage } from '../support/webllmCaches.ts';
 
 // A local stand-in for huggingface.co serving tiny repos at /{owner}/{name}/resolve/{revision}/{file}; the
 // "gated" repo needs the token. Real HTTP, real fetch: only the host differs.
@@ -75,6 +77,30 @@ describe('Hugging Face repo over HTTP', () => {
     );
     await expect(
       hubSource({ repo: 'test/tiny-qwen', endpoint: 'http://127.0.0.1:1' }).readText('config.json'),
-    ).rejects.toThrow(/cannot download config\.json \(.+\); it is not in the browser cache either/);
+    ).rejects.toThrow(
+      /^test\/tiny-qwen@main is not in this device's cache: run this cell once while online to download it \(config\.json: .+\)$/,
+    );
+  });
+
+  it('loads a model again with no network once it was loaded, files the repo lacks included', async () => {
+    vi.stubGlobal('caches', new MemoryCacheStorage());
+    try {
+      await readAllWeights((await openModel(hubSource({ repo: 'test/tiny-qwen', endpoint }))).weights);
+      const seen = requests.length;
+      // Not one request, not even to ask whether generation_config.json or tensor-cache.json exist.
+      vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
+      const offline = await openModel(hubSource({ repo: 'test/tiny-qwen', endpoint }));
+      expect(weightsMismatch(await readAllWeights(offline.weights), repos['test/tiny-qwen'].weights)).toBeNull();
+      expect(requests.length).toBe(seen);
+      await expect(openModel(hubSource({ repo: 'test/gated-llama', endpoint }))).rejects.toThrow(
+        /^test\/gated-llama@main is not in this device's cache: run this cell once while online/,
+      );
+      const models = await cachedModels();
+      expect(models.map((m) => m.repo)).toEqual(['test/tiny-qwen']);
+      const total = repos['test/tiny-qwen'].files.reduce((n, f) => n + f.bytes.byteLength, 0);
+      expect(models[0].bytes).toBe(total);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

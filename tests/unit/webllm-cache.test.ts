@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hubFileUrl, hubSource, PRIMER_CACHE } from '../../src/engine/load/hubSource.ts';
+import { isMissingMarker } from '../../src/engine/load/hubCache.ts';
 import { openModel } from '../../src/engine/load/model.ts';
 import { readAllWeights } from '../../src/engine/load/weights.ts';
 import {
@@ -99,11 +100,14 @@ describe('the cache key scheme WebLLM and the engine share', () => {
     expect(weightsMismatch(await readAllWeights(loaded.weights), tiny.weights)).toBeNull();
     const weightFiles = ['mlc-chat-config.json', 'tensor-cache.json', 'params_shard_'];
     expect(standIn.fetched.filter((u) => weightFiles.some((f) => u.startsWith(`${BASE}${f}`)))).toEqual([]);
-    // WebLLM never downloads these small files; the engine fetches them itself.
-    const engineDownloads = (await (await standIn.caches.open(PRIMER_CACHE)).keys()).map((r) =>
-      r.url.slice(BASE.length),
-    );
-    expect(engineDownloads.sort()).toEqual(['generation_config.json', 'tokenizer_config.json']);
+    // WebLLM never downloads these small files; the engine fetches them itself, and notes that the repo has
+    // no config.json (an MLC repo), so that an offline load need not ask.
+    const primer = await standIn.caches.open(PRIMER_CACHE);
+    const stored = { files: [] as string[], missing: [] as string[] };
+    for (const r of await primer.keys())
+      stored[isMissingMarker((await primer.match(r))!) ? 'missing' : 'files'].push(r.url.slice(BASE.length));
+    expect(stored.files.sort()).toEqual(['generation_config.json', 'tokenizer_config.json']);
+    expect(stored.missing).toEqual(['config.json']);
   });
 
   it("hands the engine's downloads to WebLLM before it loads, so nothing is downloaded twice", async () => {
@@ -117,10 +121,11 @@ describe('the cache key scheme WebLLM and the engine share', () => {
     expect(engineFiles).toContain(`${BASE}params_shard_0.bin`);
     standIn.fetched.length = 0;
 
-    expect(await adoptPrimerDownloads(standIn.caches, model.record)).toHaveLength(engineFiles.length);
+    // The note that the repo has no config.json stays with Primer.
+    expect(await adoptPrimerDownloads(standIn.caches, model.record)).toHaveLength(engineFiles.length - 1);
     await new WebLlmGenerator({ model, createEngine: standIn.createEngine, caches: standIn.caches }).load();
     expect(standIn.fetched.filter((u) => u.startsWith(BASE))).toEqual([]);
-    expect(await primer.keys()).toEqual([]);
+    expect((await primer.keys()).map((r) => r.url)).toEqual([`${BASE}config.json`]);
     expect(await (await standIn.caches.open(WEBLLM_CONFIG_CACHE)).match(`${BASE}mlc-chat-config.json`)).toBeDefined();
     // The engine still finds every file, now in WebLLM's caches.
     standIn.fetched.length = 0;

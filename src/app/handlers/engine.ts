@@ -137,6 +137,13 @@ function progressHooks(ctx: CellContext): TrainHooks {
   return { signal: ctx.signal, onEvent: (e) => (e.type === 'progress' ? ctx.progress(e.progress) : undefined) };
 }
 
+/** Where a Hub model's files came from, for its cell. */
+function hubOriginNote(fromCache: boolean): string {
+  return fromCache
+    ? "Loaded from this device's cache: nothing was downloaded."
+    : "Downloaded and kept in this device's cache, so it loads offline from now on.";
+}
+
 function modelHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const spec = await modelSpec(ctx, env);
@@ -169,6 +176,7 @@ function modelHandler(env: HandlerEnv): CellHandler {
         weights: info.weights,
         'GPU memory (MB)': Math.round(info.gpuBytes / 2 ** 20),
       },
+      notes: info.fromCache === undefined ? undefined : [hubOriginNote(info.fromCache)],
     };
     return toJson(output);
   };

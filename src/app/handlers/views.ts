@@ -8,11 +8,8 @@ import { PAPER_CITATION } from '../../charts/paper.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import type { JsonValue } from '../../store/schema.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
-import { annotateSpans } from '../../behaviors/rules.ts';
-import { summarizeStep } from '../../behaviors/metrics.ts';
 import { tracesBy } from '../../store/traces.ts';
-import { countdownReward } from '../../tasks/reward.ts';
-import { generateCountdownProblems } from '../../tasks/countdown.ts';
+import { notebookApi, runCellCode } from '../notebookApi.ts';
 import { input, num, str, strings, type HandlerEnv } from './env.ts';
 
 /** A result's curve over steps: an rl cell's held-out evaluations (else its rollouts), or one point for a sample/annotate cell. */
@@ -154,31 +151,22 @@ function tableHandler(): CellHandler {
   };
 }
 
-/** What a js cell's code can call: the same functions the other cells use. */
-export function notebookApi(env: HandlerEnv, ctx: CellContext) {
-  return {
-    reward: countdownReward,
-    annotate: annotateSpans,
-    problems: (count: number, seed = 1) => generateCountdownProblems({ count, seed }),
-    summarize: summarizeStep,
-    paper: paperPoints,
-    /** The solutions an earlier cell of this notebook stored. */
-    traces: (cellId: string) => tracesBy(env.store, 'cell', [ctx.notebookId, cellId]),
-  };
-}
-
 /**
- * The researcher's own code, run as an async function of (inputs, params, nb): `inputs.<id>.value` holds the
- * result of each cell in `from`, `nb` the notebook API above; the returned value (made JSON) is stored as the output.
+ * The researcher's own code (notebookApi.ts says what it gets). In the browser it runs in a Worker cut off
+ * from storage and the network, never on the page; in Node (`primer run --trust`) it runs in process.
  */
 function jsHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-      ...args: string[]
-    ) => (...a: unknown[]) => Promise<unknown>;
-    const fn = new AsyncFunction('inputs', 'params', 'nb', ctx.cell.source);
-    const result = await fn(ctx.inputs, ctx.params, notebookApi(env, ctx));
-    return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
+    const traces = (cellId: string) => tracesBy(env.store, 'cell', [ctx.notebookId, cellId]);
+    if (typeof Worker === 'undefined') return runCellCode(ctx.cell.source, ctx.inputs, ctx.params, notebookApi(traces));
+    const { runJsInWorker } = await import('../jsCellClient.ts');
+    return runJsInWorker({
+      source: ctx.cell.source,
+      inputs: ctx.inputs,
+      params: ctx.params,
+      traces,
+      signal: ctx.signal,
+    });
   };
 }
 

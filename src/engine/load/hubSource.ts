@@ -1,14 +1,15 @@
 // Model files from a Hugging Face repo over HTTPS: {endpoint}/{repo}/resolve/{revision}/{file}.
-// In the browser every downloaded file is kept in Cache Storage ("primer-models"), so a second load, or an
-// offline one, needs no network; files WebLLM already downloaded (caches "webllm/model" and "webllm/config",
-// keyed by the same URLs) are read from there too. Cached files are read as Blobs, lazily, a slice at a time.
-// Without Cache Storage (Node) a file is downloaded into memory.
+// In the browser every downloaded file is kept in Cache Storage ("primer-models"), and so is the fact that a
+// file does not exist, so a second load, or an offline one, needs no network; files WebLLM already downloaded
+// (caches "webllm/model" and "webllm/config", keyed by the same URLs) are read from there too (hubCache.ts).
+// Cached files are read as Blobs, lazily, a slice at a time. Without Cache Storage (Node) a file is
+// downloaded into memory.
 
 import { blobSource, memorySource, type ByteSource } from './byteSource.ts';
-import type { ModelSource } from './source.ts';
+import { findCached, PRIMER_CACHE, rememberMissing } from './hubCache.ts';
+import { missingFile, type ModelSource } from './source.ts';
 
-export const PRIMER_CACHE = 'primer-models';
-export const WEBLLM_CACHES = ['webllm/model', 'webllm/config'] as const;
+export { PRIMER_CACHE, WEBLLM_CACHES } from './hubCache.ts';
 
 export interface HubProgress {
   file: string;
@@ -36,18 +37,6 @@ export function hubFileUrl(endpoint: string, repo: string, revision: string, fil
 
 function cacheStorage(): CacheStorage | null {
   return typeof caches === 'undefined' ? null : caches;
-}
-
-/** A cached response from our cache or WebLLM's; caches that do not exist are not created. */
-async function findCached(url: string): Promise<Response | null> {
-  const storage = cacheStorage();
-  if (!storage) return null;
-  for (const name of [PRIMER_CACHE, ...WEBLLM_CACHES]) {
-    if (!(await storage.has(name))) continue;
-    const hit = await (await storage.open(name)).match(url);
-    if (hit) return hit;
-  }
-  return null;
 }
 
 /** Counts bytes as they stream past and reports progress at most every 100 ms (and at the end). */
@@ -90,8 +79,10 @@ export function hubSource(options: HubOptions): ModelSource {
     try {
       response = await fetch(url(file), { method, headers });
     } catch (err) {
+      const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
       throw new Error(
-        `${name}: cannot download ${file} (${(err as Error).message}); it is not in the browser cache either`,
+        `${name} is not in this device's cache${offline ? ' and the browser is offline' : ''}: ` +
+          `run this cell once while online to download it (${file}: ${(err as Error).message})`,
       );
     }
     if (response.status === 401 || response.status === 403) {
@@ -126,16 +117,21 @@ export function hubSource(options: HubOptions): ModelSource {
 
   const fetchFile = async (file: string): Promise<Blob | Uint8Array> => {
     const cached = await findCached(url(file));
-    return cached ? cached.blob() : download(file);
+    if (cached && !cached.exists) throw missingFile(source, file);
+    return cached ? cached.response.blob() : download(file);
   };
 
-  return {
+  const source: ModelSource = {
     name,
     async has(file) {
-      if (await findCached(url(file))) return true;
+      const cached = await findCached(url(file));
+      if (cached) return cached.exists;
       const response = await request(file, 'HEAD');
       if (response.ok) return true;
-      if (response.status === 404) return false;
+      if (response.status === 404) {
+        await rememberMissing(url(file));
+        return false;
+      }
       throw new Error(`${name}: cannot check for ${file} (HTTP ${response.status})`);
     },
     async readText(file) {
@@ -147,4 +143,5 @@ export function hubSource(options: HubOptions): ModelSource {
       return data instanceof Uint8Array ? memorySource(data, `${name}/${file}`) : blobSource(data, `${name}/${file}`);
     },
   };
+  return source;
 }

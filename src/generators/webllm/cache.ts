@@ -9,7 +9,7 @@
 // (the engine still finds them there), so each file is downloaded and stored once.
 
 import type { ModelRecord } from '@mlc-ai/web-llm';
-import { PRIMER_CACHE, WEBLLM_CACHES } from '../../engine/load/hubSource.ts';
+import { isMissingMarker, PRIMER_CACHE, WEBLLM_CACHES } from '../../engine/load/hubCache.ts';
 
 export const [WEBLLM_MODEL_CACHE, WEBLLM_CONFIG_CACHE] = WEBLLM_CACHES;
 const TENSOR_INDEX = 'tensor-cache.json';
@@ -78,6 +78,7 @@ export async function areWeightsCached(
 /**
  * Moves the model's files that Primer's loader stored in "primer-models" into the WebLLM cache each belongs
  * in (dropping Primer's copy where WebLLM has the file already); returns the names of the files handed over.
+ * Primer's notes of files the repo lacks stay where they are.
  */
 export async function adoptPrimerDownloads(
   storage: CacheStorageLike,
@@ -90,8 +91,9 @@ export async function adoptPrimerDownloads(
   for (const request of await primer.keys()) {
     if (!request.url.startsWith(base)) continue;
     const file = request.url.slice(base.length);
-    const target = await storage.open(webLlmCacheFor(file));
     const response = await primer.match(request);
+    if (response && isMissingMarker(response)) continue; // WebLLM never asks for a file the repo lacks
+    const target = await storage.open(webLlmCacheFor(file));
     if (response && !(await target.match(request.url))) await target.put(request.url, response);
     await primer.delete(request);
     moved.push(file);
