@@ -16,7 +16,6 @@ export class AppUpdate {
   /** What the build calls itself (the commit it was built from). */
   readonly build = __PRIMER_BUILD__;
   #update?: () => Promise<void>;
-  #requested = false;
 
   register(): void {
     if (!('serviceWorker' in navigator)) return;
@@ -24,10 +23,8 @@ export class AppUpdate {
       immediate: true,
       onNeedRefresh: () => (this.available = true),
       onOfflineReady: () => (this.offlineReady = true),
-      // The new build took over: reload if this tab asked for it; another tab's request leaves this one alone.
-      onNeedReload: () => {
-        if (this.#requested) location.reload();
-      },
+      // Another tab let the new build take over: this one keeps its code until the user reloads it.
+      onNeedReload: () => undefined,
       onRegisteredSW: (_url, registration) => registration && this.#watch(registration),
       onRegisterError: (err: unknown) => console.warn('Primer works online only:', err),
     });
@@ -35,7 +32,7 @@ export class AppUpdate {
 
   /** Lets the waiting build take over; the page reloads once it has. */
   async apply(): Promise<void> {
-    this.#requested = true;
+    navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
     await this.#update?.();
   }
 

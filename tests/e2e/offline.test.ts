@@ -92,6 +92,12 @@ describe.each(['/', '/primer/'])('offline after the first visit, served at %s', 
     await page.getByTestId('notebook-list').waitFor();
     await waitOfflineReady(page);
     expect(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.scope))).toBe(site.url);
+    // Installable as an app (Chrome's "Install app"): the manifest, its icon and the service worker qualify;
+    // Chromium's only objection is that a test's browser context is an incognito one.
+    const cdp = await page.context().newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors.map((e) => e.errorId)).toEqual(['in-incognito']);
+    await cdp.detach();
     const fetchedOnline = site.requests.length;
 
     await goOffline(page, site);
