@@ -42,7 +42,7 @@ function freshAdapter(model: Decoder, rank: number) {
  * Runs `body` with a Trainer holding a fresh rank-`rank` adapter on all seven projections; afterwards frees the
  * trainer and its adapter and puts back whatever adapter the model had.
  */
-async function withLoraTrainer<T>(
+export async function withLoraTrainer<T>(
   model: Decoder,
   rank: number,
   maxTokens: number,
@@ -61,7 +61,7 @@ async function withLoraTrainer<T>(
 }
 
 /** One optimizer step on one micro-batch: zero the gradients, forward + fused loss + backward, AdamW. */
-async function trainStep(trainer: Trainer, seqs: TrainSequence[]): Promise<void> {
+export async function trainStep(trainer: Trainer, seqs: TrainSequence[]): Promise<void> {
   trainer.zeroGrads();
   await trainer.microBatch(seqs);
   await trainer.step(LEARNING_RATE);

@@ -65,6 +65,25 @@ export async function readU32(device: GPUDevice, source: GPUBuffer, count: numbe
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+/** Invocations per workgroup of each pipeline, read from its WGSL (the dispatch audit counts threads with it). */
+const workgroupThreads = new WeakMap<GPUComputePipeline, number>();
+
+/** The product of `entryPoint`'s @workgroup_size terms: literals, or overrides resolved from `constants` or their defaults. */
+export function workgroupSize(code: string, constants: Record<string, number>, entryPoint = 'main'): number {
+  const match = new RegExp(`@workgroup_size\\(([^)]*)\\)\\s*fn\\s+${entryPoint}\\b`).exec(code);
+  if (!match) throw new Error(`no @workgroup_size before fn ${entryPoint}`);
+  return match[1]
+    .split(',')
+    .map((term) => term.trim())
+    .filter((term) => term !== '')
+    .reduce((size, term) => {
+      if (/^\d+u?$/.test(term)) return size * parseInt(term, 10);
+      const byDefault = new RegExp(`override\\s+${term}\\s*:\\s*u32\\s*=\\s*(\\d+)u?`).exec(code);
+      const value = constants[term] ?? (byDefault ? parseInt(byDefault[1], 10) : NaN);
+      if (!Number.isInteger(value)) throw new Error(`@workgroup_size term ${term} has no value`);
+      return size * value;
+    }, 1);
+}
 
 /** A compute pipeline for `code` (entry point `main`), compiled once per device and override set. */
 export function pipeline(
@@ -80,10 +99,20 @@ export function pipeline(
   if (!p) {
     const module = device.createShaderModule({ code });
     p = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint, constants } });
+    workgroupThreads.set(p, workgroupSize(code, constants, entryPoint));
     cache.set(key, p);
   }
   return p;
 }
+
+/** What a dispatch does, for the dispatch audit (dispatchAudit.ts): its kind and its floating-point operations. */
+export interface DispatchWork {
+  kind: 'product' | 'attention' | 'other';
+  flops: number;
+}
+
+/** What each compute pass recorded by `dispatch` runs: its work and its invocations per workgroup. */
+export const passWork = new WeakMap<GPUComputePassEncoder, DispatchWork & { workgroupThreads: number }>();
 
 /** Records one compute pass: `pipe` with `bindings` as @group(0) @binding(0..n-1). */
 export function dispatch(
@@ -92,12 +121,14 @@ export function dispatch(
   pipe: GPUComputePipeline,
   bindings: Bindable[],
   workgroups: [number, number?, number?],
+  work: DispatchWork = { kind: 'other', flops: 0 },
 ): void {
   const entries = bindings.map((b, binding) => ({
     binding,
     resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b },
   }));
   const pass = encoder.beginComputePass();
+  passWork.set(pass, { ...work, workgroupThreads: workgroupThreads.get(pipe) ?? 0 });
   pass.setPipeline(pipe);
   pass.setBindGroup(0, device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries }));
   pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);

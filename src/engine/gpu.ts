@@ -1,6 +1,7 @@
 // The one place that obtains a WebGPU adapter and device, in the browser (navigator.gpu) and in Node
 // (Dawn through the `webgpu` package). It asks for the adapter's own limits and the optional features it
-// has, so large models can bind buffers past the 128 MiB default.
+// has, so large models can bind buffers past the 128 MiB default, and picks the device's kernel family.
+import { defaultFamily, forcedKernelFamily, useKernels, type KernelFamily } from './kernelFamily.ts';
 
 export interface GpuInfo {
   vendor: string;
@@ -11,6 +12,8 @@ export interface GpuInfo {
   shaderF16: boolean;
   subgroups: boolean;
   timestampQuery: boolean;
+  /** The kernel family the device runs (kernelFamily.ts): chosen for the adapter, or forced. */
+  kernels: KernelFamily;
   limits: {
     maxBufferSize: number;
     maxStorageBufferBindingSize: number;
@@ -87,14 +90,16 @@ export function describeAdapter(adapter: GPUAdapter): GpuInfo {
   const info = adapter.info;
   const l = adapter.limits;
   const arch = info?.architecture ?? '';
+  const isSoftware = /swiftshader|llvmpipe|lavapipe/i.test(`${arch} ${info?.description ?? ''}`);
   return {
     vendor: info?.vendor || 'unknown',
     architecture: arch || 'unknown',
     description: info?.description ?? '',
-    isSoftware: /swiftshader|llvmpipe|lavapipe/i.test(`${arch} ${info?.description ?? ''}`),
+    isSoftware,
     shaderF16: adapter.features.has('shader-f16'),
     subgroups: adapter.features.has('subgroups'),
     timestampQuery: adapter.features.has('timestamp-query'),
+    kernels: forcedKernelFamily() ?? defaultFamily({ isSoftware, isFallback: info?.isFallbackAdapter === true }),
     limits: {
       maxBufferSize: l.maxBufferSize,
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
@@ -117,8 +122,11 @@ export async function requestAdapter(): Promise<GPUAdapter> {
   return adapter;
 }
 
-/** An adapter and a device with the adapter's own limits and every optional feature it has. */
-export async function requestGpu(options: { allowF16?: boolean } = {}): Promise<Gpu> {
+/**
+ * An adapter and a device with the adapter's own limits and every optional feature it has, running the kernel
+ * family chosen for the adapter (or `options.kernels`, or the forced one).
+ */
+export async function requestGpu(options: { allowF16?: boolean; kernels?: KernelFamily } = {}): Promise<Gpu> {
   const adapter = await requestAdapter();
   const info = describeAdapter(adapter);
   const wanted = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
@@ -127,5 +135,7 @@ export async function requestGpu(options: { allowF16?: boolean } = {}): Promise<
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   if (options.allowF16 === false) info.shaderF16 = false;
+  if (options.kernels) info.kernels = options.kernels;
+  useKernels(device, info.kernels);
   return { adapter, device, info };
 }

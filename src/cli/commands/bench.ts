@@ -4,10 +4,14 @@
 // and the GPU memory Qwen2.5-0.5B needs at a 2,048-token context (q4, and bf16 kept 16-bit); then Engine II's
 // training figures: LoRA training throughput and its cost over a forward pass, GRPO rollout throughput (both on
 // the synthetic model), and the GPU memory of LoRA training Qwen2.5-0.5B at batch 4 × 512. The last line
-// printed is one JSON object with every figure.
+// printed is one JSON object with every figure. Last, the readiness audit (benchAudit.ts) of both kernel families
+// on Qwen2.5-0.5B's shape, and the adapter's memory bandwidth (a streaming copy).
 import { measureInferenceMemory, syntheticDecoder, timeGeneration } from '../../engine/benchModel.ts';
 import { measureTrainingMemory, timeGrpoRollout, timeLoraStep } from '../../engine/benchTrain.ts';
+import { auditDispatches } from '../../engine/benchAudit.ts';
 import { measureFmaPeak } from '../../engine/fmaProbe.ts';
+import type { KernelFamily } from '../../engine/kernelFamily.ts';
+import { measureMemoryBandwidth } from '../../engine/memoryProbe.ts';
 import { requestGpu } from '../../engine/gpu.ts';
 import { benchMatmulF32, benchQ4Decode, benchQ4Matmul } from '../../engine/kernels/bench.ts';
 import { findModel } from '../../engine/model/catalog.ts';
@@ -144,6 +148,30 @@ async function trainingMemoryFigures(device: GPUDevice, figures: Figures): Promi
   });
 }
 
+async function auditFigures(device: GPUDevice, own: KernelFamily, figures: Figures): Promise<void> {
+  const membw = await measureMemoryBandwidth(device);
+  const q4Share = Number(figures.q4_decode_b1_gbs) / membw;
+  console.log(
+    `memory bandwidth (streaming copy): ${membw.toFixed(2)} GB/s; q4 decode GEMV at batch 1 reaches ${(100 * q4Share).toFixed(0)}% of it`,
+  );
+  figures.membw_gbs = round(membw);
+  const audits = await auditDispatches(device, findModel(MEMORY_MODEL).config, ['gpu', 'emulator']);
+  for (const a of audits) {
+    console.log(
+      `audit, ${a.family} kernels on ${MEMORY_MODEL}: ${a.decodeDispatchesPerToken} dispatches per decode token (target ≤ ${a.decodeDispatchBudget}), fewest threads of a decode product/attention ${a.decodeMinThreads} (target ≥ 4096), of a ≥ 10 MFLOP training dispatch ${a.trainMinThreads} (target ≥ 16384)`,
+    );
+    const keys = {
+      decode_dispatches_per_token: a.decodeDispatchesPerToken,
+      decode_min_threads: a.decodeMinThreads,
+      train_min_threads: a.trainMinThreads,
+    };
+    for (const [key, value] of Object.entries(keys)) {
+      figures[`${a.family}_${key}`] = value;
+      if (a.family === own) figures[key] = value;
+    }
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const flags = parseFlags(args);
   checkKnownFlags(flags, ['model', 'quant', 'prompt-tokens', 'decode-tokens']);
@@ -154,7 +182,8 @@ export async function run(args: string[]): Promise<void> {
   const { device, info } = await requestGpu();
   const adapter = `${info.vendor} ${info.architecture}`;
   console.log(`adapter: ${adapter}${info.isSoftware ? ' (software: these figures say nothing about a real GPU)' : ''}`);
-  const figures: Figures = { adapter, software: info.isSoftware };
+  console.log(`kernels: the ${info.kernels} family (PRIMER_KERNELS=gpu|emulator forces one)`);
+  const figures: Figures = { adapter, software: info.isSoftware, kernels: info.kernels };
   await kernelFigures(device, figures);
   const model = dir
     ? await openDecoder(device, { source: 'path', dir, quantization, idsOnly: true })
@@ -164,6 +193,7 @@ export async function run(args: string[]): Promise<void> {
   await memoryFigures(device, figures);
   await trainingFigures(device, figures);
   await trainingMemoryFigures(device, figures);
+  await auditFigures(device, info.kernels, figures);
   device.destroy();
   console.log(JSON.stringify(figures));
 }

@@ -1,4 +1,4 @@
-import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { dispatch, foldWorkgroups, pipeline, type Bindable, type DispatchWork } from '../compute.ts';
 import { bindingBytes, checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import code from './attention.wgsl?raw';
@@ -45,6 +45,18 @@ export interface AttentionArgs extends AttentionLayout {
   keys: Bindable;
   o: Bindable; // [R, nHeads · headDim], written
   lse: Bindable; // [nHeads, R], written
+  /** The most keys any row attends to (default: every key row k's binding holds); sizes the split-K kernels' grids. */
+  maxKeys?: number;
+}
+
+/** The most keys a row of `a` may attend to: `maxKeys`, or every row of k's binding. */
+export function keyBound(a: AttentionLayout & { k: Bindable; maxKeys?: number }): number {
+  return a.maxKeys ?? Math.max(1, Math.floor(bindingBytes(a.k) / 4 / (a.kvRowStride ?? a.nKvHeads * a.headDim)));
+}
+
+/** The audit's description of an attention pass (dispatchAudit.ts): `perScore` flops per score and head dimension. */
+export function attentionWork(a: AttentionLayout, keys: number, perScore: number): DispatchWork {
+  return { kind: 'attention', flops: perScore * a.R * a.nHeads * a.headDim * keys };
 }
 
 /**
@@ -110,5 +122,6 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
     pipe,
     [dims, a.q, a.k, a.v, a.keys, a.o, a.lse],
     foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
+    attentionWork(a, keyBound(a), 4),
   );
 }

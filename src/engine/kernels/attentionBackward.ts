@@ -1,5 +1,5 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { resolvedLayout, type AttentionLayout } from './attention.ts';
+import { attentionWork, keyBound, resolvedLayout, type AttentionLayout } from './attention.ts';
 import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import common from './attentionBackward.wgsl?raw';
@@ -25,6 +25,8 @@ export interface AttentionBackwardArgs extends AttentionLayout {
   dQ: Bindable;
   dK: Bindable;
   dV?: Bindable;
+  /** The longest sequence (default: R). */
+  maxKeys?: number;
 }
 
 /** Records dQ, dK, dV of causal GQA attention over packed sequences (two passes: query side, then key/value). */
@@ -51,12 +53,14 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   ]);
   const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];
   const constants = { HEAD_DIM: a.headDim };
+  const keys = a.maxKeys ?? keyBound(a);
   dispatch(
     device,
     encoder,
     pipeline(device, common + queryCode, constants),
     [...shared, a.o, a.delta, a.dQ],
     foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
+    attentionWork(a, keys, 6), // S, dP and dQ
   );
   dispatch(
     device,
@@ -64,5 +68,6 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
     pipeline(device, common + keyValueCode, constants),
     [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)],
     foldWorkgroups(Math.ceil((a.R * a.nKvHeads) / 64)),
+    attentionWork(a, keys, 8), // S, dP, dV and dK
   );
 }

@@ -1,5 +1,5 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, checkDims } from './matmul.ts';
+import { bindingBytes, checkDims, productWork } from './matmul.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
 import code from './linearWeightBackward.wgsl?raw';
@@ -28,6 +28,7 @@ export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncod
     pipeline(device, code, { VEC4: vec4 ? 1 : 0 }),
     [dims, a.dy, vec4 ? a.dy : none, a.x, vec4 ? a.x : none, a.dw],
     foldWorkgroups(Math.ceil(blocks / 64)),
+    productWork(a),
   );
 }
 

@@ -1,4 +1,4 @@
-import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { dispatch, pipeline, placeholderBuffer, type Bindable, type DispatchWork } from '../compute.ts';
 import matmulCode from './matmul.wgsl?raw';
 import tileStore from './tileStore.wgsl?raw';
 import { params } from './params.ts';
@@ -51,6 +51,11 @@ export function rowThreads(M: number): number {
 /** Columns a thread group of the tile covers: the tile is 32 or 128 columns wide (one or four groups). */
 const GROUP_N = 32;
 
+/** The audit's description of a product's dispatch (dispatchAudit.ts): 2·M·N·K multiply-adds. */
+export function productWork(a: { M: number; N: number; K: number }): DispatchWork {
+  return { kind: 'product', flops: 2 * a.M * a.N * a.K };
+}
+
 /** Bytes a binding covers. */
 export function bindingBytes(b: Bindable): number {
   if (!('buffer' in b)) return b.size;
@@ -101,5 +106,6 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
     pipe,
     [dims, a.bias ?? none, a.y, a.x, vec4 ? a.x : none, w, w4, wh],
     [Math.ceil(a.N / (GROUP_N * groups)), Math.ceil(a.M / (ROWS_PER_THREAD * stacked))],
+    productWork(a),
   );
 }

@@ -1,5 +1,5 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer } from '../compute.ts';
-import { checkDims, type ProductArgs } from './matmul.ts';
+import { checkDims, productWork, type ProductArgs } from './matmul.ts';
 import { checkQ4Shapes, type Q4Weight } from './q4matmul.ts';
 import { params } from './params.ts';
 import code from './q4gemv.wgsl?raw';
@@ -29,5 +29,6 @@ export function q4Gemv(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4GemvA
     pipeline(device, code, { MAX_B: maxB }),
     [dims, a.x, a.qweight, a.scales, a.bias ?? placeholderBuffer(device), a.y],
     foldWorkgroups(Math.ceil(a.N / COLUMNS_PER_WORKGROUP)),
+    productWork({ M: a.B, N: a.N, K: a.K }),
   );
 }

@@ -2,6 +2,7 @@ import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute
 import {
   bindingBytes,
   checkDims,
+  productWork,
   rowThreads,
   type DenseWeight,
   type ProductArgs,
@@ -47,5 +48,6 @@ export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4Mat
     pipe,
     [dims, a.bias ?? placeholderBuffer(device), a.y, a.x, a.qweight, a.scales],
     [Math.ceil(a.N / 128), Math.ceil(a.M / (8 * stacked))],
+    productWork(a),
   );
 }

@@ -191,6 +191,7 @@ export function layerBackward(
     o: acts.att,
     lse: acts.lse,
     keys: rows.keys,
+    maxKeys: rows.maxKeys,
     dO: s.datt,
     delta: s.delta,
     dQ: s.dq,

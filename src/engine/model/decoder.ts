@@ -103,6 +103,7 @@ export class Decoder {
         Uint32Array.from(ids, (_, i) => i),
       ),
       keys: uploadBuffer(this.device, packedKeys([T])),
+      maxKeys: T,
     };
     const encoder = this.device.createCommandEncoder();
     const h = this.forwardRows(encoder, rows, useAdapter);

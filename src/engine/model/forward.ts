@@ -25,6 +25,8 @@ export interface ForwardRows {
   positions: GPUBuffer; // [R] u32, RoPE positions
   /** [R, 2] u32 key spans: cacheKeys (with `cache`) or packedKeys (without). */
   keys: GPUBuffer;
+  /** The most keys any row attends to (its span's count). */
+  maxKeys: number;
   /** Generation: write K, V into this cache and attend over it. */
   cache?: KvCache;
 }
@@ -94,6 +96,7 @@ export function layerForward(
     nKvHeads: c.numKvHeads,
     headDim: c.headDim,
     keys: rows.keys,
+    maxKeys: rows.maxKeys,
     q: acts.q,
     o: acts.att,
     lse: acts.lse,

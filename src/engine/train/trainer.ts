@@ -154,7 +154,13 @@ export class Trainer {
       uploadBuffer(d, a),
     );
     return {
-      rows: { R, ids: temps[0], positions: temps[1], keys: temps[2] },
+      rows: {
+        R,
+        ids: temps[0],
+        positions: temps[1],
+        keys: temps[2],
+        maxKeys: Math.max(...seqs.map((q) => q.ids.length)),
+      },
       targets: temps[3],
       weights: temps[4],
       hostWeights: weights,

@@ -1,0 +1,53 @@
+// Which kernels a device runs. The emulator family (SwiftShader and other CPU adapters) keeps tiles in
+// registers and avoids workgroup memory and barriers, which a CPU pays dearly for; the gpu family spreads a
+// product or an attention over thousands of threads with workgroup-memory tiles and split-K reductions, which
+// real GPUs reward. gpu.ts picks one when it creates a device; PRIMER_KERNELS (Node) or ?kernels= (the app)
+// forces either, so both families run and are tested on any adapter.
+
+export type KernelFamily = 'gpu' | 'emulator';
+
+export interface KernelSettings {
+  family: KernelFamily;
+  /** gpu family: reduce partial sums with subgroupAdd (the device has `subgroups`), else through workgroup memory. */
+  subgroups: boolean;
+}
+
+const settings = new WeakMap<GPUDevice, KernelSettings>();
+
+/** The kernels `device` runs: what gpu.ts chose, or the emulator family for a device it did not create. */
+export function kernelSettings(device: GPUDevice): KernelSettings {
+  return settings.get(device) ?? { family: 'emulator', subgroups: false };
+}
+
+export function kernelFamily(device: GPUDevice): KernelFamily {
+  return kernelSettings(device).family;
+}
+
+/**
+ * Sets the family of `device` (the subgroup reduction only where the device has the feature and `subgroups`
+ * is not false): gpu.ts calls it once, tests call it to run both families on one device.
+ */
+export function useKernels(device: GPUDevice, family: KernelFamily, options: { subgroups?: boolean } = {}): void {
+  const subgroups = family === 'gpu' && options.subgroups !== false && device.features.has('subgroups');
+  settings.set(device, { family, subgroups });
+}
+
+/** A forced family from PRIMER_KERNELS or ?kernels=, checked: anything else than gpu or emulator is an error. */
+export function parseKernelFamily(value: string | null | undefined, where: string): KernelFamily | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === 'gpu' || value === 'emulator') return value;
+  throw new Error(`${where} = "${value}": the kernel family must be "gpu" or "emulator"`);
+}
+
+/** The family an adapter gets unless forced: CPU implementations (and fallback adapters) the emulator's. */
+export function defaultFamily(adapter: { isSoftware: boolean; isFallback: boolean }): KernelFamily {
+  return adapter.isSoftware || adapter.isFallback ? 'emulator' : 'gpu';
+}
+
+/** The family forced for this process or page: PRIMER_KERNELS in Node, ?kernels= in the browser. */
+export function forcedKernelFamily(): KernelFamily | undefined {
+  if (typeof process !== 'undefined' && process.env?.PRIMER_KERNELS !== undefined)
+    return parseKernelFamily(process.env.PRIMER_KERNELS, 'PRIMER_KERNELS');
+  const search = (globalThis as { location?: { search?: string } }).location?.search;
+  return parseKernelFamily(new URLSearchParams(search ?? '').get('kernels'), '?kernels');
+}
