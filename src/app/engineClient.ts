@@ -1,5 +1,6 @@
 // The page side of the engine Worker: an EngineService whose calls are messages. Checkpoints and rollouts
 // are acknowledged only after the page has stored them, so the worker never runs ahead of what is saved.
+import { engineWorkerName } from '../engine/kernelFamily.ts';
 import type { FromWorker, Method, ToWorker } from './engineProtocol.ts';
 import type { EngineService, TrainHooks } from './engineService.ts';
 
@@ -10,7 +11,10 @@ interface Pending {
 }
 
 export function connectEngine(
-  worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }),
+  worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+    type: 'module',
+    name: engineWorkerName(location.search),
+  }),
 ): EngineService {
   let next = 1;
   const pending = new Map<number, Pending>();

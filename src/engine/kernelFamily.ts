@@ -44,10 +44,20 @@ export function defaultFamily(adapter: { isSoftware: boolean; isFallback: boolea
   return adapter.isSoftware || adapter.isFallback ? 'emulator' : 'gpu';
 }
 
-/** The family forced for this process or page: PRIMER_KERNELS in Node, ?kernels= in the browser. */
+/**
+ * The family forced for this process or page: PRIMER_KERNELS in Node; in the browser ?kernels= of the page, which
+ * the engine Worker gets in its name (engineWorkerName), since a Worker's own location is its script's.
+ */
 export function forcedKernelFamily(): KernelFamily | undefined {
   if (typeof process !== 'undefined' && process.env?.PRIMER_KERNELS !== undefined)
     return parseKernelFamily(process.env.PRIMER_KERNELS, 'PRIMER_KERNELS');
-  const search = (globalThis as { location?: { search?: string } }).location?.search;
+  const scope = globalThis as { location?: { search?: string }; name?: unknown };
+  const search = scope.location?.search || (typeof scope.name === 'string' ? scope.name.split('?')[1] : '');
   return parseKernelFamily(new URLSearchParams(search ?? '').get('kernels'), '?kernels');
+}
+
+/** The engine Worker's name, carrying the page's ?kernels= (forcedKernelFamily reads it back inside the Worker). */
+export function engineWorkerName(pageSearch: string): string {
+  const kernels = new URLSearchParams(pageSearch).get('kernels');
+  return kernels ? `primer-engine?kernels=${encodeURIComponent(kernels)}` : 'primer-engine';
 }

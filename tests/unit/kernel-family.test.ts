@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { workgroupSize } from '../../src/engine/compute.ts';
-import { defaultFamily, parseKernelFamily } from '../../src/engine/kernelFamily.ts';
+import { defaultFamily, engineWorkerName, parseKernelFamily } from '../../src/engine/kernelFamily.ts';
 
 describe('kernel family', () => {
   it('gives CPU and fallback adapters the emulator family, every other adapter the gpu family', () => {
@@ -15,6 +15,11 @@ describe('kernel family', () => {
     expect(parseKernelFamily(undefined, 'PRIMER_KERNELS')).toBeUndefined();
     expect(parseKernelFamily('', 'PRIMER_KERNELS')).toBeUndefined();
     expect(() => parseKernelFamily('cuda', 'PRIMER_KERNELS')).toThrow(/PRIMER_KERNELS = "cuda".*gpu.*emulator/);
+  });
+
+  it("passes the page's ?kernels= to the engine Worker in its name", () => {
+    expect(engineWorkerName('?nb=1&kernels=gpu')).toBe('primer-engine?kernels=gpu');
+    expect(engineWorkerName('?nb=1')).toBe('primer-engine');
   });
 });
 
