@@ -42,8 +42,16 @@ async function recorded(device: GPUDevice, work: (marks: number[], log: Recorded
   return { dispatches: recorder.dispatches, marks };
 }
 
-async function decodeStep(model: Decoder): Promise<RecordedDispatch[]> {
-  const prompt = Array.from({ length: AUDIT_CACHED_POSITIONS - 1 }, (_, i) => i % model.config.vocabSize);
+/** What the audit runs: a decode step over `cachedPositions`, and a LoRA step on `trainBatch`. */
+export interface AuditShape {
+  cachedPositions: number;
+  trainBatch: { sequences: number; tokens: number };
+}
+
+const QWEN_AUDIT: AuditShape = { cachedPositions: AUDIT_CACHED_POSITIONS, trainBatch: AUDIT_TRAIN_BATCH };
+
+async function decodeStep(model: Decoder, cachedPositions: number): Promise<RecordedDispatch[]> {
+  const prompt = Array.from({ length: cachedPositions - 1 }, (_, i) => i % model.config.vocabSize);
   const eos = model.config.eosTokenIds;
   model.config.eosTokenIds = [];
   try {
@@ -59,9 +67,9 @@ async function decodeStep(model: Decoder): Promise<RecordedDispatch[]> {
   }
 }
 
-async function trainingStep(model: Decoder): Promise<RecordedDispatch[]> {
-  const seqs = benchSequences(AUDIT_TRAIN_BATCH, model.config.vocabSize);
-  const tokens = AUDIT_TRAIN_BATCH.sequences * AUDIT_TRAIN_BATCH.tokens;
+async function trainingStep(model: Decoder, batch: AuditShape['trainBatch']): Promise<RecordedDispatch[]> {
+  const seqs = benchSequences(batch, model.config.vocabSize);
+  const tokens = batch.sequences * batch.tokens;
   const { dispatches } = await recorded(model.device, () =>
     withLoraTrainer(model, AUDIT_LORA_RANK, tokens, true, (trainer) => trainStep(trainer, seqs)),
   );
@@ -84,11 +92,15 @@ async function withZeroModel<T>(
   }
 }
 
-/** The audit of each of `families` on `config` (see the file header); the device's own family is put back afterwards. */
+/**
+ * The audit of each of `families` on `config` (see the file header; `shape` replaces Qwen2.5-0.5B's step sizes for
+ * a small model); the device's own family is put back afterwards.
+ */
 export async function auditDispatches(
   device: GPUDevice,
   config: ModelConfig,
   families: readonly KernelFamily[],
+  shape: AuditShape = QWEN_AUDIT,
 ): Promise<DispatchAudit[]> {
   const own = kernelSettings(device);
   const eachFamily = async <T>(model: Decoder, step: (model: Decoder) => Promise<T>): Promise<T[]> => {
@@ -100,8 +112,12 @@ export async function auditDispatches(
     return out;
   };
   try {
-    const decode = await withZeroModel(device, config, false, (model) => eachFamily(model, decodeStep));
-    const train = await withZeroModel(device, config, true, (model) => eachFamily(model, trainingStep));
+    const decode = await withZeroModel(device, config, false, (model) =>
+      eachFamily(model, (m) => decodeStep(m, shape.cachedPositions)),
+    );
+    const train = await withZeroModel(device, config, true, (model) =>
+      eachFamily(model, (m) => trainingStep(m, shape.trainBatch)),
+    );
     return families.map((family, i) => ({
       family,
       decodeDispatchesPerToken: decode[i].length,

@@ -150,3 +150,18 @@ export function placeholderBuffer(device: GPUDevice): GPUBuffer {
   if (!b) placeholders.set(device, (b = createStorageBuffer(device, 16, 'placeholder')));
   return b;
 }
+
+const scratches = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
+
+/**
+ * A storage buffer of at least `bytes` for `name`, shared by every dispatch on `device` that asks for it (a
+ * kernel's partial results between two passes). Passes run in order, so one buffer serves every layer of a step.
+ * It only grows; a smaller one is dropped, not destroyed, since recorded commands may still use it.
+ */
+export function scratchBuffer(device: GPUDevice, name: string, bytes: number): GPUBuffer {
+  let cache = scratches.get(device);
+  if (!cache) scratches.set(device, (cache = new Map()));
+  let b = cache.get(name);
+  if (!b || b.size < bytes) cache.set(name, (b = createStorageBuffer(device, bytes, name)));
+  return b;
+}

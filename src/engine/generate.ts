@@ -179,6 +179,7 @@ function decodeRows(
       ),
       maxKeys: Math.max(...positions) + 1,
       cache,
+      decodeStep: true,
     },
     useAdapter,
   );

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/compute.ts';
+import { auditDispatches } from '../../src/engine/benchAudit.ts';
 import { minThreads, recordDispatches } from '../../src/engine/dispatchAudit.ts';
+import { kernelFamily } from '../../src/engine/kernelFamily.ts';
 import { matmul } from '../../src/engine/kernels/matmul.ts';
 import { copyVec4 } from '../../src/engine/memoryProbe.ts';
 import { matmulRef } from '../../src/engine/reference/matmul.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 import { relativeError } from '../support/compare.ts';
 import { submit } from '../support/kernels.ts';
+import { buildTinyModel } from '../support/tinyModel.ts';
 
 describe('dispatch audit', () => {
   const [M, N, K] = [20, 200, 36];
@@ -55,5 +58,22 @@ describe('memory-bandwidth probe', () => {
     submit(device, (e) => copyVec4(device, e, uploadBuffer(device, src), dst, count));
     const copied = await readF32(device, dst, count * 4);
     expect(copied.findIndex((v, i) => v !== src[i])).toBe(-1);
+  });
+});
+
+describe('readiness audit (benchAudit.ts) on a tiny Qwen2 model', () => {
+  it('counts 8 dispatches a layer for a gpu-family decode step and spreads its products wider', async () => {
+    const { device } = await testGpu();
+    const config = buildTinyModel({ arch: 'qwen2', layout: 'hf', seed: 1 }).config;
+    const shape = { cachedPositions: 100, trainBatch: { sequences: 2, tokens: 16 } };
+    const [gpu, emulator] = await auditDispatches(device, config, ['gpu', 'emulator'], shape);
+    expect(gpu.family).toBe('gpu');
+    // rmsnorm, qkv, attention (2 passes), o, rmsnorm, gate_up, down; then embedding, final norm, logits, sampling.
+    expect(gpu.decodeDispatchesPerToken).toBe(8 * config.numLayers + 4);
+    expect(gpu.decodeDispatchesPerToken).toBeLessThanOrEqual(gpu.decodeDispatchBudget);
+    expect(emulator.decodeDispatchesPerToken).toBe(16 * config.numLayers + 4);
+    expect(gpu.decodeMinThreads).toBeGreaterThan(emulator.decodeMinThreads);
+    expect(gpu.trainMinThreads).toBeGreaterThan(0);
+    expect(kernelFamily(device)).toBe('emulator'); // the device's own family is put back
   });
 });

@@ -2,8 +2,10 @@
 // LoRA) against central finite differences of the CPU reference forward's loss
 // L = Σ_t w_t · (−log softmax(z_t)[y_t]), z = referenceLogits (LoRA merged into the weights with mergeLora).
 // The checked coordinates are each tensor's largest gradients (a relative check) plus random ones (an
-// absolute check), in both layers, so a missing or wrong term anywhere in the chain shows.
+// absolute check), in both layers, so a missing or wrong term anywhere in the chain shows. The LoRA check runs
+// with both kernel families (the gpu family's decode-sized attention serves these short sequences).
 import { describe, expect, it } from 'vitest';
+import { useKernels } from '../../src/engine/kernelFamily.ts';
 import { readF32 } from '../../src/engine/compute.ts';
 import type { LinearWeight, ModelWeights } from '../../src/engine/load/weights.ts';
 import { initLoraAdapter, type LoraAdapter } from '../../src/engine/lora/adapter.ts';
@@ -113,23 +115,26 @@ function merged(adapter: LoraAdapter): ModelWeights {
 }
 
 describe('whole-model gradients against finite differences of the CPU reference', () => {
-  it('LoRA: dA and dB of every target in both layers (B nonzero, so dA is not trivially 0)', async () => {
-    const model = await gpuModel();
-    const adapter = initLoraAdapter(config, loraConfig({ rank: 4, alpha: 8 }), 3);
-    adapter.modules.forEach((m, i) => m.b.set(Array.from(randomF32(m.b.length, 100 + i), (v) => v * 0.2)));
-    const trainer = new Trainer(model, { mode: 'lora', adapter, maxTokens: 16 });
-    trainer.zeroGrads();
-    await trainer.microBatch(SEQS);
-    const grads = await trainer.lora!.download('grads');
-    grads.modules.forEach((g, i) => {
-      const m = adapter.modules[i];
-      const loss = () => cpuLoss(config, merged(adapter));
-      expectAgreement(`layer ${m.layer} ${m.target} A`, g.a, m.a, loss, 2 * i);
-      expectAgreement(`layer ${m.layer} ${m.target} B`, g.b, m.b, loss, 2 * i + 1);
+  for (const family of ['emulator', 'gpu'] as const)
+    it(`LoRA, ${family} kernels: dA and dB of every target in both layers (B nonzero, so dA is not trivially 0)`, async () => {
+      const model = await gpuModel();
+      useKernels(model.device, family);
+      const adapter = initLoraAdapter(config, loraConfig({ rank: 4, alpha: 8 }), 3);
+      adapter.modules.forEach((m, i) => m.b.set(Array.from(randomF32(m.b.length, 100 + i), (v) => v * 0.2)));
+      const trainer = new Trainer(model, { mode: 'lora', adapter, maxTokens: 16 });
+      trainer.zeroGrads();
+      await trainer.microBatch(SEQS);
+      const grads = await trainer.lora!.download('grads');
+      grads.modules.forEach((g, i) => {
+        const m = adapter.modules[i];
+        const loss = () => cpuLoss(config, merged(adapter));
+        expectAgreement(`layer ${m.layer} ${m.target} A`, g.a, m.a, loss, 2 * i);
+        expectAgreement(`layer ${m.layer} ${m.target} B`, g.b, m.b, loss, 2 * i + 1);
+      });
+      trainer.destroy();
+      model.destroy();
+      useKernels(model.device, 'emulator');
     });
-    trainer.destroy();
-    model.destroy();
-  });
 
   it('full training: q, o, down, norms, q bias and the tied embedding', async () => {
     const model = await gpuModel();

@@ -2,6 +2,8 @@ import { dispatch, foldWorkgroups, pipeline, type Bindable, type DispatchWork } 
 import { bindingBytes, checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import code from './attention.wgsl?raw';
+import { attentionSplit, SPLIT_ATTENTION_ROWS } from './attentionSplit.ts';
+import { kernelFamily } from '../kernelFamily.ts';
 
 export const MAX_HEAD_DIM = 128;
 
@@ -103,6 +105,7 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   if (a.nHeads % a.nKvHeads !== 0)
     throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
+  if (kernelFamily(device) === 'gpu' && a.R <= SPLIT_ATTENTION_ROWS) return attentionSplit(device, encoder, a);
   const l = resolvedLayout(a);
   const dims = params(device, [
     a.R,

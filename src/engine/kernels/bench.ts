@@ -3,7 +3,7 @@
 // rather than over-reports. Compare GEMM figures with measureFmaPeak, GEMV ones with memory bandwidth.
 import { createStorageBuffer, uploadBuffer } from '../compute.ts';
 import { matmul } from './matmul.ts';
-import { GEMV_ROWS, q4Gemv } from './q4gemv.ts';
+import { gemvRows, q4Gemv } from './q4gemv.ts';
 import { q4Matmul } from './q4matmul.ts';
 
 async function bestMs(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void, reps: number): Promise<number> {
@@ -72,11 +72,11 @@ export async function benchQ4Matmul(device: GPUDevice, M: number, N: number, K: 
 
 /**
  * GB/s of q4 weight bytes (codes + f32 scales) streamed by a decode step's product for a batch of B rows, through
- * the kernel the engine picks for B (the GEMV, or from GEMV_ROWS on the GEMM's short tile).
+ * the kernel the engine picks for B (the GEMV, or past gemvRows the GEMM's short tile).
  */
 export async function benchQ4Decode(device: GPUDevice, B: number, N: number, K: number, reps = 5): Promise<number> {
   const ms = await timeProduct(device, B, N, K, reps, (e, o) =>
-    B <= GEMV_ROWS ? q4Gemv(device, e, { ...o, B, N, K }) : q4Matmul(device, e, { ...o, M: B, N, K }),
+    B <= gemvRows(device) ? q4Gemv(device, e, { ...o, B, N, K }) : q4Matmul(device, e, { ...o, M: B, N, K }),
   );
   return (N * K * (0.5 + 4 / 32)) / (ms * 1e6);
 }

@@ -3,7 +3,7 @@
 // whole [T, V] never needs to exist at once.
 import type { Bindable } from '../compute.ts';
 import { matmul } from './matmul.ts';
-import { GEMV_ROWS, q4Gemv } from './q4gemv.ts';
+import { gemvRows, q4Gemv } from './q4gemv.ts';
 import { q4Matmul, type WeightMatrix } from './q4matmul.ts';
 
 export interface LogitsChunkArgs {
@@ -20,6 +20,7 @@ export interface LogitsChunkArgs {
 export function logitsChunk(device: GPUDevice, encoder: GPUCommandEncoder, a: LogitsChunkArgs): void {
   const shape = { x: a.h, y: a.z, N: a.rows, K: a.D, wRowBase: a.start };
   if (!('qweight' in a.e)) matmul(device, encoder, { ...shape, M: a.T, w: a.e.w, format: a.e.format });
-  else if (a.T <= GEMV_ROWS) q4Gemv(device, encoder, { ...shape, B: a.T, qweight: a.e.qweight, scales: a.e.scales });
+  else if (a.T <= gemvRows(device))
+    q4Gemv(device, encoder, { ...shape, B: a.T, qweight: a.e.qweight, scales: a.e.scales });
   else q4Matmul(device, encoder, { ...shape, M: a.T, qweight: a.e.qweight, scales: a.e.scales });
 }

@@ -3,6 +3,8 @@ import { checkDims, productWork, type ProductArgs } from './matmul.ts';
 import { checkQ4Shapes, type Q4Weight } from './q4matmul.ts';
 import { params } from './params.ts';
 import code from './q4gemv.wgsl?raw';
+import { q4GemvSplit, SPLIT_GEMV_ROWS } from './q4gemvSplit.ts';
+import { kernelFamily } from '../kernelFamily.ts';
 
 export const MAX_GEMV_BATCH = 32;
 /**
@@ -15,8 +17,17 @@ const COLUMNS_PER_WORKGROUP = 256; // 64 threads × 4 columns
 /** The GEMM's arguments with the batch B in place of M (x [B, K], y [B, N]); W is always stored [N, K]. */
 export type Q4GemvArgs = Omit<ProductArgs, 'M' | 'layout'> & Q4Weight & { B: number };
 
-/** Records Y = X dequant(W)ᵀ (+ bias) for a decode batch of B ≤ 32 rows; W is q4, stored [N, K]. */
+/** The most rows `device`'s kernel family sends to the GEMV rather than the GEMM. */
+export function gemvRows(device: GPUDevice): number {
+  return kernelFamily(device) === 'gpu' ? SPLIT_GEMV_ROWS : GEMV_ROWS;
+}
+
+/**
+ * Records Y = X dequant(W)ᵀ (+ bias) for a decode batch of B ≤ 32 rows; W is q4, stored [N, K]. The gpu family
+ * takes its split-K GEMV (q4gemvSplit.ts) up to 16 rows.
+ */
 export function q4Gemv(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4GemvArgs): void {
+  if (kernelFamily(device) === 'gpu' && a.B <= SPLIT_GEMV_ROWS) return q4GemvSplit(device, encoder, a);
   checkDims('q4Gemv', { B: a.B, N: a.N, K: a.K });
   checkQ4Shapes('q4Gemv', a);
   if (a.B > MAX_GEMV_BATCH) throw new Error(`q4Gemv: batch ${a.B} exceeds ${MAX_GEMV_BATCH}; use q4Matmul`);

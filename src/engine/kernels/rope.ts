@@ -2,6 +2,7 @@ import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts
 import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import code from './rope.wgsl?raw';
+import sinCos from './sinCos.wgsl?raw';
 
 /** Which rows and heads RoPE turns, and where the heads sit in a row (shared with the CPU twin). */
 export interface RopeLayout {
@@ -36,7 +37,7 @@ export function rope(device: GPUDevice, encoder: GPUCommandEncoder, a: RopeArgs)
   dispatch(
     device,
     encoder,
-    pipeline(device, code),
+    pipeline(device, sinCos + code),
     [dims, a.x, a.positions, a.invFreq],
     foldWorkgroups(Math.ceil(threads / 64)),
   );

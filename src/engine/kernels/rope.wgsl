@@ -2,9 +2,7 @@
 // turns by the angle positions[t] · invFreq[i] (by its negative when `inverse` is set: the backward).
 // Shapes: x [T, rowStride], whose heads start at column colOffset (so q and k can be turned inside a fused qkv
 // row); positions [T] u32; invFreq [d/2] (llama3 scaling already folded in on the CPU).
-// The angle is the f32 product, as Hugging Face forms it. WGSL promises sin/cos only to 2^-11 absolute (SwiftShader
-// is off by 2e-4), and positions reach the thousands, so sinCos reduces the angle by π/2 split in two parts
-// (Cody-Waite) and evaluates Taylor polynomials on [−π/4, π/4], accurate to f32 rounding.
+// The angle is the f32 product, as Hugging Face forms it; sinCos.wgsl says why it is not WGSL's sin and cos.
 
 struct Params { T: u32, nHeads: u32, headDim: u32, rowStride: u32, colOffset: u32, inverse: u32 }
 
@@ -13,24 +11,7 @@ struct Params { T: u32, nHeads: u32, headDim: u32, rowStride: u32, colOffset: u3
 @group(0) @binding(2) var<storage, read> positions: array<u32>;
 @group(0) @binding(3) var<storage, read> invFreq: array<f32>;
 
-const HALF_PI_HI = 1.5703125; // 8 significant bits: n · HALF_PI_HI is exact for n < 2^16 (angles < 100,000)
-const HALF_PI_LO = 0.00048382679489661923;
-const TWO_OVER_PI = 0.6366197723675814;
-
-/** (sin a, cos a) for a ≥ 0. */
-fn sinCos(a: f32) -> vec2<f32> {
-  let n = round(a * TWO_OVER_PI);
-  let y = (a - n * HALF_PI_HI) - n * HALF_PI_LO; // |y| ≤ π/4
-  let y2 = y * y;
-  let s = y * (1.0 + y2 * (-1.0 / 6.0 + y2 * (1.0 / 120.0 + y2 * (-1.0 / 5040.0 + y2 * (1.0 / 362880.0)))));
-  let c = 1.0 + y2 * (-0.5 + y2 * (1.0 / 24.0 + y2 * (-1.0 / 720.0 + y2 * (1.0 / 40320.0 + y2 * (-1.0 / 3628800.0)))));
-  switch (u32(n) % 4u) {
-    case 0u: { return vec2<f32>(s, c); }
-    case 1u: { return vec2<f32>(c, -s); }
-    case 2u: { return vec2<f32>(-s, -c); }
-    default: { return vec2<f32>(-c, s); }
-  }
-}
+// sinCos comes from sinCos.wgsl (rope.ts prepends it).
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

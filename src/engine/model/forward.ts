@@ -17,6 +17,7 @@ import type { LoraTarget } from '../lora/config.ts';
 import type { GpuLoraAdapter } from '../lora/gpuAdapter.ts';
 import type { LayerActs } from './activations.ts';
 import { weightMatrix, type GpuLinear, type GpuWeights } from './gpuWeights.ts';
+import { canFuseDecode, fusedDecodeLayer } from './fusedDecode.ts';
 import { linear } from './linear.ts';
 
 export interface ForwardRows {
@@ -29,6 +30,8 @@ export interface ForwardRows {
   maxKeys: number;
   /** Generation: write K, V into this cache and attend over it. */
   cache?: KvCache;
+  /** Each row is the one new token of its own cache slot (a decode step, not a prefill). */
+  decodeStep?: boolean;
 }
 
 export interface ForwardContext {
@@ -67,7 +70,10 @@ function project(
     ctx.lora.forward(encoder, layer, target, { T: R, x, u: acts.lora[target], y });
 }
 
-/** Records one decoder layer: reads acts.xIn, writes every other buffer of acts, and the layer's output into xOut. */
+/**
+ * Records one decoder layer: reads acts.xIn, writes every other buffer of acts, and the layer's output into xOut
+ * (the gpu family's decode step takes fusedDecodeLayer, which writes only what later layers read).
+ */
 export function layerForward(
   ctx: ForwardContext,
   encoder: GPUCommandEncoder,
@@ -76,6 +82,7 @@ export function layerForward(
   acts: LayerActs,
   xOut: GPUBuffer,
 ): void {
+  if (canFuseDecode(ctx, l, rows, acts, xOut)) return fusedDecodeLayer(ctx, encoder, l, rows, acts);
   const { device } = ctx;
   const c = ctx.weights.config;
   const w = ctx.weights.layers[l];

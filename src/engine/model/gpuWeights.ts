@@ -2,9 +2,9 @@
 // for scratch models). Linear weights keep the checkpoint's form (f32, f16, bf16 or MLC q4), are widened to f32
 // or narrowed to f16, or are quantized to q4 on the GPU as they arrive ("quantize on load"), so the CPU never
 // holds more than one layer.
-import { uploadBuffer } from '../compute.ts';
-import type { DenseFormat } from '../kernels/matmul.ts';
-import type { WeightMatrix } from '../kernels/q4matmul.ts';
+import { createStorageBuffer, uploadBuffer, type Bindable } from '../compute.ts';
+import { bindingBytes, type DenseFormat } from '../kernels/matmul.ts';
+import type { Q4Weight, WeightMatrix } from '../kernels/q4matmul.ts';
 import { q4Quantize } from '../kernels/q4Quantize.ts';
 import { f32ToF16 } from '../load/dtype.ts';
 import {
@@ -20,7 +20,12 @@ import { ropeInvFreq } from './config.ts';
 /** A linear weight [rows = out, cols = in] on the GPU: dense (16-bit ones packed two to a u32) or q4. */
 export type GpuLinear =
   | { kind: DenseFormat; w: GPUBuffer; rows: number; cols: number }
-  | { kind: 'q4'; qweight: GPUBuffer; scales: GPUBuffer; rows: number; cols: number };
+  | { kind: 'q4'; qweight: Bindable; scales: Bindable; rows: number; cols: number };
+
+/** q4 matrices stacked by rows in one pair of buffers (their GpuLinears are views into it). */
+export interface StackedQ4 extends Q4Weight {
+  rows: number;
+}
 
 /** How the kernels see a linear weight. */
 export function weightMatrix(l: GpuLinear): WeightMatrix {
@@ -40,6 +45,11 @@ export interface GpuLayer {
   gate: GpuLinear;
   up: GpuLinear;
   down: GpuLinear;
+  /**
+   * q4 layers: q, k, v stacked [q; k; v] (with their biases, where present) and gate, up stacked [gate; up], for
+   * the gpu family's fused decode step; the layer's q, k, v, gate and up are views of these buffers.
+   */
+  stacked?: { qkv: StackedQ4; qkvBias?: GPUBuffer; gateUp: StackedQ4 };
 }
 
 export interface GpuWeights {
@@ -72,7 +82,7 @@ export const LINEAR_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LinearName = (typeof LINEAR_NAMES)[number];
 
 export function linearBytes(l: GpuLinear): number {
-  return l.kind === 'q4' ? l.qweight.size + l.scales.size : l.w.size;
+  return l.kind === 'q4' ? bindingBytes(l.qweight) + bindingBytes(l.scales) : l.w.size;
 }
 
 class Uploader {
@@ -130,7 +140,7 @@ class Uploader {
   layer(w: LayerWeights, i: number): GpuLayer {
     const name = (n: string) => `layer ${i} ${n}`;
     const optional = (v: Float32Array | undefined, n: string) => (v ? this.vector(v, name(n)) : undefined);
-    return {
+    const layer: GpuLayer = {
       inputNorm: this.vector(w.inputNorm, name('input norm')),
       q: this.linear(w.q, name('q')),
       k: this.linear(w.k, name('k')),
@@ -144,7 +154,68 @@ class Uploader {
       up: this.linear(w.up, name('up')),
       down: this.linear(w.down, name('down')),
     };
+    this.stack(layer, w, name);
+    return layer;
   }
+
+  /** Stacks q, k, v and gate, up of a q4 layer (see GpuLayer.stacked), where the binding offsets line up. */
+  private stack(layer: GpuLayer, w: LayerWeights, name: (n: string) => string): void {
+    const qkv = stackQ4(this.device, [layer.q, layer.k, layer.v], name('qkv'));
+    const gateUp = qkv && stackQ4(this.device, [layer.gate, layer.up], name('gate_up'));
+    if (!qkv || !gateUp) return;
+    [layer.q, layer.k, layer.v] = qkv.views;
+    [layer.gate, layer.up] = gateUp.views;
+    const biases = [w.qBias, w.kBias, w.vBias];
+    const qkvBias = biases.every((b) => b)
+      ? this.vector(Float32Array.from(biases.flatMap((b) => Array.from(b!))), name('qkv bias'))
+      : undefined;
+    layer.stacked = { qkv: qkv.stacked, qkvBias, gateUp: gateUp.stacked };
+  }
+}
+
+/**
+ * One pair of buffers holding q4 matrices of equal width stacked by rows, and each matrix as a view into it (the
+ * separate buffers are freed), or undefined when the matrices are not all q4 or a view would start off the
+ * device's storage-offset alignment.
+ */
+function stackQ4(
+  device: GPUDevice,
+  parts: GpuLinear[],
+  label: string,
+): { stacked: StackedQ4; views: GpuLinear[] } | undefined {
+  const align = device.limits.minStorageBufferOffsetAlignment;
+  const q4 = parts.filter((p) => p.kind === 'q4');
+  if (q4.length !== parts.length || q4.some((p) => p.cols !== parts[0].cols)) return undefined;
+  const sizes = q4.map((p) => ({ words: (p.rows * p.cols) / 2, scales: (p.rows * p.cols) / 8 }));
+  if (sizes.slice(0, -1).some((s) => s.words % align !== 0 || s.scales % align !== 0)) return undefined;
+  const total = (key: 'words' | 'scales') => sizes.reduce((sum, s) => sum + s[key], 0);
+  const qweight = createStorageBuffer(device, total('words'), label);
+  const scales = createStorageBuffer(device, total('scales'), `${label} scales`);
+  const encoder = device.createCommandEncoder();
+  let at = { words: 0, scales: 0 };
+  const views = q4.map((p, i): GpuLinear => {
+    const view = {
+      ...p,
+      qweight: { buffer: qweight, offset: at.words, size: sizes[i].words },
+      scales: { buffer: scales, offset: at.scales, size: sizes[i].scales },
+    };
+    copyBinding(encoder, p.qweight, view.qweight);
+    copyBinding(encoder, p.scales, view.scales);
+    at = { words: at.words + sizes[i].words, scales: at.scales + sizes[i].scales };
+    return view;
+  });
+  device.queue.submit([encoder.finish()]);
+  for (const p of q4) for (const b of [p.qweight, p.scales]) ('buffer' in b ? b.buffer : b).destroy();
+  return { stacked: { qweight, scales, rows: q4.reduce((sum, p) => sum + p.rows, 0) }, views };
+}
+
+function copyBinding(
+  encoder: GPUCommandEncoder,
+  from: Bindable,
+  to: { buffer: GPUBuffer; offset: number; size: number },
+) {
+  const source = 'buffer' in from ? from : { buffer: from, offset: 0 };
+  encoder.copyBufferToBuffer(source.buffer, source.offset ?? 0, to.buffer, to.offset, to.size);
 }
 
 /** Uploads weights held in memory (scratch models, tests). */
@@ -205,12 +276,14 @@ function denseFormat(stored: DenseFormat, quant: Exclude<Quantization, 'q4'>): D
 
 export function destroyWeights(w: GpuWeights): void {
   const all = new Set<GPUBuffer>([w.finalNorm, w.invFreq]);
-  const addLinear = (l: GpuLinear) => (l.kind === 'q4' ? (all.add(l.qweight), all.add(l.scales)) : all.add(l.w));
+  const buffer = (b: Bindable) => ('buffer' in b ? b.buffer : b);
+  const addLinear = (l: GpuLinear) =>
+    l.kind === 'q4' ? (all.add(buffer(l.qweight)), all.add(buffer(l.scales))) : all.add(l.w);
   addLinear(w.embed);
   addLinear(w.lmHead);
   for (const l of w.layers) {
     for (const n of LINEAR_NAMES) addLinear(l[n]);
-    for (const b of [l.inputNorm, l.postNorm, l.qBias, l.kBias, l.vBias]) if (b) all.add(b);
+    for (const b of [l.inputNorm, l.postNorm, l.qBias, l.kBias, l.vBias, l.stacked?.qkvBias]) if (b) all.add(b);
   }
   for (const b of all) b.destroy();
 }

@@ -3,7 +3,7 @@
 // GEMV that reads each weight once for all rows).
 import type { Bindable } from '../compute.ts';
 import { matmul } from '../kernels/matmul.ts';
-import { GEMV_ROWS, q4Gemv } from '../kernels/q4gemv.ts';
+import { gemvRows, q4Gemv } from '../kernels/q4gemv.ts';
 import { q4Matmul } from '../kernels/q4matmul.ts';
 import type { GpuLinear } from './gpuWeights.ts';
 
@@ -18,7 +18,7 @@ export function linear(
 ): void {
   const shape = { x, y, bias, M, N: w.rows, K: w.cols };
   if (w.kind !== 'q4') matmul(device, encoder, { ...shape, w: w.w, format: w.kind });
-  else if (M <= GEMV_ROWS) q4Gemv(device, encoder, { ...shape, B: M, qweight: w.qweight, scales: w.scales });
+  else if (M <= gemvRows(device)) q4Gemv(device, encoder, { ...shape, B: M, qweight: w.qweight, scales: w.scales });
   else q4Matmul(device, encoder, { ...shape, qweight: w.qweight, scales: w.scales });
 }
 
