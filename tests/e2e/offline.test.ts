@@ -184,7 +184,7 @@ describe.each(['/', '/primer/'])('offline after the first visit, served at %s', 
     await page.context().close();
   });
 
-  it('offers a new build deployed at the same URL, keeps working until the user reloads, then runs it', async () => {
+  it('offers a new build deployed at the same URL, keeps working, holds the reload while a cell runs, then reloads into it', async () => {
     const next = await mkdtemp(join(tmpdir(), 'primer-next-'));
     const previous = process.env.PRIMER_BUILD;
     process.env.PRIMER_BUILD = 'e2e-next-build';
@@ -217,6 +217,22 @@ describe.each(['/', '/primer/'])('offline after the first visit, served at %s', 
       .click();
     await page.getByTestId('run-tiny').click();
     await waitDone(page, 'tiny');
+    // While a cell runs, the update waits: its reload button is off.
+    await editCell(page, 'before_rl', (s) =>
+      s
+        .replace('model: primed', 'model: tiny')
+        .replace('problems: 128', 'problems: 2')
+        .replace('max_tokens: 400', 'max_tokens: 48'),
+    );
+    await page.getByTestId('run-before_rl').click();
+    await page.locator('[data-testid="cell-before_rl"][data-status="running"]').waitFor();
+    const reload = page.getByTestId('update-prompt').getByRole('button', { name: 'reload' });
+    expect([await reload.isDisabled(), await page.getByTestId('update-prompt').textContent()]).toEqual([
+      true,
+      expect.stringContaining('once the running cell has finished'),
+    ]);
+    await waitDone(page, 'before_rl');
+    expect(await reload.isDisabled()).toBe(false);
     await page.getByRole('heading', { name: 'Primer', level: 1 }).click(); // back to the notebook list
     await page.getByTestId('update-prompt').getByRole('button', { name: 'reload' }).click();
     // The new build took over and the page reloaded into it.
