@@ -26,7 +26,8 @@ export interface ModelInfo {
 
 export type EngineEvent =
   | { type: 'progress'; progress: ProgressReport }
-  | { type: 'text'; row: number; delta: string }
+  /** A row's newly written text, batched per frame: `tokens` tokens' worth. */
+  | { type: 'text'; row: number; delta: string; tokens: number }
   | { type: 'step'; metrics: StepMetrics & Record<string, unknown> }
   | { type: 'eval'; metrics: StepMetrics };
 

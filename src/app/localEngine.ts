@@ -13,6 +13,7 @@ import { runGrpo } from '../engine/train/grpo.ts';
 import { runSft } from '../engine/train/sft.ts';
 import { zeroCounts } from '../behaviors/types.ts';
 import { evaluatePolicy, evaluatesAt, type EvalPlan } from './rlEval.ts';
+import { TextBatcher } from './textBatcher.ts';
 import type { EngineService, ModelInfo, ModelSpec, PrimeJob, RlJob, TrainHooks, TrainResult } from './engineService.ts';
 
 interface Loaded {
@@ -91,11 +92,17 @@ export class LocalEngine implements EngineService {
   async generate(handle: string, request: Parameters<EngineService['generate']>[1], hooks?: TrainHooks) {
     const decoder = this.use(handle);
     const ids = request.prompts.map((p) => decoder.tokenizer.encodePrompt(p));
-    return generateIds(decoder, ids, {
-      ...request,
-      signal: hooks?.signal,
-      onText: (row, delta) => hooks?.onEvent?.({ type: 'text', row, delta }),
-    });
+    const onEvent = hooks?.onEvent;
+    const text = onEvent && new TextBatcher((row, delta, tokens) => onEvent({ type: 'text', row, delta, tokens }));
+    try {
+      return await generateIds(decoder, ids, {
+        ...request,
+        signal: hooks?.signal,
+        onText: text && ((row, delta) => text.push(row, delta)),
+      });
+    } finally {
+      text?.flush(); // every delta reaches the page before the result does
+    }
   }
 
   async countTokens(handle: string, texts: string[]): Promise<number[]> {

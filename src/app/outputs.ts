@@ -26,6 +26,7 @@ export interface ChartOutput {
   type: 'chart';
   charts: ChartSpec[];
   rows?: Record<string, string | number>[];
+  notes?: string[];
 }
 
 export interface SummaryOutput {

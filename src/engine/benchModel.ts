@@ -1,6 +1,7 @@
 // Whole-model figures for `primer bench`: prefill, decode and rollout throughput through generateIds (the path
 // sampling really takes), and the GPU memory a model needs, counted from the buffers the engine creates (memory.ts) for
 // a checkpoint of the model's shapes whose weights are all zero, so no download is needed.
+import type { GenerateRequest } from '../tasks/types.ts';
 import { generateIds } from './generate.ts';
 import {
   checkLayerIndex,
@@ -46,7 +47,8 @@ export interface GenerationTiming {
 /**
  * Times generateIds on `batch` rows of one `promptTokens`-id prompt (a GRPO group, prefilled once), greedy or
  * sampled at `temperature` (seeded), with the eos ids switched off so every row decodes `decodeTokens` tokens
- * after the first; the best of `runs` calls (a shared machine only ever slows a run down).
+ * after the first; the best of `runs` calls (a shared machine only ever slows a run down). `onText`, if given,
+ * receives the text as it is written (streaming on).
  */
 export async function timeGeneration(
   model: Decoder,
@@ -55,6 +57,7 @@ export async function timeGeneration(
   decodeTokens: number,
   runs = 1,
   temperature = 0,
+  onText?: GenerateRequest['onText'],
 ): Promise<GenerationTiming> {
   const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 31 + 7) % model.config.vocabSize);
   const rows = Array.from({ length: batch }, () => prompt);
@@ -68,7 +71,7 @@ export async function timeGeneration(
       await generateIds(
         model,
         rows,
-        { maxTokens: decodeTokens + 1, temperature, seed: run + 1 },
+        { maxTokens: decodeTokens + 1, temperature, seed: run + 1, onText },
         { onStep: () => stepEnds.push(performance.now()) },
       );
       const [first, last] = [stepEnds[0], stepEnds[stepEnds.length - 1]];

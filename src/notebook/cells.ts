@@ -221,18 +221,23 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
     },
   },
   compare: {
-    help: "Compare accuracy and behavior rates of several cells, and the paper's figures.",
+    help: "Compare accuracy and behavior rates of several cells, or sample several models side by side, and the paper's figures.",
     fields: {
-      from: {
-        type: 'refs',
-        help: 'the cells to compare',
-        kinds: ['sample', 'annotate', 'rl', 'dataset'],
-        required: true,
-      },
+      from: { type: 'refs', help: 'the cells to compare', kinds: ['sample', 'annotate', 'rl', 'dataset'] },
+      models: { type: 'refs', help: 'models to sample side by side on the same problems, live', kinds: TRAINED },
+      problems: int('models: how many problems each model answers', 1, 10_000),
+      template: str("models: prompt template, the paper's plain text or the model's chat template", ['base', 'chat']),
+      temperature,
+      max_tokens: maxTokens,
+      seed,
       metrics: { type: 'strings', help: 'what to compare', oneOf: METRICS },
       paper: { type: 'strings', help: "the paper's runs to show beside them", oneOf: PAPER_RUNS },
       paper_step: int("which step of the paper's runs to show (the nearest logged one); 0 is before RL", 0, 1000),
     },
+    check: (p) =>
+      p.from === undefined && p.models === undefined
+        ? { field: 'from', message: "'from' (cells to compare) or 'models' (models to sample) is required" }
+        : null,
   },
   js: {
     help: 'Your own JavaScript: the code after the --- line gets `inputs` (results of the cells in from), `params`, and `nb` (reward, annotate, problems, summarize, paper, traces) and returns a value.',

@@ -12,8 +12,9 @@ import type { Store } from '../store/db.ts';
 import { stableJson } from './format.ts';
 import { cellRefs, resolveParams, validateNotebook, type CellRef, type NotebookIssue } from './validate.ts';
 import { primerCells, type Cell, type CellKind, type CellParams, type Notebook } from './types.ts';
+import type { LiveEvent } from './live.ts';
 
-export type { ProgressReport };
+export type { ProgressReport, LiveEvent };
 export type CellStatus = 'idle' | 'running' | 'done' | 'stale' | 'error' | 'cancelled' | 'interrupted' | 'blocked';
 
 export interface CellState {
@@ -44,6 +45,8 @@ export interface CellContext {
   /** The checkpoint key an unfinished earlier run of this cell saved (interrupted, cancelled, failed), if its params still match. */
   resumeFrom?: string;
   progress(report: ProgressReport): void;
+  /** Shows work in flight (solutions being written); never stored. */
+  live(event: LiveEvent): void;
   /** Stores a partial result now, so it survives a crash. */
   savePartial(value: JsonValue): Promise<void>;
   /** Records where to resume from (e.g. a run id whose checkpoints the handler stored). */
@@ -71,6 +74,8 @@ export interface RunnerOptions {
   handlers: CellHandlers;
   outputs: OutputStore;
   onChange?: (cellId: string, state: CellState) => void;
+  /** What a running cell shows as it works (see CellContext.live). */
+  onLive?: (cellId: string, event: LiveEvent) => void;
 }
 
 export const UNTRUSTED_JS =
@@ -216,6 +221,9 @@ export class NotebookRunner {
           const due = Date.now() - lastProgressSave >= PROGRESS_SAVE_MS;
           if (due) lastProgressSave = Date.now();
           update({ progress }, due).catch(() => {}); // progress is a hint; losing one costs nothing
+        },
+        live: (event) => {
+          if (this.#active === controller) this.#options.onLive?.(cell.id, event);
         },
         savePartial: (partial) => update({ value: partial }, true),
         saveCheckpoint: (checkpoint) => update({ checkpoint }, true),

@@ -19,8 +19,8 @@ export interface GenerateRequest {
   /** Generation of a row ends when its text ends with any of these. */
   stop?: string[];
   signal?: AbortSignal;
-  /** Streams each row's newly decoded text as it appears. */
-  onText?: (row: number, delta: string) => void;
+  /** Streams each row's newly decoded text as it appears (`tokens` tokens' worth, one when absent). */
+  onText?: (row: number, delta: string, tokens?: number) => void;
 }
 
 export interface Generation {

@@ -29,6 +29,8 @@ export interface TinyModelOptions {
   numHeads?: number;
   numKvHeads?: number;
   headDim?: number;
+  /** Weights to use instead of random ones, by Hugging Face name (f32, the tensor's full size). */
+  tensors?: Record<string, Float32Array>;
 }
 
 export interface TinyModel {
@@ -288,15 +290,17 @@ export function buildTinyModel(o: TinyModelOptions): TinyModel {
   const config = parseModelConfig(configJson, generationConfig);
   const normal = seededNormal(o.seed);
   const raw = new Map<string, Float32Array>();
-  for (const [name, shape] of hfTensorShapes(config))
-    raw.set(
+  for (const [name, shape] of hfTensorShapes(config)) {
+    const random = randomTensor(
       name,
-      randomTensor(
-        name,
-        shape.reduce((a, b) => a * b, 1),
-        normal,
-      ),
+      shape.reduce((a, b) => a * b, 1),
+      normal,
     );
+    const given = o.tensors?.[name];
+    if (given && given.length !== random.length)
+      throw new Error(`tensor ${name}: ${given.length} values given, its shape [${shape}] holds ${random.length}`);
+    raw.set(name, given ?? random);
+  }
   const texts = [
     { name: 'generation_config.json', bytes: json(generationConfig) },
     { name: 'tokenizer_config.json', bytes: json({ model_max_length: 512 }) },

@@ -182,18 +182,18 @@ function modelHandler(env: HandlerEnv): CellHandler {
   };
 }
 
-function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
+export function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
   return cellProblems(num(ctx, 'seed', 1), count, split as ProblemSplit);
 }
 
-async function promptFor(
-  engine: EngineService,
+export async function promptFor(
+  env: HandlerEnv,
   handle: string,
   problem: CountdownProblem,
   template: string,
 ): Promise<string> {
   return template === 'chat'
-    ? engine.chatPrompt(
+    ? engineOf(env).chatPrompt(
         handle,
         countdownPrompt(problem, 'chat')
           .messages.map((m) => m.content)
@@ -203,10 +203,15 @@ async function promptFor(
 }
 
 type Backend = 'auto' | 'primer' | 'webllm';
-type Generate = (prompts: string[], request: Omit<GenerateRequest, 'prompts'>) => Promise<Generation[]>;
+export type Generate = (prompts: string[], request: Omit<GenerateRequest, 'prompts'>) => Promise<Generation[]>;
 
 /** WebLLM for an untrained Hub model whose cell allows it (loaded lazily, so the app's first load skips it); else the engine. */
-async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput, notes: string[]): Promise<Generate> {
+export async function samplerFor(
+  env: HandlerEnv,
+  ctx: CellContext,
+  model: ModelOutput,
+  notes: string[],
+): Promise<Generate> {
   const backend = model.backend ?? 'primer';
   if (model.spec.source === 'hub' && backend !== 'primer' && env.gpu !== undefined) {
     const { openSampleBackend } = await import('../../generators/webllm/backend.ts');
@@ -216,7 +221,10 @@ async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput,
       trained: !!model.adapterId,
       gpu: env.gpu,
       signal: ctx.signal,
+      modelList: env.webllm?.modelList,
       generator: {
+        createEngine: env.webllm?.createEngine,
+        caches: env.webllm?.caches,
         ledger: env.ledger,
         onProgress: (p) => ctx.progress({ what: p.text, done: p.done, total: p.total ?? p.done }),
       },
@@ -226,7 +234,13 @@ async function samplerFor(env: HandlerEnv, ctx: CellContext, model: ModelOutput,
       return (prompts, request) => decision.generator.generate({ ...request, prompts, signal: ctx.signal });
   }
   await ensureLoaded(env, ctx, model);
-  return (prompts, request) => engineOf(env).generate(model.handle, { ...request, prompts }, { signal: ctx.signal });
+  // Callbacks cannot cross to the engine's Worker: the text comes back as events.
+  return (prompts, { onText, signal = ctx.signal, ...request }) =>
+    engineOf(env).generate(
+      model.handle,
+      { ...request, prompts },
+      { signal, onEvent: (e) => (e.type === 'text' ? onText?.(e.row, e.delta, e.tokens) : undefined) },
+    );
 }
 
 /** The model a cell's `model` field names, as a TextGenerator (WebLLM or the engine): the local judge's voice. */
@@ -234,65 +248,6 @@ export async function localGenerator(env: HandlerEnv, ctx: CellContext, notes: s
   const ref = input(ctx, 'model');
   const generate = await samplerFor(env, ctx, asModel(ref.value, ref.id), notes);
   return { name: ref.id, generate: (request) => generate(request.prompts, request) };
-}
-
-function sampleHandler(env: HandlerEnv): CellHandler {
-  return async (ctx) => {
-    const engine = engineOf(env);
-    const modelRef = input(ctx, 'model');
-    const model = asModel(modelRef.value, modelRef.id);
-    const notes: string[] = [];
-    const generate = await samplerFor(env, ctx, model, notes);
-    const problems = problemsFor(ctx, num(ctx, 'problems', 16), str(ctx, 'split', 'test'));
-    const samples = num(ctx, 'samples', 1);
-    const template = str(ctx, 'template', 'base');
-    const jobs = problems.flatMap((p) => Array.from({ length: samples }, () => p));
-    const batch = 16;
-    const started = performance.now();
-    const rows: { completion: string; reward: number }[] = [];
-    for (let i = 0; i < jobs.length; i += batch) {
-      const part = jobs.slice(i, i + batch);
-      const prompts = await Promise.all(part.map((p) => promptFor(engine, model.handle, p, template)));
-      const gens = await generate(prompts, {
-        maxTokens: num(ctx, 'max_tokens', 256),
-        temperature: num(ctx, 'temperature', 1),
-        topP: num(ctx, 'top_p', 1),
-        seed: num(ctx, 'seed', 1) + i,
-      });
-      const traces = part.map((problem, j) => {
-        const reward = countdownReward(gens[j].text, problem);
-        rows.push({ completion: gens[j].text, reward });
-        return {
-          model: model.handle,
-          adapter: model.adapterId,
-          task: 'countdown',
-          problem,
-          prompt: prompts[j],
-          completion: gens[j].text,
-          reward,
-          correct: (reward >= 1 ? 1 : 0) as 0 | 1,
-          notebookId: ctx.notebookId,
-          cellId: ctx.cell.id,
-        };
-      });
-      await appendTraces(env.store, traces);
-      const done = Math.min(jobs.length, i + batch);
-      const rate = done / ((performance.now() - started) / 1000);
-      ctx.progress({ what: 'solutions', done, total: jobs.length, rate, secondsLeft: (jobs.length - done) / rate });
-    }
-    const m = summarizeStep(0, rows);
-    const output: TracesOutput = {
-      type: 'traces',
-      cellId: ctx.cell.id,
-      count: rows.length,
-      accuracy: m.accuracy,
-      meanReward: m.meanReward,
-      meanLength: m.meanLength,
-      model: model.handle,
-      notes,
-    };
-    return toJson(output);
-  };
 }
 
 /** Bundles a result's files into one ArrayBuffer for the adapters store: [name length, name, size, bytes]... */
@@ -534,6 +489,6 @@ function rlHandler(env: HandlerEnv): CellHandler {
   };
 }
 
-export function engineHandlers(env: HandlerEnv): Record<'model' | 'sample' | 'prime' | 'rl', CellHandler> {
-  return { model: modelHandler(env), sample: sampleHandler(env), prime: primeHandler(env), rl: rlHandler(env) };
+export function engineHandlers(env: HandlerEnv): Record<'model' | 'prime' | 'rl', CellHandler> {
+  return { model: modelHandler(env), prime: primeHandler(env), rl: rlHandler(env) };
 }

@@ -7,6 +7,8 @@ import { tracesBy } from '../../store/traces.ts';
 import type { EngineService } from '../engineService.ts';
 import type { GpuInfo } from '../../engine/gpu.ts';
 import type { GpuMemoryLedger } from '../../generators/memory.ts';
+import type { ModelRecord } from '@mlc-ai/web-llm';
+import type { WebLlmGeneratorOptions } from '../../generators/webllm/generator.ts';
 
 export interface HandlerEnv {
   store: Store;
@@ -18,6 +20,8 @@ export interface HandlerEnv {
   ledger?: GpuMemoryLedger;
   /** Where the Anthropic SDK sends requests; tests point it at a local server. */
   anthropicBaseURL?: string;
+  /** How WebLLM starts, where not in its Web Worker with the package's model list (tests give a stand-in). */
+  webllm?: Pick<WebLlmGeneratorOptions, 'createEngine' | 'caches'> & { modelList?: readonly ModelRecord[] };
 }
 
 export function str(ctx: CellContext, field: string, fallback?: string): string {

@@ -11,6 +11,7 @@ import { toJson, type TracesOutput } from '../outputs.ts';
 import { tracesBy } from '../../store/traces.ts';
 import { notebookApi, runCellCode } from '../notebookApi.ts';
 import { input, num, str, strings, type HandlerEnv } from './env.ts';
+import { sampleSideBySide } from './sample.ts';
 
 /** A result's curve over steps: an rl cell's held-out evaluations (else its rollouts), or one point for a sample/annotate cell. */
 export function stepsOf(value: JsonValue): StepMetrics[] {
@@ -108,14 +109,21 @@ function chartHandler(): CellHandler {
   };
 }
 
-function compareHandler(): CellHandler {
+/** The last accuracy and behavior figures of each cell in `from`. */
+function rowsFrom(ctx: CellContext): Record<string, string | number>[] {
+  return refIds(ctx).map((id) => {
+    const last = stepsOf(ctx.inputs[id].value).at(-1);
+    if (!last) throw new Error(`cell "${id}" has no accuracy or behavior results to compare`);
+    return { run: id, accuracy: last.accuracy, ...last.behaviors, length: Math.round(last.meanLength) };
+  });
+}
+
+/** Compares earlier results (`from`), or samples `models` side by side on the same problems, live. */
+function compareHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const step = num(ctx, 'paper_step', 0);
-    const rows: Record<string, string | number>[] = refIds(ctx).map((id) => {
-      const last = stepsOf(ctx.inputs[id].value).at(-1);
-      if (!last) throw new Error(`cell "${id}" has no accuracy or behavior results to compare`);
-      return { run: id, accuracy: last.accuracy, ...last.behaviors, length: Math.round(last.meanLength) };
-    });
+    const notes: string[] = [];
+    const rows = ctx.params.models !== undefined ? await sampleSideBySide(env, ctx, notes) : rowsFrom(ctx);
     for (const run of strings(ctx, 'paper').map(paperRun)) {
       const points = paperPoints(run.model, run.condition);
       const p = points.reduce(
@@ -138,7 +146,7 @@ function compareHandler(): CellHandler {
         counts: Object.fromEntries(BEHAVIORS.map((b) => [b, Number(r[b])])) as BehaviorCounts,
       })),
     );
-    return toJson({ type: 'chart', charts: [bars], rows });
+    return toJson({ type: 'chart', charts: [bars], rows, notes: notes.length ? notes : undefined });
   };
 }
 
@@ -171,5 +179,5 @@ function jsHandler(env: HandlerEnv): CellHandler {
 }
 
 export function viewHandlers(env: HandlerEnv): Record<'chart' | 'compare' | 'table' | 'js', CellHandler> {
-  return { chart: chartHandler(), compare: compareHandler(), table: tableHandler(), js: jsHandler(env) };
+  return { chart: chartHandler(), compare: compareHandler(env), table: tableHandler(), js: jsHandler(env) };
 }

@@ -1,6 +1,7 @@
 // `primer bench [--model DIR] [--quant none|f16|f32|q4] [--prompt-tokens N] [--decode-tokens N]`: measured
 // throughput of this machine's WebGPU adapter: the FMA peak, the matmul kernels at Qwen2.5-0.5B's MLP shape,
-// prefill and decode of a whole model (the given one, or a synthetic one small enough for a software adapter),
+// prefill and decode of a whole model (the given one, or a synthetic one small enough for a software adapter;
+// decode again with the text streamed as a page showing it live receives it),
 // and the GPU memory Qwen2.5-0.5B needs at a 2,048-token context (q4, and bf16 kept 16-bit); then Engine II's
 // training figures: LoRA training throughput and its cost over a forward pass, GRPO rollout throughput (both on
 // the synthetic model), and the GPU memory of LoRA training Qwen2.5-0.5B at batch 4 × 512. The last line
@@ -17,10 +18,18 @@ import { benchMatmulF32, benchQ4Decode, benchQ4Matmul } from '../../engine/kerne
 import { findModel } from '../../engine/model/catalog.ts';
 import type { Decoder } from '../../engine/model/decoder.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
+import { TextBatcher } from '../../app/textBatcher.ts';
 import { checkKnownFlags, flag, integerFlag, parseFlags } from '../args.ts';
 import { modelDirFlag, quantizationFlag } from '../modelFlags.ts';
 
 type Figures = Record<string, string | number | boolean>;
+
+/** What a page showing the solutions live gets: every row's text, coalesced per frame as the Worker does. */
+function streamText(): (row: number, delta: string) => void {
+  const texts: string[] = [];
+  const batcher = new TextBatcher((row, delta) => (texts[row] = (texts[row] ?? '') + delta));
+  return (row, delta) => batcher.push(row, delta);
+}
 
 const MLP = { M: 256, N: 4864, K: 896 }; // a 256-token prefill through Qwen2.5-0.5B's gate/up projection
 const BATCH = 16;
@@ -69,12 +78,19 @@ async function modelFigures(
   await timeGeneration(model, BATCH, promptTokens, 2);
   const one = await timeGeneration(model, 1, promptTokens, decodeTokens, RUNS);
   const many = await timeGeneration(model, BATCH, promptTokens, decodeTokens, RUNS);
+  const streamedOne = await timeGeneration(model, 1, promptTokens, decodeTokens, RUNS, 0, streamText());
+  const streamedMany = await timeGeneration(model, BATCH, promptTokens, decodeTokens, RUNS, 0, streamText());
   const speedup = many.decodeTokS / one.decodeTokS;
   console.log(`prefill of ${promptTokens} tokens: ${one.prefillTokS.toFixed(1)} tok/s (best of ${RUNS})`);
   console.log(
     `decode of ${decodeTokens} tokens: ${one.decodeTokS.toFixed(1)} tok/s at batch 1, ${many.decodeTokS.toFixed(1)} tok/s at batch ${BATCH} (${speedup.toFixed(1)}×, target ≥ 6×; best of ${RUNS})`,
   );
+  console.log(
+    `decode with streaming on (each row's text batched per frame, as the engine Worker sends it): ${streamedOne.decodeTokS.toFixed(1)} tok/s at batch 1, ${streamedMany.decodeTokS.toFixed(1)} tok/s at batch ${BATCH} (best of ${RUNS})`,
+  );
   Object.assign(figures, {
+    decode_tok_s_b1_streaming: round(streamedOne.decodeTokS),
+    decode_tok_s_b16_streaming: round(streamedMany.decodeTokS),
     model: model.name,
     prefill_tok_s: round(one.prefillTokS),
     decode_tok_s_b1: round(one.decodeTokS),

@@ -6,6 +6,7 @@ import type { NotebookRecord } from '../../store/schema.ts';
 import type { Workspace } from '../workspace.svelte.ts';
 import type { GpuMemoryLedger } from '../../generators/memory.ts';
 import { isShippedSource } from '../shipped.ts';
+import { LiveBoards } from '../solutions/liveBoard.svelte.ts';
 
 export class NotebookSession {
   notebook = $state.raw<Notebook>();
@@ -15,6 +16,8 @@ export class NotebookSession {
   trusted = $state(false);
   /** What the GPU holds now (engine and WebLLM), refreshed as cells finish. */
   gpuSummary = $state('');
+  /** Solutions of running cells as they are written. */
+  readonly live = new LiveBoards();
   #runner: NotebookRunner;
   /** The user chose "Trust this notebook" (stored); shipped text is trusted without it. */
   #userTrusted: boolean;
@@ -36,9 +39,11 @@ export class NotebookSession {
       handlers,
       outputs: storeOutputs(store),
       onChange: (id, state) => {
+        if (state.status === 'running' && this.states[id]?.status !== 'running') this.live.reset(id);
         this.states[id] = state;
         if (ledger && state.status !== 'running') this.gpuSummary = ledger.summary();
       },
+      onLive: (id, event) => this.live.push(id, event),
     });
   }
 
