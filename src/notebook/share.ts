@@ -5,6 +5,8 @@ import { base64urlToBytes, bytesToBase64url } from '../store/base64.ts';
 import { findSecret } from '../store/secrets.ts';
 
 export const SHARE_PREFIX = 'nb=';
+/** A student's link: the same notebook, opened read-only (#view=...). */
+export const VIEW_PREFIX = 'view=';
 /** Longer links get cut by chat apps and some browsers; past this, share the file instead. */
 export const MAX_FRAGMENT_CHARS = 64_000;
 /** The largest notebook a link may unpack to (guards against a tiny link that inflates enormously). */
@@ -28,9 +30,15 @@ export async function encodeShareFragment(text: string, knownSecrets: readonly s
   return fragment;
 }
 
-/** The notebook text in a fragment made by encodeShareFragment ('#' optional). */
+/** The read-only (student's) form of a fragment made by encodeShareFragment. */
+export function viewFragment(shareFragment: string): string {
+  return VIEW_PREFIX + shareFragment.slice(SHARE_PREFIX.length);
+}
+
+/** The notebook text in a fragment made by encodeShareFragment or viewFragment ('#' optional). */
 export async function decodeShareFragment(fragment: string): Promise<string> {
-  const body = fragment.replace(/^#/, '');
+  const hashless = fragment.replace(/^#/, '');
+  const body = hashless.startsWith(VIEW_PREFIX) ? SHARE_PREFIX + hashless.slice(VIEW_PREFIX.length) : hashless;
   if (!body.startsWith(SHARE_PREFIX)) throw new ShareLinkError('This link does not hold a notebook (no #nb= part)');
   if (body.length > MAX_FRAGMENT_CHARS)
     throw new ShareLinkError(`This link is too long (${body.length} characters, at most ${MAX_FRAGMENT_CHARS})`);
