@@ -13,6 +13,7 @@ import type { LiveEvent } from '../../src/notebook/live.ts';
 import { NotebookRunner, storeOutputs } from '../../src/notebook/runner.ts';
 import { Store } from '../../src/store/db.ts';
 import { tracesBy } from '../../src/store/traces.ts';
+import { LiveBoard } from '../../src/ui/solutions/liveBoard.svelte.ts';
 import { END, prebuiltModel, WebLlmStandIn } from '../support/webllmStandIn.ts';
 
 const PROBLEM = { numbers: [3, 7, 25], target: 46 };
@@ -64,6 +65,25 @@ describe('LiveAnnotator', () => {
     // Once shown, a highlight stays: each sentence only adds.
     for (let i = firstCheck; i < seen.length; i++) expect(seen[i]).toContain('verification:not 46');
     expect(live.update(SOLUTION, true)).toEqual(annotateSpans(PROBLEM, SOLUTION));
+  });
+});
+
+describe('LiveBoard', () => {
+  it('gives a row its reward when its answer closes, and keeps counting behaviors across batches', () => {
+    const board = new LiveBoard();
+    const rows = (problems = [PROBLEM]): LiveEvent => ({ type: 'rows', column: 0, label: 'm', problems });
+    const text = (delta: string): LiveEvent => ({ type: 'text', column: 0, row: 0, delta, tokens: 2 });
+    const cut = SOLUTION.indexOf('</answer>');
+    board.apply([rows(), text(SOLUTION.slice(0, cut))]);
+    const [row] = board.columns[0].rows;
+    expect(row.reward).toBeUndefined();
+    expect(row.annotation?.counts.verification).toBeGreaterThan(0);
+    board.apply([text(SOLUTION.slice(cut))]);
+    expect(row.reward).toBe(1);
+    const counts = board.columns[0].counts.verification;
+    board.apply([rows(), text('Let me check: too high! ')]);
+    expect(board.columns[0].counts.verification).toBe(counts + 1);
+    expect(board.tokens).toBe(6);
   });
 });
 
