@@ -186,7 +186,11 @@ export const NO_EQUIVALENT: Record<string, string> = {
   'prime.model / rl.model': 'becomes --model (a Hugging Face repo); a scratch model has none, so --model is required',
   'prime.dataset': 'its traces are written to the data folder',
   'rl.template':
-    "veRL v0.7.0 and TRL render prompts as chat messages through the model's chat template; the paper's plain-text base template is the user message",
+    "base: the paper's plain text reaches the model unchanged (veRL: a custom_chat_template that only joins the turns; TRL: a plain-text prompt); chat: messages through the model's own template",
+  'prime on veRL':
+    "veRL v0.7.0's SFT trainer always wraps the priming prompt in the model's chat template; the paper's fork and TRL's sft.py train on the plain text",
+  behaviors:
+    'neither engine counts them: Primer annotates the generations it imports (a sample per step) with its rule annotator',
 };
 
 /** The per-device batch and gradient accumulation that give `total` sequences over `gpus` GPUs. */
@@ -201,4 +205,36 @@ export function batchOver(total: number, gpus: number, perDeviceMax: number): Ke
 
 export function rowsOf(kind: TrainKind): MappingRow[] {
   return MAPPING.filter((row) => row.kind === kind);
+}
+
+/** Settings that exercise every branch of the rows: the paper's, GRPO with LoRA, Dr. GRPO with a KL loss. */
+function scenarios(kind: TrainKind): Settings[] {
+  const paper: Settings = { kind, gpus: 8 };
+  for (const row of rowsOf(kind)) paper[row.field] = row.paper;
+  return [
+    paper,
+    { ...paper, method: 'lora', algorithm: 'grpo', rank: 16 },
+    { ...paper, algorithm: 'dr_grpo', rank: 16, kl: 0.01 },
+  ];
+}
+
+function keysOf(row: MappingRow, engine: 'verl' | 'trl'): string[] {
+  const keys = scenarios(row.kind).flatMap((s) => Object.keys(row[engine](s[row.field], s)));
+  return [...new Set(keys)];
+}
+
+/** The table docs/scale-out.md shows (a test keeps the two the same). */
+export function mappingMarkdown(): string {
+  const code = (keys: string[]) => (keys.length ? keys.map((k) => `\`${k}\``).join('<br>') : '—');
+  const rows = MAPPING.map(
+    (row) =>
+      `| ${row.kind}.${row.field} | ${row.paper === null ? 'none' : String(row.paper)} | ${code(keysOf(row, 'verl'))} | ${code(keysOf(row, 'trl'))} | ${row.note ?? ''} |`,
+  );
+  const missing = Object.entries(NO_EQUIVALENT).map(([field, why]) => `| ${field} | | — | — | ${why} |`);
+  return [
+    '| Primer cell field | the paper, where the cell is silent | veRL v0.7.0 | TRL v1.9.0 | notes |',
+    '|---|---|---|---|---|',
+    ...rows,
+    ...missing,
+  ].join('\n');
 }

@@ -9,6 +9,7 @@ import { run as exportJob } from '../../src/cli/commands/export-job.ts';
 import { parseNotebook } from '../../src/notebook/format.ts';
 import { buildJob, type Job } from '../../src/scaleout/job.ts';
 import { verlRlRows } from '../../src/scaleout/layouts.ts';
+import { mappingMarkdown } from '../../src/scaleout/mapping.ts';
 import { planJob, type Engine } from '../../src/scaleout/plan.ts';
 import { verlRl } from '../../src/scaleout/verl.ts';
 import { cellProblems } from '../../src/tasks/countdown.ts';
@@ -138,6 +139,10 @@ function planOf(cellId: string, engine: Engine) {
 }
 
 describe('the mapping from a cell to each engine', () => {
+  it('is the table docs/scale-out.md shows', () => {
+    expect(readFileSync('docs/scale-out.md', 'utf8')).toContain(mappingMarkdown());
+  });
+
   it("fills what the cell leaves out with the paper's PPO: critic, GAE, KL 0.001 in the reward, n=4, batch 256", async () => {
     const keys = verlRl(await planOf('ppo', 'verl')).keys;
     expect(keys).toMatchObject({

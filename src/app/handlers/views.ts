@@ -3,7 +3,8 @@ import { BEHAVIORS, type BehaviorCounts } from '../../behaviors/types.ts';
 import type { StepMetrics } from '../../behaviors/metrics.ts';
 import { paperPoints, PAPER_MODEL_LABELS, type PaperModel, type PaperPoint } from '../../charts/paper.ts';
 import type { ChartSpec, LineSeries } from '../../charts/spec.ts';
-import { behaviorBars } from '../../charts/runCharts.ts';
+import { behaviorBars, type RunCurve } from '../../charts/runCharts.ts';
+import { importedCurves } from '../../scaleout/import/toStore.ts';
 import { PAPER_CITATION } from '../../charts/paper.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import type { JsonValue } from '../../store/schema.ts';
@@ -61,16 +62,23 @@ function refIds(ctx: CellContext): string[] {
   return (Array.isArray(from) ? from : [from]).map(String);
 }
 
-function chartHandler(): CellHandler {
+/** The notebook's own results named in `from`, then the runs imported into it (primer import-run, "Import a run"). */
+async function curvesOf(env: HandlerEnv, ctx: CellContext): Promise<RunCurve[]> {
+  const own = refIds(ctx).map((id) => ({ label: id, steps: stepsOf(ctx.inputs[id].value) }));
+  return [...own, ...(await importedCurves(env.store, ctx.notebookId))];
+}
+
+function chartHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
+    const curves = await curvesOf(env, ctx);
     const metrics = strings(ctx, 'y') as Metric[];
     const paper = strings(ctx, 'paper').map(paperRun);
     const style = str(ctx, 'style', 'line');
     const title = typeof ctx.params.title === 'string' ? ctx.params.title : metrics.join(', ');
     const charts: ChartSpec[] = metrics.map((metric) => {
-      const series: LineSeries[] = refIds(ctx).map((id) => ({
-        label: id,
-        points: stepsOf(ctx.inputs[id].value).flatMap((m) =>
+      const series: LineSeries[] = curves.map(({ label, steps }) => ({
+        label,
+        points: steps.flatMap((m) =>
           pick(m, metric) === undefined ? [] : [[m.step, pick(m, metric)!] as [number, number]],
         ),
       }));
@@ -94,9 +102,9 @@ function chartHandler(): CellHandler {
       };
     });
     if (style === 'bar') {
-      const last = refIds(ctx).map((id) => ({
-        label: id,
-        counts: stepsOf(ctx.inputs[id].value).at(-1)?.behaviors ?? {
+      const last = curves.map(({ label, steps }) => ({
+        label,
+        counts: steps.at(-1)?.behaviors ?? {
           verification: 0,
           backtracking: 0,
           subgoal: 0,
@@ -109,12 +117,13 @@ function chartHandler(): CellHandler {
   };
 }
 
-/** The last accuracy and behavior figures of each cell in `from`. */
-function rowsFrom(ctx: CellContext): Record<string, string | number>[] {
-  return refIds(ctx).map((id) => {
-    const last = stepsOf(ctx.inputs[id].value).at(-1);
-    if (!last) throw new Error(`cell "${id}" has no accuracy or behavior results to compare`);
-    return { run: id, accuracy: last.accuracy, ...last.behaviors, length: Math.round(last.meanLength) };
+/** The last accuracy and behavior figures of each cell in `from`, then of each run imported into the notebook. */
+async function rowsFrom(env: HandlerEnv, ctx: CellContext): Promise<Record<string, string | number>[]> {
+  return (await curvesOf(env, ctx)).map(({ label, steps }) => {
+    // An imported run's last step may hold only what its engine logged there: take the last step that has behaviors.
+    const last = steps.findLast((m) => m.behaviors) ?? steps.at(-1);
+    if (!last) throw new Error(`cell "${label}" has no accuracy or behavior results to compare`);
+    return { run: label, accuracy: last.accuracy, ...last.behaviors, length: Math.round(last.meanLength ?? 0) };
   });
 }
 
@@ -123,7 +132,7 @@ function compareHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const step = num(ctx, 'paper_step', 0);
     const notes: string[] = [];
-    const rows = ctx.params.models !== undefined ? await sampleSideBySide(env, ctx, notes) : rowsFrom(ctx);
+    const rows = ctx.params.models !== undefined ? await sampleSideBySide(env, ctx, notes) : await rowsFrom(env, ctx);
     for (const run of strings(ctx, 'paper').map(paperRun)) {
       const points = paperPoints(run.model, run.condition);
       const p = points.reduce(
@@ -179,5 +188,5 @@ function jsHandler(env: HandlerEnv): CellHandler {
 }
 
 export function viewHandlers(env: HandlerEnv): Record<'chart' | 'compare' | 'table' | 'js', CellHandler> {
-  return { chart: chartHandler(), compare: compareHandler(env), table: tableHandler(), js: jsHandler(env) };
+  return { chart: chartHandler(env), compare: compareHandler(env), table: tableHandler(), js: jsHandler(env) };
 }
