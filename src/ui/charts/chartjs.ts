@@ -41,11 +41,12 @@ export function chartConfig(spec: ChartSpec): ChartConfiguration {
   if (spec.kind === 'bar') {
     return {
       type: 'bar',
+      // Copies: Chart.js instruments the arrays it is given, which Svelte's state proxies refuse.
       data: {
-        labels: spec.categories,
+        labels: [...spec.categories],
         datasets: spec.series.map((s, i) => ({
           label: s.label,
-          data: s.values,
+          data: [...s.values],
           backgroundColor: PALETTE[i % PALETTE.length],
         })),
       },
