@@ -55,8 +55,6 @@ export function trlSft(plan: JobPlan): TrlStage {
     output_dir: PRIME_OUT,
     ...mapped,
     lr_scheduler_type: 'cosine',
-    weight_decay: 0.01,
-    adam_beta2: 0.95,
     max_grad_norm: 1.0,
     completion_only_loss: true,
     ...COMMON,

@@ -178,9 +178,10 @@ describe('the mapping from a cell to each engine', () => {
       beta: 0.01,
       num_generations: 6,
     });
-    // 4 prompts × 6 completions over 4 GPUs: the effective batch stays 24, divisible by the group.
+    // 4 prompts × 6 completions in the paper's 2 updates per step: 12 completions per optimizer step over 4 GPUs.
+    expect(trl.GRPOConfig).toMatchObject({ steps_per_generation: 2, max_steps: 6 });
     const { per_device_train_batch_size: b, gradient_accumulation_steps: g } = trl.GRPOConfig;
-    expect(Number(b) * Number(g) * 4).toBe(24);
+    expect(Number(b) * Number(g) * 4).toBe(12);
     expect(trl.LoraConfig).toMatchObject({ r: 8, target_modules: 'all-linear' });
   });
 });
