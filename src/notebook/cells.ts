@@ -71,6 +71,11 @@ const rlTemperature = num('sampling temperature, also applied to the log-probabi
 const beta2 = num('AdamW β2 (default 0.999; the paper: 0.95)', 0, 0.99999);
 const weightDecay = num('AdamW weight decay (default 0; the paper: 0.01)', 0, 1);
 
+const problemSetField = str(
+  "where problems come from: the local generator, or the paper's data set (Jiayi-Pan/Countdown-Tasks-3to4, downloaded once)",
+  ['generator', 'countdown-tasks-3to4'],
+);
+
 const requires = (field: string, when: boolean, why: string) =>
   when ? { field, message: `'${field}' is required ${why}` } : null;
 
@@ -116,6 +121,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       problems: int('how many problems', 1, 100_000, true),
       samples: int('solutions per problem', 1, 64),
       split: str('which problems: held-out test problems or training ones', ['test', 'train']),
+      problem_set: problemSetField,
       template: str("prompt template: the paper's plain text, or the model's chat template", ['base', 'chat']),
       temperature,
       top_p: num('nucleus sampling mass', 0.01, 1),
@@ -197,6 +203,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
       rank: int('LoRA rank of a new adapter', 1, 256),
       eval_every: int('measure accuracy and behaviors every this many steps', 1, 100_000),
       eval_problems: int('held-out problems per evaluation', 1, 10_000),
+      problem_set: problemSetField,
       checkpoint_every: int('save a checkpoint every this many steps', 1, 100_000),
       seed,
     },

@@ -1,11 +1,32 @@
 // The paper's RL problems, HF Jiayi-Pan/Countdown-Tasks-3to4 (fields nums, target), read page by page from
 // the public datasets-server when the network allows, else drawn from the local generator with the RL
-// preset. The result says which of the two it is, so a run records where its problems came from.
-import { COUNTDOWN_RL_PRESET, generateCountdownProblems } from './countdown.ts';
+// preset. The result says which of the two it is, so a run records where its problems came from. Pages are
+// kept in a cache (Cache Storage in the browser, as models are), so a set is downloaded once; the result
+// gives the bytes it took, and the measured ranges can be set beside the generator's preset.
+import { COUNTDOWN_RL_PRESET, generateCountdownProblems, type CountdownPreset } from './countdown.ts';
 import type { CountdownProblem } from './types.ts';
 
 export const COUNTDOWN_TASKS_DATASET = 'Jiayi-Pan/Countdown-Tasks-3to4';
 const ROWS_URL = 'https://datasets-server.huggingface.co/rows';
+/** The paper's split of the train rows: the first 327,680 train RL, the next 1,024 test it. */
+export const PAPER_TRAIN_ROWS = 327_680;
+export const PAPER_TEST_ROWS = 1_024;
+
+/** Where pages are kept between runs, keyed by URL. */
+export interface PageCache {
+  get(url: string): Promise<string | undefined>;
+  put(url: string, body: string): Promise<void>;
+}
+
+/** The browser's Cache Storage ("primer-datasets"), where there is one. */
+export function browserPageCache(): PageCache | undefined {
+  if (typeof caches === 'undefined') return undefined;
+  const open = () => caches.open('primer-datasets');
+  return {
+    get: async (url) => (await (await open()).match(url))?.text(),
+    put: async (url, body) => (await open()).put(url, new Response(body)),
+  };
+}
 const PAGE = 100; // the most rows datasets-server returns per request
 
 export interface LoadOptions {
@@ -16,12 +37,18 @@ export interface LoadOptions {
   seed?: number;
   fetchFn?: typeof fetch;
   signal?: AbortSignal;
+  /** The datasets-server rows endpoint (tests point it at a local server). */
+  rowsUrl?: string;
+  cache?: PageCache;
 }
 
 export interface LoadedProblems {
   problems: CountdownProblem[];
   /** Where they came from, in words, with the reason when it is the fallback. */
   source: string;
+  /** Bytes of the pages these rows came in, and how many of them were downloaded now (the rest were cached). */
+  bytes?: number;
+  downloadedBytes?: number;
 }
 
 function readRow(value: unknown, index: number): CountdownProblem {
@@ -33,35 +60,42 @@ function readRow(value: unknown, index: number): CountdownProblem {
   return { numbers: nums as number[], target: row?.target as number };
 }
 
-async function fetchPage(
-  offset: number,
-  length: number,
-  fetchFn: typeof fetch,
-  signal?: AbortSignal,
-): Promise<CountdownProblem[]> {
-  const url = `${ROWS_URL}?dataset=${encodeURIComponent(COUNTDOWN_TASKS_DATASET)}&config=default&split=train&offset=${offset}&length=${length}`;
-  const response = await fetchFn(url, { signal });
-  if (!response.ok) throw new Error(`datasets-server answered ${response.status}`);
-  const body = (await response.json()) as { rows?: unknown[] };
-  if (!Array.isArray(body.rows)) throw new Error('datasets-server answer has no rows');
-  return body.rows.map((r, i) => readRow(r, offset + i));
+interface Page {
+  problems: CountdownProblem[];
+  bytes: number;
+  downloaded: boolean;
 }
 
-export async function loadCountdownTasks({
-  count,
-  offset = 0,
-  seed = 0,
-  fetchFn = fetch,
-  signal,
-}: LoadOptions): Promise<LoadedProblems> {
+async function fetchPage(offset: number, length: number, o: LoadOptions): Promise<Page> {
+  const url = `${o.rowsUrl ?? ROWS_URL}?dataset=${encodeURIComponent(COUNTDOWN_TASKS_DATASET)}&config=default&split=train&offset=${offset}&length=${length}`;
+  let text = await o.cache?.get(url);
+  const downloaded = text === undefined;
+  if (text === undefined) {
+    const response = await (o.fetchFn ?? fetch)(url, { signal: o.signal });
+    if (!response.ok) throw new Error(`datasets-server answered ${response.status}`);
+    text = await response.text();
+  }
+  const body = JSON.parse(text) as { rows?: unknown[] };
+  if (!Array.isArray(body.rows)) throw new Error('datasets-server answer has no rows');
+  const problems = body.rows.map((r, i) => readRow(r, offset + i));
+  if (downloaded) await o.cache?.put(url, text); // only a page that read well is kept
+  return { problems, bytes: new TextEncoder().encode(text).length, downloaded };
+}
+
+export async function loadCountdownTasks(options: LoadOptions): Promise<LoadedProblems> {
+  const { count, offset = 0, seed = 0, signal } = options;
   try {
     const problems: CountdownProblem[] = [];
+    let [bytes, downloadedBytes] = [0, 0];
     while (problems.length < count) {
-      const page = await fetchPage(offset + problems.length, Math.min(PAGE, count - problems.length), fetchFn, signal);
-      if (page.length === 0) throw new Error(`the dataset ended after ${problems.length} rows`);
-      problems.push(...page);
+      const page = await fetchPage(offset + problems.length, Math.min(PAGE, count - problems.length), options);
+      if (page.problems.length === 0) throw new Error(`the dataset ended after ${problems.length} rows`);
+      problems.push(...page.problems);
+      bytes += page.bytes;
+      if (page.downloaded) downloadedBytes += page.bytes;
     }
-    return { problems, source: `${COUNTDOWN_TASKS_DATASET} train rows ${offset}..${offset + count - 1}` };
+    const source = `${COUNTDOWN_TASKS_DATASET} train rows ${offset}..${offset + count - 1}`;
+    return { problems, source, bytes, downloadedBytes };
   } catch (err) {
     signal?.throwIfAborted();
     const reason = err instanceof Error ? err.message : String(err);
@@ -70,4 +104,44 @@ export async function loadCountdownTasks({
       source: `local generator (preset ${COUNTDOWN_RL_PRESET.name}, seed ${seed}); ${COUNTDOWN_TASKS_DATASET} unavailable: ${reason}`,
     };
   }
+}
+
+export interface MeasuredRanges {
+  rows: number;
+  /** Share of problems with each count of numbers. */
+  sizes: Record<number, number>;
+  numberRange: [number, number];
+  targetRange: [number, number];
+}
+
+export function measureRanges(problems: CountdownProblem[]): MeasuredRanges {
+  const numbers = problems.flatMap((p) => p.numbers);
+  const targets = problems.map((p) => p.target);
+  const sizes: Record<number, number> = {};
+  for (const p of problems) sizes[p.numbers.length] = (sizes[p.numbers.length] ?? 0) + 1 / problems.length;
+  return {
+    rows: problems.length,
+    sizes,
+    numberRange: [Math.min(...numbers), Math.max(...numbers)],
+    targetRange: [Math.min(...targets), Math.max(...targets)],
+  };
+}
+
+/** Where a generator preset differs from ranges measured on real rows, in words (empty when it fits them). */
+export function presetDifferences(preset: CountdownPreset, measured: MeasuredRanges): string[] {
+  const out: string[] = [];
+  const range = (what: string, mine: [number, number], theirs: [number, number]) => {
+    if (mine[0] !== theirs[0] || mine[1] !== theirs[1])
+      out.push(`${what}: generator ${mine[0]}-${mine[1]}, data set ${theirs[0]}-${theirs[1]} (${measured.rows} rows)`);
+  };
+  range('numbers', preset.numberRange, measured.numberRange);
+  range('targets', preset.targetRange, measured.targetRange);
+  const sizes = Object.keys(measured.sizes).map(Number).sort();
+  const share = sizes.map((n) => `${n}: ${(100 * measured.sizes[n]).toFixed(0)}%`).join(', ');
+  if (
+    sizes.join() !== [...preset.sizes].sort().join() ||
+    sizes.some((n) => Math.abs(measured.sizes[n] - 1 / sizes.length) > 0.1)
+  )
+    out.push(`numbers per problem: generator ${preset.sizes.join(' or ')} evenly, data set ${share}`);
+  return out;
 }

@@ -15,8 +15,15 @@ import {
 } from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
 import type { JsonObject, JsonValue } from '../../store/schema.ts';
-import { cellProblems, type ProblemSplit } from '../../tasks/countdown.ts';
+import { cellProblems, COUNTDOWN_RL_PRESET, type ProblemSplit } from '../../tasks/countdown.ts';
 import { countdownPrompt } from '../../tasks/prompts.ts';
+import {
+  browserPageCache,
+  loadCountdownTasks,
+  measureRanges,
+  PAPER_TRAIN_ROWS,
+  presetDifferences,
+} from '../../tasks/countdownTasks.ts';
 import { countdownReward } from '../../tasks/reward.ts';
 import type { CountdownProblem, GenerateRequest, Generation, TextGenerator } from '../../tasks/types.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
@@ -184,6 +191,35 @@ function modelHandler(env: HandlerEnv): CellHandler {
 
 export function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
   return cellProblems(num(ctx, 'seed', 1), count, split as ProblemSplit);
+}
+
+/** The paper's problem set, as a cell's `problem_set` names it. */
+export const PAPER_PROBLEM_SET = 'countdown-tasks-3to4';
+
+/**
+ * A cell's problems: from the local generator, or the paper's data set (train rows for training, the 1,024 rows
+ * after them for testing), downloaded once and cached; the notes give its size and where the generator differs.
+ */
+export async function problemSet(ctx: CellContext, count: number, split: string) {
+  if (str(ctx, 'problem_set', 'generator') !== PAPER_PROBLEM_SET || count === 0)
+    return { problems: problemsFor(ctx, count, split), notes: [] as string[] };
+  const loaded = await loadCountdownTasks({
+    count,
+    offset: split === 'test' ? PAPER_TRAIN_ROWS : 0,
+    seed: num(ctx, 'seed', 1),
+    cache: browserPageCache(),
+    signal: ctx.signal,
+  });
+  const mb = (bytes = 0) => (bytes / 1e6).toFixed(2);
+  const size = loaded.bytes ? `: ${mb(loaded.bytes)} MB, ${mb(loaded.downloadedBytes)} MB of it downloaded now` : '';
+  const differences = loaded.bytes ? presetDifferences(COUNTDOWN_RL_PRESET, measureRanges(loaded.problems)) : [];
+  return {
+    problems: loaded.problems,
+    notes: [
+      `${split} problems from ${loaded.source}${size}`,
+      ...differences.map((d) => `Offline generator vs the data set, ${d}`),
+    ],
+  };
 }
 
 export async function promptFor(
@@ -452,9 +488,11 @@ function rlHandler(env: HandlerEnv): CellHandler {
     await ensureLoaded(env, ctx, model);
     const steps = num(ctx, 'steps', 10);
     const prompts = num(ctx, 'prompts', 4);
+    const train = await problemSet(ctx, steps * prompts, 'train');
+    const test = await problemSet(ctx, num(ctx, 'eval_problems', 0), 'test');
     const job = {
       algorithm: (str(ctx, 'algorithm', 'grpo') === 'dr_grpo' ? 'dr_grpo' : 'grpo') as 'grpo' | 'dr_grpo',
-      problems: problemsFor(ctx, steps * prompts, 'train'),
+      problems: train.problems,
       steps,
       prompts,
       group: num(ctx, 'group', 8),
@@ -471,7 +509,7 @@ function rlHandler(env: HandlerEnv): CellHandler {
       seed: num(ctx, 'seed', 1),
       template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
       evalEvery: num(ctx, 'eval_every', 0),
-      evalProblems: problemsFor(ctx, num(ctx, 'eval_problems', 0), 'test'),
+      evalProblems: test.problems,
     };
     const out = await trainRun(
       env,
@@ -482,9 +520,10 @@ function rlHandler(env: HandlerEnv): CellHandler {
       steps,
       (resume, hooks) => engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
-    const train = { label: `${ctx.cell.id} (training rollouts)`, steps: out.steps ?? [] };
+    const rollouts = { label: `${ctx.cell.id} (training rollouts)`, steps: out.steps ?? [] };
     const heldOut = out.evals && { label: `${ctx.cell.id} (held-out problems)`, steps: out.evals };
-    out.charts = [accuracyChart(heldOut ? [heldOut, train] : [train]), behaviorChart(heldOut ?? train)];
+    out.charts = [accuracyChart(heldOut ? [heldOut, rollouts] : [rollouts]), behaviorChart(heldOut ?? rollouts)];
+    out.notes = [...(out.notes ?? []), ...train.notes, ...test.notes];
     return toJson(out);
   };
 }

@@ -8,7 +8,7 @@ import { appendTraces } from '../../store/traces.ts';
 import { countdownReward } from '../../tasks/reward.ts';
 import type { CountdownProblem } from '../../tasks/types.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
-import { asModel, problemsFor, promptFor, samplerFor, type Generate } from './engine.ts';
+import { asModel, problemSet, problemsFor, promptFor, samplerFor, type Generate } from './engine.ts';
 import { input, num, str, strings, type HandlerEnv } from './env.ts';
 
 /** Solutions generated together: one batch fills one screen of the live view. */
@@ -86,10 +86,10 @@ export function sampleHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const ref = input(ctx, 'model');
     const model = asModel(ref.value, ref.id);
-    const problems = problemsFor(ctx, num(ctx, 'problems', 16), str(ctx, 'split', 'test'));
+    const set = await problemSet(ctx, num(ctx, 'problems', 16), str(ctx, 'split', 'test'));
     const samples = num(ctx, 'samples', 1);
-    const jobs = problems.flatMap((p) => Array.from({ length: samples }, () => p));
-    const notes: string[] = [];
+    const jobs = set.problems.flatMap((p) => Array.from({ length: samples }, () => p));
+    const notes: string[] = [...set.notes];
     const generate = await samplerFor(env, ctx, model, notes);
     const onStored = solutionProgress(ctx, jobs.length);
     const column = { column: 0, label: ref.id, onStored, annotate: false };
