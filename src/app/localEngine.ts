@@ -2,6 +2,7 @@
 // Node. Handles name loaded models (a model cell's id) and trained results (a prime or rl cell's id): a
 // LoRA result is its base model plus an adapter; a full-weights result is a model of its own.
 import { requestGpu } from '../engine/gpu.ts';
+import { DeviceGuard } from '../engine/deviceGuard.ts';
 import { generateIds } from '../engine/generate.ts';
 import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../engine/lora/peft.ts';
 import { GpuLoraAdapter } from '../engine/lora/gpuAdapter.ts';
@@ -33,19 +34,29 @@ function evalPlan(job: RlJob): EvalPlan {
 }
 
 export class LocalEngine implements EngineService {
-  #device: Promise<GPUDevice> | undefined;
+  #guard: Promise<DeviceGuard> | undefined;
   #handles = new Map<string, Loaded>();
 
-  private device(): Promise<GPUDevice> {
-    this.#device ??= requestGpu().then((g) => {
-      g.device.lost.then((info) => {
+  /** The device's guard; a lost device forgets every model, and the next call gets a new device. */
+  private guard(): Promise<DeviceGuard> {
+    this.#guard ??= requestGpu().then((g) => {
+      const guard = new DeviceGuard(g.device);
+      guard.lost.addEventListener('abort', () => {
         this.#handles.clear();
-        this.#device = undefined;
-        console.error(`The GPU device was lost (${info.reason}): ${info.message}`);
+        this.#guard = undefined;
+        console.warn(String(guard.lost.reason));
       });
-      return g.device;
+      return guard;
     });
-    return this.#device;
+    return this.#guard;
+  }
+
+  /** GPU work that stops at once if the device is lost, and says so plainly if an allocation ran out of memory. */
+  private async onGpu<T>(what: string, hooks: TrainHooks | undefined, work: (signal: AbortSignal) => Promise<T>) {
+    const guard = await this.guard();
+    const resident = new Set([...this.#handles.values()].map((l) => l.decoder));
+    const bytes = [...resident].reduce((n, d) => n + d.weights.bytes, 0);
+    return guard.run(what, hooks?.signal, work, bytes);
   }
 
   private get(handle: string): Loaded {
@@ -62,13 +73,15 @@ export class LocalEngine implements EngineService {
   }
 
   async load(handle: string, spec: ModelSpec, hooks?: TrainHooks): Promise<ModelInfo> {
-    const device = await this.device();
     await this.unload(handle);
+    const { device } = await this.guard();
     let downloaded = false;
-    const decoder = await openDecoder(device, spec, (progress) => {
-      downloaded ||= progress.download === true;
-      hooks?.onEvent?.({ type: 'progress', progress });
-    });
+    const decoder = await this.onGpu(`loading ${specName(spec)}`, hooks, () =>
+      openDecoder(device, spec, (progress) => {
+        downloaded ||= progress.download === true;
+        hooks?.onEvent?.({ type: 'progress', progress });
+      }),
+    );
     this.#handles.set(handle, { decoder });
     const info = this.info(handle, decoder, specName(spec));
     return spec.source === 'hub' ? { ...info, fromCache: !downloaded } : info;
@@ -95,11 +108,9 @@ export class LocalEngine implements EngineService {
     const onEvent = hooks?.onEvent;
     const text = onEvent && new TextBatcher((row, delta, tokens) => onEvent({ type: 'text', row, delta, tokens }));
     try {
-      return await generateIds(decoder, ids, {
-        ...request,
-        signal: hooks?.signal,
-        onText: text && ((row, delta) => text.push(row, delta)),
-      });
+      return await this.onGpu(`generating with "${handle}"`, hooks, (signal) =>
+        generateIds(decoder, ids, { ...request, signal, onText: text && ((row, delta) => text.push(row, delta)) }),
+      );
     } finally {
       text?.flush(); // every delta reaches the page before the result does
     }
@@ -127,14 +138,21 @@ export class LocalEngine implements EngineService {
   }
 
   async prime(handle: string, job: PrimeJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult> {
+    return this.onGpu(`training "${resultHandle}"`, hooks, (signal) =>
+      this.primeOn(handle, job, resultHandle, signal, hooks),
+    );
+  }
+
+  private async primeOn(handle: string, job: PrimeJob, resultHandle: string, signal: AbortSignal, hooks?: TrainHooks) {
     const outcome = await runSft(this.use(handle), job, {
-      signal: hooks?.signal,
+      signal,
       onStep: (m) =>
         hooks?.onEvent?.({
           type: 'step',
           metrics: { ...m, accuracy: 0, meanReward: 0, meanLength: 0, behaviors: zeroCounts() },
         }),
       onCheckpoint: hooks?.onCheckpoint,
+      onProgress: (progress) => hooks?.onEvent?.({ type: 'train', progress }),
     });
     await this.attach(handle, resultHandle, outcome.files);
     return outcome;
@@ -142,6 +160,12 @@ export class LocalEngine implements EngineService {
 
   /** RL trains a copy of the handle's adapter (if it has one), so the primed result it started from stays as it was. */
   async rl(handle: string, job: RlJob, resultHandle: string, hooks?: TrainHooks): Promise<TrainResult> {
+    return this.onGpu(`training "${resultHandle}"`, hooks, (signal) =>
+      this.rlOn(handle, job, resultHandle, signal, hooks),
+    );
+  }
+
+  private async rlOn(handle: string, job: RlJob, resultHandle: string, signal: AbortSignal, hooks?: TrainHooks) {
     const decoder = this.use(handle);
     const start = decoder.lora;
     const copy = start && GpuLoraAdapter.upload(decoder.device, await start.download());
@@ -149,15 +173,18 @@ export class LocalEngine implements EngineService {
     try {
       const plan = job.evalEvery && job.evalProblems?.length ? evalPlan(job) : undefined;
       const outcome = await runGrpo(decoder, job, {
-        signal: hooks?.signal,
+        signal,
         onStep: (m) => hooks?.onEvent?.({ type: 'step', metrics: m }),
         // Step 0 is the model before any update; step s the policy after update s (the paper's labels).
         onPolicy: async (step, policy) => {
-          if (plan && evaluatesAt(plan, step))
-            hooks?.onEvent?.({ type: 'eval', metrics: await evaluatePolicy(policy, step, plan, hooks?.signal) });
+          if (!plan || !evaluatesAt(plan, step)) return;
+          const doing = `measuring ${job.evalProblems?.length} held-out problems`;
+          hooks?.onEvent?.({ type: 'train', progress: { step, steps: job.steps, doing, within: 0 } });
+          hooks?.onEvent?.({ type: 'eval', metrics: await evaluatePolicy(policy, step, plan, signal) });
         },
         onCheckpoint: hooks?.onCheckpoint,
         onRollouts: hooks?.onRollouts,
+        onProgress: (progress) => hooks?.onEvent?.({ type: 'train', progress }),
       });
       await this.attach(handle, resultHandle, outcome.files);
       return outcome;
