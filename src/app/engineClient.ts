@@ -1,7 +1,8 @@
 // The page side of the engine Worker: an EngineService whose calls are messages. Checkpoints and rollouts
-// are acknowledged only after the page has stored them, so the worker never runs ahead of what is saved.
+// are acknowledged only after the page has stored them, so the worker never runs ahead of what is saved; a
+// save that fails is answered with its error, so the run stops with it instead of waiting forever.
 import { engineWorkerName } from '../engine/kernelFamily.ts';
-import type { FromWorker, Method, ToWorker } from './engineProtocol.ts';
+import { fromWire, toWire, type FromWorker, type Method, type ToWorker } from './engineProtocol.ts';
 import type { EngineService, TrainHooks } from './engineService.ts';
 
 interface Pending {
@@ -25,16 +26,18 @@ export function connectEngine(
     const p = pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'event') p.hooks?.onEvent?.(msg.event);
-    else if (msg.type === 'checkpoint') {
-      await p.hooks?.onCheckpoint?.(msg.step, msg.bytes);
-      send({ id: msg.id, type: 'ack' });
-    } else if (msg.type === 'rollouts') {
-      await p.hooks?.onRollouts?.(msg.rollouts);
-      send({ id: msg.id, type: 'ack' });
+    else if (msg.type === 'checkpoint' || msg.type === 'rollouts') {
+      try {
+        if (msg.type === 'checkpoint') await p.hooks?.onCheckpoint?.(msg.step, msg.bytes);
+        else await p.hooks?.onRollouts?.(msg.rollouts);
+        send({ id: msg.id, type: 'ack' });
+      } catch (err) {
+        send({ id: msg.id, type: 'ack', error: toWire(err) });
+      }
     } else {
       pending.delete(msg.id);
       if (msg.type === 'result') p.resolve(msg.value);
-      else p.reject(Object.assign(new Error(msg.message), { name: msg.name }));
+      else p.reject(fromWire(msg));
     }
   };
   worker.onerror = (e) => {

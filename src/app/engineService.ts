@@ -7,8 +7,9 @@ import type { ProgressReport } from '../store/schema.ts';
 import type { ModelSpec } from '../engine/openDecoder.ts';
 import type { SftOptions } from '../engine/train/sft.ts';
 import type { GrpoSettings } from '../engine/train/grpo.ts';
+import type { TrainProgress } from '../engine/train/trainLoop.ts';
 
-export type { ModelSpec };
+export type { ModelSpec, TrainProgress };
 
 export interface ModelInfo {
   handle: string;
@@ -26,6 +27,7 @@ export interface ModelInfo {
 
 export type EngineEvent =
   | { type: 'progress'; progress: ProgressReport }
+  | { type: 'train'; progress: TrainProgress }
   /** A row's newly written text, batched per frame: `tokens` tokens' worth. */
   | { type: 'text'; row: number; delta: string; tokens: number }
   | { type: 'step'; metrics: StepMetrics & Record<string, unknown> }

@@ -42,6 +42,8 @@ export interface CellContext {
   inputs: Record<string, CellInput>;
   /** Aborted when the user cancels; a handler stops soon after and may throw. */
   signal: AbortSignal;
+  /** This run of the cell: traces it writes carry it, and when it is done the cell's other traces go. */
+  attempt: string;
   /** The checkpoint key an unfinished earlier run of this cell saved (interrupted, cancelled, failed), if its params still match. */
   resumeFrom?: string;
   progress(report: ProgressReport): void;
@@ -192,6 +194,7 @@ export class NotebookRunner {
     const resumable = previous && previous.status !== 'done' && previous.paramsHash === hash;
     const controller = new AbortController();
     this.#active = controller;
+    const attempt = crypto.randomUUID();
     let record: OutputRecord = {
       notebookId: this.#options.notebookId,
       cellId: cell.id,
@@ -200,6 +203,7 @@ export class NotebookRunner {
       paramsHash: hash,
       startedAt: Date.now(),
       checkpoint: resumable ? previous.checkpoint : undefined,
+      attempt,
     };
     let lastProgressSave = 0;
     const update = (changes: Partial<OutputRecord>, persist: boolean): Promise<void> => {
@@ -216,6 +220,7 @@ export class NotebookRunner {
         params,
         inputs: this.#inputs(cell, params),
         signal: controller.signal,
+        attempt,
         resumeFrom: record.checkpoint,
         progress: (progress) => {
           const due = Date.now() - lastProgressSave >= PROGRESS_SAVE_MS;
@@ -310,10 +315,14 @@ export class NotebookRunner {
     return cell;
   }
 
+  /** Shown once stored, so what the UI then reads (a done cell's traces) is what the store holds; shown even if storing fails. */
   async #save(record: OutputRecord, persist: boolean): Promise<void> {
     this.#records.set(record.cellId, record);
-    this.#emit(record.cellId);
-    if (persist) await this.#options.outputs.putOutput(record);
+    try {
+      if (persist) await this.#options.outputs.putOutput(record);
+    } finally {
+      this.#emit(record.cellId);
+    }
   }
 
   #show(cellId: string, state: CellState): false {

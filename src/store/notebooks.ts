@@ -101,9 +101,23 @@ export function getOutputs(store: Store, notebookId: string): Promise<OutputReco
   return store.idb.getAllFromIndex('outputs', 'notebookId', notebookId);
 }
 
+/**
+ * Stores a cell's output. A done output of a run (one with an attempt) replaces the cell's traces: those of
+ * earlier runs are deleted in the same transaction, so readers never count an old run's traces with the new.
+ */
 export async function putOutput(store: Store, output: OutputRecord): Promise<void> {
-  await store.write(`the output of cell "${output.cellId}"`, ['outputs'], async (tx) => {
-    await tx.store.put(output);
+  if (output.status !== 'done' || output.attempt === undefined) {
+    await store.write(`the output of cell "${output.cellId}"`, ['outputs'], async (tx) => {
+      await tx.store.put(output);
+    });
+    return;
+  }
+  await store.write(`the output of cell "${output.cellId}"`, ['outputs', 'traces'], async (tx) => {
+    await tx.objectStore('outputs').put(output);
+    const index = tx.objectStore('traces').index('cell');
+    for (let c = await index.openCursor([output.notebookId, output.cellId]); c; c = await c.continue()) {
+      if (c.value.attempt !== output.attempt) await c.delete();
+    }
   });
 }
 

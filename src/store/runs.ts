@@ -1,6 +1,6 @@
 // Training runs: the run record, its per-step metrics (appended one step at a time), adapters and
 // checkpoints. Checkpoints are keyed [runId, step], so the latest one is the last key of the run.
-import type { Store } from './db.ts';
+import type { Store, WriteTx } from './db.ts';
 import type { AdapterRecord, CheckpointRecord, MetricRecord, RunRecord, RunStatus } from './schema.ts';
 
 export async function putRun(store: Store, run: RunRecord): Promise<void> {
@@ -53,10 +53,12 @@ export async function deleteAdapter(store: Store, id: string): Promise<void> {
   });
 }
 
-export async function putCheckpoint(store: Store, checkpoint: CheckpointRecord): Promise<void> {
+/** Saves a checkpoint; with `keep`, the run's older checkpoints beyond the newest `keep` go in the same transaction. */
+export async function putCheckpoint(store: Store, checkpoint: CheckpointRecord, keep?: number): Promise<void> {
   const what = `checkpoint of run ${checkpoint.runId} at step ${checkpoint.step} (${checkpoint.data.byteLength} bytes)`;
   await store.write(what, ['checkpoints'], async (tx) => {
     await tx.store.put(checkpoint);
+    if (keep !== undefined) await deleteOlder(tx.store, checkpoint.runId, keep);
   });
 }
 
@@ -67,12 +69,16 @@ export async function latestCheckpoint(store: Store, runId: string): Promise<Che
 
 /** Deletes all but the newest `keep` checkpoints of a run, to bound the space a long run takes. */
 export async function pruneCheckpoints(store: Store, runId: string, keep: number): Promise<number> {
-  return store.write(`pruning of checkpoints of run ${runId}`, ['checkpoints'], async (tx) => {
-    const keys = await tx.store.getAllKeys(runRange(runId));
-    const doomed = keys.slice(0, Math.max(0, keys.length - keep));
-    await Promise.all(doomed.map((key) => tx.store.delete(key)));
-    return doomed.length;
-  });
+  return store.write(`pruning of checkpoints of run ${runId}`, ['checkpoints'], (tx) =>
+    deleteOlder(tx.store, runId, keep),
+  );
+}
+
+async function deleteOlder(checkpoints: WriteTx<['checkpoints']>['store'], runId: string, keep: number) {
+  const keys = await checkpoints.getAllKeys(runRange(runId));
+  const doomed = keys.slice(0, Math.max(0, keys.length - keep));
+  await Promise.all(doomed.map((key) => checkpoints.delete(key)));
+  return doomed.length;
 }
 
 /** Every [runId, step] key of one run. */

@@ -32,6 +32,8 @@ export interface ProgressReport {
   secondsLeft?: number;
   /** Set while bytes come over the network (a model download), not from this device. */
   download?: boolean;
+  /** What is happening within the current item, e.g. "step 3 of 188: micro-batch 2 of 4 (1,024 tokens)". */
+  detail?: string;
 }
 
 export type OutputStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
@@ -51,6 +53,8 @@ export interface OutputRecord {
   progress?: ProgressReport;
   /** A resume key the handler saved (e.g. a run id); given back to it when an interrupted cell re-runs. */
   checkpoint?: string;
+  /** Which run of the cell this is: its traces carry it, and storing it done drops the cell's other traces. */
+  attempt?: string;
 }
 
 /** One generated solution. */
@@ -71,6 +75,8 @@ export interface TraceRecord {
   step?: number;
   notebookId: string;
   cellId: string;
+  /** The run of the cell that made it (OutputRecord.attempt); a trace of an earlier run goes when a re-run is done. */
+  attempt?: string;
   createdAt: number;
 }
 

@@ -23,6 +23,22 @@ export async function appendTraces(store: Store, traces: readonly NewTrace[]): P
   return records;
 }
 
+/** Makes the cell's traces that `keep` picks part of run `attempt`, so that its done output keeps them. */
+export async function adoptTraces(
+  store: Store,
+  notebookId: string,
+  cellId: string,
+  attempt: string,
+  keep: (trace: TraceRecord) => boolean,
+): Promise<void> {
+  await store.write(`traces of cell "${cellId}"`, ['traces'], async (tx) => {
+    const index = tx.store.index('cell');
+    for (let c = await index.openCursor([notebookId, cellId]); c; c = await c.continue()) {
+      if (keep(c.value) && c.value.attempt !== attempt) await c.update({ ...c.value, attempt });
+    }
+  });
+}
+
 export function getTrace(store: Store, id: string): Promise<TraceRecord | undefined> {
   return store.idb.get('traces', id);
 }

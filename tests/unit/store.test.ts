@@ -246,6 +246,34 @@ describe('store', () => {
     expect(await latestCheckpoint(store, 'none')).toBeUndefined();
   });
 
+  it("replaces a cell's traces of earlier runs when a run's done output is stored, in the same transaction", async () => {
+    const store = await freshStore();
+    await appendTraces(store, [trace(1, { attempt: 'old' }), trace(2, { attempt: 'old' }), trace(3)]);
+    await appendTraces(store, [trace(4, { attempt: 'new' }), trace(5, { attempt: 'new', cellId: 'other' })]);
+    const output = { notebookId: 'nb', cellId: 'survey', kind: 'sample', paramsHash: 'h', attempt: 'new' } as const;
+    await putOutput(store, { ...output, status: 'running' });
+    expect(await countTracesBy(store, 'cell', ['nb', 'survey'])).toBe(4);
+    const disarm = failPutsWithQuota();
+    await expect(putOutput(store, { ...output, status: 'done' })).rejects.toThrow(StorageFullError);
+    disarm();
+    expect(await countTracesBy(store, 'cell', ['nb', 'survey'])).toBe(4);
+    await putOutput(store, { ...output, status: 'done' });
+    expect((await tracesBy(store, 'cell', ['nb', 'survey'])).map((t) => t.prompt)).toEqual(['p4']);
+    expect(await countTracesBy(store, 'cell', ['nb', 'other'])).toBe(1);
+  });
+
+  it('keeps the newest checkpoints of a run as each is saved', async () => {
+    const store = await freshStore();
+    for (const step of [1, 2, 3, 4])
+      await putCheckpoint(store, { runId: 'r', step, createdAt: step, meta: {}, data: new ArrayBuffer(4) }, 2);
+    await putCheckpoint(store, { runId: 'q', step: 1, createdAt: 1, meta: {}, data: new ArrayBuffer(4) }, 2);
+    expect(await store.idb.getAllKeys('checkpoints')).toEqual([
+      ['q', 1],
+      ['r', 3],
+      ['r', 4],
+    ]);
+  });
+
   it('turns a full disk into StorageFullError and keeps what was saved before', async () => {
     const store = await freshStore({ estimate: async () => ({ usage: 2_000_000_000, quota: 2_100_000_000 }) });
     await appendTraces(store, [trace(1), trace(2)]);

@@ -1,20 +1,11 @@
 // Cells that run on the GPU through the engine: model, sample, prime, rl. Each result is written to the
 // store as it appears (traces per batch, metrics per step, checkpoints as made), so a closed tab loses at
 // most the step in flight, and a re-run resumes from the last checkpoint.
-import { summarizeStep, type StepMetrics } from '../../behaviors/metrics.ts';
+import { summarizeStep } from '../../behaviors/metrics.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
-import {
-  latestCheckpoint,
-  pruneCheckpoints,
-  putAdapter,
-  putCheckpoint,
-  putRun,
-  setRunStatus,
-  appendMetric,
-  getAdapter,
-} from '../../store/runs.ts';
+import { putAdapter, setRunStatus, getAdapter } from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
-import type { JsonObject, JsonValue } from '../../store/schema.ts';
+import type { JsonValue } from '../../store/schema.ts';
 import { cellProblems, COUNTDOWN_RL_PRESET, type ProblemSplit } from '../../tasks/countdown.ts';
 import { countdownPrompt } from '../../tasks/prompts.ts';
 import {
@@ -33,6 +24,7 @@ import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
 import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
 import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
 import { keepFolder, keptFolder } from '../../store/folders.ts';
+import { trainRun, type RunSpec } from './trainRun.ts';
 
 export function engineOf(env: HandlerEnv): EngineService {
   if (!env.engine)
@@ -312,116 +304,39 @@ export function unpackFiles(data: Uint8Array): Record<string, Uint8Array> {
   return files;
 }
 
-/** Runs a training job with its run record, metrics and checkpoints in the store; returns the model output. */
-async function trainRun(
+/** A training cell's run (trainRun.ts), its adapter stored, as the cell's model output. */
+async function trainedModel(
   env: HandlerEnv,
   ctx: CellContext,
   model: ModelOutput,
-  kind: 'prime' | 'rl',
-  config: JsonObject,
-  total: number,
+  spec: RunSpec,
   train: (resume: Uint8Array | undefined, hooks: TrainHooks) => Promise<TrainResult>,
 ): Promise<ModelOutput> {
-  const runId = `${ctx.notebookId}/${ctx.cell.id}`;
-  const resumed = ctx.resumeFrom ? await latestCheckpoint(env.store, ctx.resumeFrom) : undefined;
-  if (!resumed) await pruneCheckpoints(env.store, runId, 0); // a fresh run must not resume from an older one's
-  await putRun(env.store, {
+  const { runId, result, steps, evals, resumedFrom } = await trainRun(env.store, ctx, spec, train);
+  await putAdapter(env.store, {
     id: runId,
-    kind,
-    model: model.handle,
-    notebookId: ctx.notebookId,
-    cellId: ctx.cell.id,
-    config,
-    status: 'running',
+    name: ctx.cell.id,
+    model: model.base,
+    runId,
     createdAt: Date.now(),
-    updatedAt: Date.now(),
+    meta: spec.config,
+    data: packFiles(result.files),
   });
-  await ctx.saveCheckpoint(runId);
-  const steps: NonNullable<ModelOutput['steps']> = [];
-  const evals: StepMetrics[] = [];
-  const started = performance.now();
-  try {
-    const result = await train(resumed ? new Uint8Array(resumed.data) : undefined, {
-      signal: ctx.signal,
-      onEvent: (e) => {
-        if (e.type === 'progress') ctx.progress(e.progress);
-        if (e.type === 'eval') {
-          evals.push(e.metrics);
-          const values = { accuracy: e.metrics.accuracy, meanLength: e.metrics.meanLength, ...e.metrics.behaviors };
-          void appendMetric(env.store, { runId: `${runId}/eval`, step: e.metrics.step, at: Date.now(), values });
-        }
-        if (e.type !== 'step') return;
-        steps.push(e.metrics);
-        const values = Object.fromEntries(
-          Object.entries({ ...e.metrics, ...e.metrics.behaviors }).filter(
-            (kv): kv is [string, number] => typeof kv[1] === 'number',
-          ),
-        );
-        void appendMetric(env.store, { runId, step: e.metrics.step, at: Date.now(), values });
-        const rate = steps.length / ((performance.now() - started) / 1000);
-        ctx.progress({
-          what: 'steps',
-          done: e.metrics.step,
-          total,
-          rate,
-          secondsLeft: (total - e.metrics.step) / rate,
-        });
-      },
-      onCheckpoint: (step, bytes) =>
-        putCheckpoint(env.store, { runId, step, createdAt: Date.now(), meta: {}, data: bytes.slice().buffer }),
-      onRollouts: async (rollouts) => {
-        await appendTraces(
-          env.store,
-          rollouts.map((r) => ({
-            model: ctx.cell.id,
-            task: 'countdown',
-            problem: r.problem,
-            prompt: r.prompt,
-            completion: r.completion,
-            reward: r.reward,
-            correct: (r.reward >= 1 ? 1 : 0) as 0 | 1,
-            run: runId,
-            step: r.step,
-            notebookId: ctx.notebookId,
-            cellId: ctx.cell.id,
-          })),
-        );
-      },
-    });
-    const adapterId = runId;
-    await putAdapter(env.store, {
-      id: adapterId,
-      name: ctx.cell.id,
-      model: model.base,
-      runId,
-      createdAt: Date.now(),
-      meta: config,
-      data: packFiles(result.files),
-    });
-    await setRunStatus(env.store, runId, 'done');
-    return {
-      type: 'model',
-      handle: ctx.cell.id,
-      base: model.base,
-      spec: model.spec,
-      adapterId,
-      parent: model.handle,
-      runId,
-      steps,
-      evals: evals.length ? evals : undefined,
-      fields: { steps: result.steps, method: String(config.method ?? kind) },
-      cellId: kind === 'rl' ? ctx.cell.id : undefined,
-      notes: resumed ? [`resumed from step ${resumed.step}`] : undefined,
-    };
-  } catch (err) {
-    await setRunStatus(
-      env.store,
-      runId,
-      ctx.signal.aborted ? 'cancelled' : 'error',
-      err instanceof Error ? err.message : String(err),
-    );
-    throw err;
-  }
+  await setRunStatus(env.store, runId, 'done');
+  return {
+    type: 'model',
+    handle: ctx.cell.id,
+    base: model.base,
+    spec: model.spec,
+    adapterId: runId,
+    parent: model.handle,
+    runId,
+    steps,
+    evals: evals.length ? evals : undefined,
+    fields: { steps: result.steps, method: String(spec.config.method ?? spec.kind) },
+    cellId: spec.kind === 'rl' ? ctx.cell.id : undefined,
+    notes: resumedFrom !== undefined ? [`resumed from step ${resumedFrom}`] : undefined,
+  };
 }
 
 /** A cell's AdamW fields (absent ones keep the engine's defaults). */
@@ -457,13 +372,12 @@ function primeHandler(env: HandlerEnv): CellHandler {
       adamw: adamwOf(ctx),
     };
     const total = Math.ceil(job.examples.length / batchSize) * epochs;
-    const out = await trainRun(
+    const config = { ...job, examples: job.examples.length };
+    const out = await trainedModel(
       env,
       ctx,
       model,
-      'prime',
-      { ...job, examples: job.examples.length },
-      total,
+      { kind: 'prime', model: model.handle, config, total },
       (resume, hooks) => engine.prime(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
     const loss = out.steps ?? [];
@@ -511,13 +425,12 @@ function rlHandler(env: HandlerEnv): CellHandler {
       evalEvery: num(ctx, 'eval_every', 0),
       evalProblems: test.problems,
     };
-    const out = await trainRun(
+    const config = { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length };
+    const out = await trainedModel(
       env,
       ctx,
       model,
-      'rl',
-      { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length },
-      steps,
+      { kind: 'rl', model: model.handle, config, total: steps },
       (resume, hooks) => engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
     const rollouts = { label: `${ctx.cell.id} (training rollouts)`, steps: out.steps ?? [] };

@@ -11,7 +11,7 @@ import { buildClaudePriming, problemKey } from '../../priming/claudeBuilder.ts';
 import { isDerivable, primingCondition, type DerivableCondition } from '../../priming/conditions.ts';
 import { deriveControl, type CountTokensMany } from '../../priming/controls.ts';
 import type { PrimingDataset, PrimingTrace } from '../../priming/types.ts';
-import { annotateTraces, appendTraces, getDataset, putDataset, tracesBy } from '../../store/traces.ts';
+import { adoptTraces, annotateTraces, appendTraces, getDataset, putDataset, tracesBy } from '../../store/traces.ts';
 import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
@@ -133,6 +133,7 @@ async function storeTraces(
       annotations: [annotateSpans(t.problem, t.completion)],
       notebookId: ctx.notebookId,
       cellId: ctx.cell.id,
+      attempt: ctx.attempt,
     })),
   );
 }
@@ -142,6 +143,7 @@ async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): P
   const apiKey = env.secrets?.get('anthropic');
   if (!apiKey) throw new Error('source: claude needs an Anthropic API key: add it under Keys on the home screen');
   const model = str(ctx, 'claude_model', 'claude-sonnet-4-5');
+  await adoptTraces(env.store, ctx.notebookId, ctx.cell.id, ctx.attempt, () => true); // paid for: a re-run continues
   const earlier = await tracesBy(env.store, 'cell', [ctx.notebookId, ctx.cell.id]);
   const previous = earlier.map((t) => primingTrace(t.problem, t.completion));
   return buildClaudePriming({

@@ -63,6 +63,7 @@ async function sampleSolutions(
         annotations: annotation && [annotation],
         notebookId: ctx.notebookId,
         cellId: ctx.cell.id,
+        attempt: ctx.attempt,
       };
     });
     await appendTraces(env.store, traces);

@@ -19,6 +19,7 @@ import { policyUpdates, type Objective, type Rollout, type UpdatePlan } from './
 import {
   packByTokens,
   sampledCompletionIds,
+  pacedProgress,
   StepClock,
   throwIfAborted,
   TrainSession,
@@ -179,9 +180,14 @@ export async function runGrpo<P = CountdownProblem>(
   const o = validateGrpo(options);
   const task = taskOf(model, options);
   const method = o.method ?? 'lora';
+  const progress = pacedProgress(callbacks.onProgress);
+  const report = (step: number, doing: string, within = 0, force = true) =>
+    progress({ step, steps: o.steps, doing, within }, force);
+  report(0, `tokenizing ${o.problems.length.toLocaleString()} prompts`);
   const prompts = o.problems.map((p) => task.prompt(p));
   const promptIds = prompts.map((text) => model.tokenizer.encodePrompt(text));
   const longest = promptIds.reduce((n, ids) => Math.max(n, ids.length), 0) + o.maxTokens + 1;
+  report(0, 'preparing the model for training');
   const session = await TrainSession.open(model, {
     kind: 'grpo',
     method,
@@ -205,11 +211,19 @@ export async function runGrpo<P = CountdownProblem>(
     while (session.step < last) {
       const s = session.step;
       const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problems.length);
+      report(s, `sampling ${o.prompts * o.group} completions`);
       const rollouts = await sampleGroups(
         session,
         picked.map((i) => promptIds[i]),
         o,
         callbacks.signal,
+        (token) =>
+          report(
+            s,
+            `sampling ${o.prompts * o.group} completions: token ${token + 1} of ${o.maxTokens}`,
+            (0.5 * (token + 1)) / o.maxTokens,
+            false,
+          ),
       );
       const problemOf = (row: number) => o.problems[picked[Math.floor(row / o.group)]];
       const rewards = rollouts.gens.map((g, row) => task.reward(g.text, problemOf(row)));
@@ -221,6 +235,12 @@ export async function runGrpo<P = CountdownProblem>(
         objective,
         updatePlan(o),
         callbacks.signal,
+        (m) =>
+          report(
+            s,
+            `update ${m.update + 1} of ${m.updates}: micro-batch ${m.micro + 1} of ${m.micros} (${m.tokens.toLocaleString()} tokens)`,
+            0.5 + (0.5 * (m.update + m.micro / m.micros)) / m.updates,
+          ),
       );
       session.checkFinite(s + 1, update.loss, update.gradNorm);
       session.step = s + 1;
@@ -264,6 +284,7 @@ async function sampleGroups(
   promptIds: number[][],
   o: GrpoSettings,
   signal: AbortSignal | undefined,
+  onToken: (token: number) => void,
 ) {
   const started = performance.now();
   const rows = promptIds.flatMap((ids) => Array.from({ length: o.group }, () => ids));
@@ -275,7 +296,7 @@ async function sampleGroups(
     seed: session.rng.nextU32(),
     signal,
   };
-  const gens = await generateIds(session.model, rows, request);
+  const gens = await generateIds(session.model, rows, request, { onStep: onToken });
   throwIfAborted(signal);
   const seqs: Rollout[] = gens.map((g, index) => {
     const ids = [...rows[index], ...sampledCompletionIds(g)];

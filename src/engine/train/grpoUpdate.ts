@@ -63,6 +63,15 @@ async function samplingLogprobs(session: TrainSession, seqs: Rollout[]): Promise
   return out;
 }
 
+/** Where an update is, for progress: micro-batch `micro` of `micros` (of `tokens` tokens) in update `update` of `updates`. */
+export interface UpdateProgress {
+  update: number;
+  updates: number;
+  micro: number;
+  micros: number;
+  tokens: number;
+}
+
 export async function policyUpdates(
   session: TrainSession,
   seqs: Rollout[],
@@ -70,6 +79,7 @@ export async function policyUpdates(
   objective: Objective,
   plan: UpdatePlan,
   signal: AbortSignal | undefined,
+  onMicroBatch: (p: UpdateProgress) => void = () => {},
 ): Promise<UpdateStats> {
   const started = performance.now();
   // A zero advantage gives zero weights (without KL): such rollouts are counted but not run, except under
@@ -84,7 +94,10 @@ export async function policyUpdates(
     for (const part of splitRollouts(seqs, plan.miniBatches)) {
       // The first update's policy is the sampling one: its ratio is exactly 1 and needs no forward of its own.
       const first = sums.updates === 0;
-      const r = await oneUpdate(session, part, advantages, objective, skipIdle, first ? undefined : old, signal);
+      const where = { update: sums.updates, updates: plan.iterations * plan.miniBatches };
+      const r = await oneUpdate(session, part, advantages, objective, skipIdle, first ? undefined : old, signal, (m) =>
+        onMicroBatch({ ...where, ...m }),
+      );
       sums.loss += r.loss;
       sums.klSum += r.klSum;
       sums.tokens += r.tokens;
@@ -116,6 +129,7 @@ async function oneUpdate(
   skipIdle: boolean,
   old: Map<number, Float32Array> | undefined,
   signal: AbortSignal | undefined,
+  onMicroBatch: (m: { micro: number; micros: number; tokens: number }) => void,
 ) {
   const { trainer } = session;
   const completion = (q: Rollout) => q.ids.length - q.promptLength;
@@ -128,8 +142,9 @@ async function oneUpdate(
   };
   const sums = { loss: 0, klSum: 0, tokens: 0, clipped: 0, trained: 0 };
   trainer.zeroGrads();
-  for (const batch of micro) {
+  for (const [i, batch] of micro.entries()) {
     throwIfAborted(signal);
+    onMicroBatch({ micro: i, micros: micro.length, tokens: batch.reduce((n, q) => n + q.ids.length, 0) });
     const sequenceOf = lossRows(batch);
     const needLogp = objective.beta > 0 || old !== undefined;
     const logp = needLogp ? await trainer.logprobs(plain(batch)) : new Float32Array(sequenceOf.length);

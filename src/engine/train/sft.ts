@@ -13,6 +13,7 @@ import type { TrainSequence } from './trainer.ts';
 import {
   eosOf,
   packByTokens,
+  pacedProgress,
   StepClock,
   throwIfAborted,
   TrainSession,
@@ -86,9 +87,15 @@ export async function runSft(
   callbacks: TrainCallbacks<SftStepMetrics> = {},
 ): Promise<TrainOutcome> {
   const o = validateSft(options);
-  const seqs = tokenizeExamples(model, o);
-  const stepsPerEpoch = Math.ceil(seqs.length / o.batchSize);
+  const stepsPerEpoch = Math.ceil(o.examples.length / o.batchSize);
   const totalSteps = o.epochs * stepsPerEpoch;
+  const progress = pacedProgress(callbacks.onProgress);
+  const report = (step: number, doing: string, within = 0, force = true) =>
+    progress({ step, steps: totalSteps, doing, within }, force);
+  const seqs = tokenizeExamples(model, o, (done) =>
+    report(0, `tokenizing ${done.toLocaleString()} of ${o.examples.length.toLocaleString()} examples`, 0, false),
+  );
+  report(0, 'preparing the model for training');
   const longest = seqs.reduce((n, q) => Math.max(n, q.ids.length), 0);
   const session = await TrainSession.open(model, {
     kind: 'sft',
@@ -119,7 +126,9 @@ export async function runSft(
         .slice(first, first + o.batchSize)
         .map((i) => seqs[i]);
       const lr = learningRate(schedule, s);
-      const { loss, gradNorm, tokens } = await sftStep(session, batch, lr, callbacks.signal);
+      const { loss, gradNorm, tokens } = await sftStep(session, batch, lr, callbacks.signal, (done, of, n) =>
+        report(s, `micro-batch ${done + 1} of ${of} (${n.toLocaleString()} tokens)`, done / of),
+      );
       session.checkFinite(s + 1, loss, gradNorm);
       session.step = s + 1;
       const seconds = clock.lap();
@@ -144,7 +153,13 @@ export async function runSft(
 }
 
 /** One optimizer step over `batch`, micro-batch by micro-batch. */
-async function sftStep(session: TrainSession, batch: SftSequence[], lr: number, signal: AbortSignal | undefined) {
+async function sftStep(
+  session: TrainSession,
+  batch: SftSequence[],
+  lr: number,
+  signal: AbortSignal | undefined,
+  onMicroBatch: (done: number, of: number, tokens: number) => void,
+) {
   const { trainer } = session;
   // Position t predicts ids[t + 1]: it carries loss when that token belongs to the completion.
   const targets = batch.reduce((n, q) => n + q.ids.length - q.promptLength, 0);
@@ -157,8 +172,14 @@ async function sftStep(session: TrainSession, batch: SftSequence[], lr: number, 
   }));
   trainer.zeroGrads();
   let loss = 0;
-  for (const micro of packByTokens(train, (q) => q.ids.length, trainer.options.maxTokens)) {
+  const micros = packByTokens(train, (q) => q.ids.length, trainer.options.maxTokens);
+  for (const [i, micro] of micros.entries()) {
     throwIfAborted(signal);
+    onMicroBatch(
+      i,
+      micros.length,
+      micro.reduce((n, q) => n + q.ids.length, 0),
+    );
     loss += (await trainer.microBatch(micro)).loss;
   }
   throwIfAborted(signal);
@@ -208,10 +229,11 @@ function shuffled(n: number, rng: Rng): number[] {
   return order;
 }
 
-function tokenizeExamples(model: Decoder, o: SftOptions): SftSequence[] {
+function tokenizeExamples(model: Decoder, o: SftOptions, onDone: (done: number) => void): SftSequence[] {
   const eos = eosOf(model);
   const context = model.config.maxPositions;
   return o.examples.map((ex, i) => {
+    onDone(i);
     const prompt = model.tokenizer.encodePrompt(ex.prompt);
     if (prompt.length === 0) throw new Error(`sft: example ${i + 1} has an empty prompt`);
     if (prompt.length >= o.maxLength) {

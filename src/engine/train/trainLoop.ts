@@ -24,10 +24,23 @@ import { Rng } from './rng.ts';
 import { Trainer } from './trainer.ts';
 import type { Generation } from '../../tasks/types.ts';
 
+/** Where a run is between steps, for people watching a slow one: reported at once and within every step. */
+export interface TrainProgress {
+  /** Steps completed. */
+  step: number;
+  steps: number;
+  /** What the run does now, e.g. "tokenizing 188 examples" or "micro-batch 2 of 4 (1,024 tokens)". */
+  doing: string;
+  /** Share of the current step done, 0 to 1 (rate and time left are known before the first step ends). */
+  within: number;
+}
+
 export interface TrainCallbacks<M> {
   /** Aborting stops the run between micro-batches (or decode steps); the run then throws an AbortError. */
   signal?: AbortSignal;
   onStep?: (metrics: M) => void | Promise<void>;
+  /** Several times a step (at most every PROGRESS_MS, plus each phase's start). */
+  onProgress?: (progress: TrainProgress) => void;
   /** Awaited: the caller stores the bytes (resume with them) before training goes on. */
   onCheckpoint?: (step: number, bytes: Uint8Array) => void | Promise<void>;
 }
@@ -120,6 +133,21 @@ export function packByTokens<T>(items: T[], length: (item: T) => number, budget:
 function allFinite(arrays: Iterable<Float32Array>): boolean {
   for (const a of arrays) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
+}
+
+const PROGRESS_MS = 250;
+
+/** onProgress paced: a report goes out when forced (a phase starts) or PROGRESS_MS after the last one. */
+export function pacedProgress(
+  onProgress: ((p: TrainProgress) => void) | undefined,
+): (p: TrainProgress, force?: boolean) => void {
+  let last = -Infinity;
+  return (p, force = false) => {
+    const now = performance.now();
+    if (!onProgress || (!force && now - last < PROGRESS_MS)) return;
+    last = now;
+    onProgress(p);
+  };
 }
 
 /** Wall time per step in this session, for "time left". */
