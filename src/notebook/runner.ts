@@ -11,6 +11,7 @@ import { getOutputs, putOutput } from '../store/notebooks.ts';
 import type { Store } from '../store/db.ts';
 import { stableJson } from './format.ts';
 import { cellRefs, resolveParams, validateNotebook, type CellRef, type NotebookIssue } from './validate.ts';
+import { RUNNING_ELSEWHERE, type CellLocks } from './cellLocks.ts';
 import { primerCells, type Cell, type CellKind, type CellParams, type Notebook } from './types.ts';
 import type { LiveEvent } from './live.ts';
 
@@ -78,6 +79,8 @@ export interface RunnerOptions {
   onChange?: (cellId: string, state: CellState) => void;
   /** What a running cell shows as it works (see CellContext.live). */
   onLive?: (cellId: string, event: LiveEvent) => void;
+  /** Cross-tab ownership of running cells (Web Locks in the browser); none in Node. */
+  locks?: CellLocks;
 }
 
 export const UNTRUSTED_JS =
@@ -105,9 +108,14 @@ export class NotebookRunner {
     this.update(options.notebook);
   }
 
-  /** Loads stored outputs; a cell stored as running was cut off, so it becomes interrupted. */
+  /** Loads stored outputs; a cell stored as running was cut off (it becomes interrupted), unless another tab runs it. */
   async load(): Promise<void> {
     for (const stored of await this.#options.outputs.getOutputs(this.#options.notebookId)) {
+      if (stored.status === 'running' && (await this.#options.locks?.held(stored.notebookId, stored.cellId))) {
+        this.#records.set(stored.cellId, stored);
+        this.#shown.set(stored.cellId, { status: 'blocked', error: RUNNING_ELSEWHERE });
+        continue;
+      }
       const record: OutputRecord = stored.status === 'running' ? { ...stored, status: 'interrupted' } : stored;
       if (record !== stored) await this.#options.outputs.putOutput(record);
       this.#records.set(record.cellId, record);
@@ -187,6 +195,16 @@ export class NotebookRunner {
   async #runOne(cell: Cell): Promise<boolean> {
     const refusal = this.#refusal(cell);
     if (refusal) return this.#show(cell.id, refusal);
+    const locks = this.#options.locks;
+    if (!locks) return this.#runHandler(cell);
+    let done = false;
+    const held = await locks.hold(this.#options.notebookId, cell.id, async () => {
+      done = await this.#runHandler(cell);
+    });
+    return held ? done : this.#show(cell.id, { status: 'error', error: RUNNING_ELSEWHERE });
+  }
+
+  async #runHandler(cell: Cell): Promise<boolean> {
     const handler = this.#options.handlers[cell.kind]!;
     const params = resolveParams(cell, this.#notebook.meta);
     const previous = this.#records.get(cell.id);

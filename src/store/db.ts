@@ -30,41 +30,68 @@ export const ALL_STORES: readonly StoreName[] = [
 
 export type WriteTx<N extends StoreName[]> = IDBPTransaction<PrimerSchema, N, 'readwrite'>;
 
+/** Another tab upgraded the database to a newer version than this page's code knows: only a reload helps. */
+export class StoreOutdatedError extends Error {
+  override name = 'StoreOutdatedError';
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'Primer was updated in another tab, and its database with it: reload this page to go on (everything saved is kept).',
+      options,
+    );
+  }
+}
+
+/**
+ * The open database. When another tab needs it closed (a newer version, or deleting it) this connection
+ * steps aside and reopens as soon as it can; until then (or if this page is now too old) a use of it fails
+ * with a plain message rather than the browser's InvalidStateError.
+ */
 export class Store {
+  #db: IDBPDatabase<PrimerSchema>;
+  #reopening: Promise<void> | undefined;
+  #unusable: Error | undefined;
+
   private constructor(
-    readonly idb: IDBPDatabase<PrimerSchema>,
+    db: IDBPDatabase<PrimerSchema>,
+    private readonly options: OpenOptions,
     private readonly storage: StorageManagerLike | undefined,
-  ) {}
+  ) {
+    this.#db = db;
+  }
 
   static async open(options: OpenOptions = {}): Promise<Store> {
-    const migrations = options.migrations ?? MIGRATIONS;
-    let failure: unknown = null;
-    let opened: IDBPDatabase<PrimerSchema> | null = null;
-    try {
-      opened = await openDB<PrimerSchema>(options.name ?? 'primer', migrations.length, {
-        upgrade(db, oldVersion, _newVersion, tx) {
-          tx.done.catch(() => {}); // an aborted upgrade is reported by openDB itself
-          runMigrations(migrations, db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx).catch(
-            (error) => {
-              failure = error;
-              tx.abort();
-            },
-          );
-        },
-        // Another tab wants a newer version: step aside; this tab's writes fail until it reloads.
-        blocking: () => opened?.close(),
-      });
-    } catch (error) {
-      const cause = failure ?? error;
-      throw new Error(`Could not open the database: ${cause instanceof Error ? cause.message : String(cause)}`, {
-        cause,
-      });
-    }
-    return new Store(opened, options.storage ?? browserStorage());
+    let store: Store | undefined;
+    const db = await connect(options, () => store && store.#stepAside());
+    store = new Store(db, options, options.storage ?? browserStorage());
+    return store;
+  }
+
+  /** The connection, for reads; throws a plain error while it is closed for another tab. */
+  get idb(): IDBPDatabase<PrimerSchema> {
+    if (this.#unusable) throw this.#unusable;
+    return this.#db;
   }
 
   close(): void {
-    this.idb.close();
+    this.#db.close();
+  }
+
+  #stepAside(): void {
+    this.#db.close();
+    this.#unusable = new Error(
+      'The database is closed for a moment for another tab of Primer (it is upgrading or clearing it); try again.',
+    );
+    this.#reopening ??= connect(this.options, () => this.#stepAside())
+      .then(
+        (db) => {
+          this.#db = db;
+          this.#unusable = undefined;
+        },
+        (error: unknown) => {
+          this.#unusable = error instanceof Error ? error : new Error(String(error));
+        },
+      )
+      .finally(() => (this.#reopening = undefined));
   }
 
   /** Runs `fn` in one readwrite transaction over `stores`; on failure nothing of it is kept. */
@@ -73,6 +100,7 @@ export class Store {
     stores: N,
     fn: (tx: WriteTx<N>) => Promise<T>,
   ): Promise<T> {
+    await this.#reopening;
     const tx = this.idb.transaction(stores, 'readwrite');
     tx.done.catch(() => {}); // observed below; this only keeps an abort from being reported as unhandled
     try {
@@ -95,6 +123,35 @@ export class Store {
       await Promise.all(stores.map((name) => tx.objectStore(name).clear()));
     });
   }
+}
+
+/** Opens the database at this code's version, running its migrations; `onVersionChange` when another tab needs it closed. */
+async function connect(options: OpenOptions, onVersionChange: () => void): Promise<IDBPDatabase<PrimerSchema>> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  let failure: unknown = null;
+  try {
+    return await openDB<PrimerSchema>(options.name ?? 'primer', migrations.length, {
+      upgrade(db, oldVersion, _newVersion, tx) {
+        tx.done.catch(() => {}); // an aborted upgrade is reported by openDB itself
+        runMigrations(migrations, db as unknown as UpgradeDB, oldVersion, tx as unknown as UpgradeTx).catch((error) => {
+          failure = error;
+          tx.abort();
+        });
+      },
+      blocking: onVersionChange,
+      terminated: onVersionChange,
+    });
+  } catch (error) {
+    const cause = failure ?? error;
+    if (isVersionError(cause)) throw new StoreOutdatedError({ cause });
+    throw new Error(`Could not open the database: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}
+
+function isVersionError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'VersionError';
 }
 
 /** One request per record. A request that throws synchronously becomes a rejection, so none is left unhandled. */

@@ -35,6 +35,13 @@ async function runUntil(page: Page, id: string, status: string, timeout = 300_00
   await cell(page, id, status).waitFor({ timeout });
 }
 
+async function setSteps(page: Page, steps: number): Promise<void> {
+  await page.locator('[data-testid="cell-rl"] button', { hasText: 'Edit' }).click();
+  const editor = page.locator('[data-testid="cell-rl"] textarea');
+  await editor.fill((await editor.inputValue()).replace('steps: 6', `steps: ${steps}`));
+  await page.locator('[data-testid="cell-rl"] button', { hasText: 'Save' }).click();
+}
+
 /** Waits until the run has stored `steps` steps' metrics. */
 async function waitForSteps(page: Page, steps: number): Promise<void> {
   for (let i = 0; i < 600 && (await countRecords(page, 'metrics', RUN)) < steps; i++) await page.waitForTimeout(500);
@@ -82,12 +89,16 @@ describe('a training run that breaks in the middle', () => {
   it('cancels a run while the worker waits for a checkpoint to be stored', async () => {
     const { page, context } = await openNotebook(app);
     await runUntil(page, 'tiny', 'done');
+    await setSteps(page, 40); // long enough that it is still running whatever the machine's load
     await page.getByTestId('run-rl').click();
     await waitForSteps(page, 1);
     await holdStoreBusy(page, 'checkpoints');
     const before = await putsTo(page, 'checkpoints');
     // The next checkpoint's put is issued and waits for the busy store, and the worker for its ack.
-    await page.waitForFunction((n) => (globalThis.__puts?.checkpoints ?? 0) > n, before, { timeout: 300_000 });
+    await page.waitForFunction((n) => (globalThis.__puts?.checkpoints ?? 0) > n, before, {
+      timeout: 300_000,
+      polling: 200,
+    });
     await page.waitForTimeout(500);
     await cell(page, 'rl').getByRole('button', { name: 'Cancel' }).click();
     await cell(page, 'rl', 'cancelled').waitFor({ timeout: 20_000 });

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/db.ts';
+import { Store, StoreOutdatedError } from '../../src/store/db.ts';
 import {
   StorageFullError,
   formatBytes,
@@ -272,6 +272,33 @@ describe('store', () => {
       ['r', 3],
       ['r', 4],
     ]);
+  });
+
+  it('reopens after another connection deletes the database, and says to reload after it is upgraded', async () => {
+    const name = `store-test-${crypto.randomUUID()}`;
+    const store = await Store.open({ name });
+    opened.push(store);
+    await new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
+    await saveNotebook(store, { id: 'a', title: 'A', source: '# A', origin: 'user' });
+    expect((await getNotebook(store, 'a'))?.title).toBe('A');
+
+    const version = store.idb.version;
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(name, version + 1);
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
+      request.onerror = () => reject(request.error);
+    });
+    await expect(saveNotebook(store, { id: 'b', title: 'B', source: '# B', origin: 'user' })).rejects.toThrow(
+      StoreOutdatedError,
+    );
+    expect(() => store.idb).toThrow(/updated in another tab.*reload this page/);
   });
 
   it('turns a full disk into StorageFullError and keeps what was saved before', async () => {

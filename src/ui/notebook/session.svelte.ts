@@ -1,5 +1,6 @@
 // One open notebook: its parsed cells, the runner, and each cell's state as the UI sees it.
 import { parseNotebook, serializeNotebook, withParams } from '../../notebook/format.ts';
+import { CellLocks } from '../../notebook/cellLocks.ts';
 import { NotebookRunner, storeOutputs, type CellHandlers, type CellState } from '../../notebook/runner.ts';
 import { isPrimerCell, NotebookParseError, type Cell, type CellParams, type Notebook } from '../../notebook/types.ts';
 import type { NotebookRecord } from '../../store/schema.ts';
@@ -38,6 +39,7 @@ export class NotebookSession {
       trusted: this.trusted,
       handlers,
       outputs: storeOutputs(store),
+      locks: CellLocks.ofPlatform(),
       onChange: (id, state) => {
         if (state.status === 'running' && this.states[id]?.status !== 'running') this.live.reset(id);
         this.states[id] = state;
