@@ -16,6 +16,9 @@ export class GpuOutOfMemoryError extends Error {
 }
 
 const MB = 2 ** 20;
+const LOSS_REPORT_MS = 1000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One device's watch: `lost` aborts when the device is lost, with a GpuLostError as its reason. */
 export class DeviceGuard {
@@ -50,13 +53,18 @@ export class DeviceGuard {
     const working = work(combined);
     working.catch(() => {}); // after a loss its own failure no longer matters
     try {
-      const value = await Promise.race([working, gone]);
-      await this.#checkMemory(what, tracker, resident);
-      return value;
-    } catch (err) {
-      if (lost.aborted) throw lost.reason;
-      await this.#checkMemory(what, tracker, resident);
-      throw err;
+      const outcome = await Promise.race([working, gone]).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      if (!outcome.ok) {
+        // A lost device fails the work's readbacks before (or after) it reports the loss: give the report a moment.
+        if (!signal?.aborted) await Promise.race([gone.catch(() => {}), delay(LOSS_REPORT_MS)]);
+        if (lost.aborted) throw lost.reason;
+      }
+      await this.#checkMemory(what, tracker, resident); // an allocation that failed explains a failure best
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
     } finally {
       tracker.stop();
     }

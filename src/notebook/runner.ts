@@ -333,13 +333,17 @@ export class NotebookRunner {
     return cell;
   }
 
-  /** Shown once stored, so what the UI then reads (a done cell's traces) is what the store holds; shown even if storing fails. */
+  /**
+   * A done output is shown once stored, so what the UI then reads (the cell's traces) is what the store holds;
+   * any other state at once, also when the store is slow or failing.
+   */
   async #save(record: OutputRecord, persist: boolean): Promise<void> {
     this.#records.set(record.cellId, record);
+    if (record.status !== 'done') this.#emit(record.cellId);
     try {
       if (persist) await this.#options.outputs.putOutput(record);
     } finally {
-      this.#emit(record.cellId);
+      if (record.status === 'done') this.#emit(record.cellId);
     }
   }
 

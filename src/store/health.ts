@@ -56,7 +56,8 @@ export class StorageFullError extends Error {
     const used = use ? `${formatBytes(use.usage)} of ${formatBytes(use.quota)} used` : 'usage unknown';
     super(
       `Storage is full: could not save ${what} (${used}). Everything saved before is kept. ` +
-        'Free space by deleting old runs or checkpoints, or export a backup and clear data.',
+        "Free space on this computer's disk (the browser grants a share of it), or on the home screen export a " +
+        'backup and clear all data.',
       options,
     );
   }

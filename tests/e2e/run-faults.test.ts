@@ -86,24 +86,25 @@ describe('a training run that breaks in the middle', () => {
     await context.close();
   });
 
-  it('cancels a run while the worker waits for a checkpoint to be stored', async () => {
+  it('cancels a run while the worker waits for the page to store what it sent', async () => {
     const { page, context } = await openNotebook(app);
     await runUntil(page, 'tiny', 'done');
     await setSteps(page, 40); // long enough that it is still running whatever the machine's load
     await page.getByTestId('run-rl').click();
     await waitForSteps(page, 1);
-    await holdStoreBusy(page, 'checkpoints');
-    const before = await putsTo(page, 'checkpoints');
-    // The next checkpoint's put is issued and waits for the busy store, and the worker for its ack.
-    await page.waitForFunction((n) => (globalThis.__puts?.checkpoints ?? 0) > n, before, {
-      timeout: 300_000,
-      polling: 200,
-    });
-    await page.waitForTimeout(500);
+    const other = await context.newPage(); // another tab keeps the database busy
+    await other.goto(new URL('favicon.svg', app.url).href); // same origin, without the app
+    await holdStoreBusy(other, 'checkpoints');
+    // The next rollouts or checkpoint are sent and their save waits for the busy database; so does the worker.
+    const sent = () => Promise.all([putsTo(page, 'traces'), putsTo(page, 'checkpoints')]).then(([t, c]) => t + c);
+    const before = await sent();
+    for (let i = 0; i < 600 && (await sent()) === before; i++) await page.waitForTimeout(500);
+    await page.waitForTimeout(1000);
+    expect(await cell(page, 'rl').getAttribute('data-status')).toBe('running');
     await cell(page, 'rl').getByRole('button', { name: 'Cancel' }).click();
     await cell(page, 'rl', 'cancelled').waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId('run-rl').isEnabled()).toBe(true);
-    await releaseStore(page);
+    await releaseStore(other);
+    await page.locator('[data-testid="run-rl"]:enabled').waitFor({ timeout: 30_000 });
     await context.close();
   });
 

@@ -41,7 +41,7 @@ export function putsTo(page: Page, store: string): Promise<number> {
   return page.evaluate((name) => globalThis.__puts?.[name] ?? 0, store);
 }
 
-/** Holds a readwrite transaction on `store` open from another connection, so the app's writes there wait. */
+/** Holds a readwrite transaction on `store` open from another connection (of `page`, best another tab), so the app's writes there wait. */
 export async function holdStoreBusy(page: Page, store: string): Promise<void> {
   await page.evaluate(
     (name) =>

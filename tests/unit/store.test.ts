@@ -317,7 +317,8 @@ describe('store', () => {
     expect(error).toBeInstanceOf(StorageFullError);
     expect((error as Error).message).toBe(
       'Storage is full: could not save 3 traces (2.0 GB of 2.1 GB used). Everything saved before is kept. ' +
-        'Free space by deleting old runs or checkpoints, or export a backup and clear data.',
+        "Free space on this computer's disk (the browser grants a share of it), or on the home screen export a " +
+        'backup and clear all data.',
     );
     expect((await tracesBy(store, 'notebookId', 'nb')).map((t) => t.prompt).sort()).toEqual(['p1', 'p2']);
     expect(await metricsOf(store, 'r')).toHaveLength(1);

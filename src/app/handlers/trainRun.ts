@@ -124,8 +124,9 @@ export async function trainRun(
     const err = writes.failure ?? thrown;
     const status = ctx.signal.aborted ? 'cancelled' : 'error';
     const message = ctx.signal.aborted ? 'Cancelled' : stopMessage(err, saved);
-    // The status is a courtesy: on a full disk it may not be saved either, and the cause matters more.
-    await setRunStatus(store, runId, status, message).catch(() => {});
+    // Not awaited: the status is a courtesy (on a full disk it may not be saved either), and a busy store must
+    // not hold up a cancel.
+    void setRunStatus(store, runId, status, message).catch(() => {});
     throw Object.assign(new Error(message, { cause: err }), { name: nameOf(err) });
   }
 }
