@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openPage, startApp, type AppSession } from '../support/browser.ts';
+import { editCell } from '../support/cellEdit.ts';
 import {
   countRecords,
   failPutsAfter,
@@ -33,13 +34,6 @@ function cell(page: Page, id: string, status?: string) {
 async function runUntil(page: Page, id: string, status: string, timeout = 300_000): Promise<void> {
   await page.getByTestId(`run-${id}`).click();
   await cell(page, id, status).waitFor({ timeout });
-}
-
-async function setSteps(page: Page, steps: number): Promise<void> {
-  await page.locator('[data-testid="cell-rl"] button', { hasText: 'Edit' }).click();
-  const editor = page.locator('[data-testid="cell-rl"] textarea');
-  await editor.fill((await editor.inputValue()).replace('steps: 6', `steps: ${steps}`));
-  await page.locator('[data-testid="cell-rl"] button', { hasText: 'Save' }).click();
 }
 
 /** Waits until the run has stored `steps` steps' metrics. */
@@ -89,7 +83,7 @@ describe('a training run that breaks in the middle', () => {
   it('cancels a run while the worker waits for the page to store what it sent', async () => {
     const { page, context } = await openNotebook(app);
     await runUntil(page, 'tiny', 'done');
-    await setSteps(page, 40); // long enough that it is still running whatever the machine's load
+    await editCell(page, 'rl', 'steps: 6', 'steps: 40'); // long enough that it is still running whatever the machine's load
     await page.getByTestId('run-rl').click();
     await waitForSteps(page, 1);
     const other = await context.newPage(); // another tab keeps the database busy

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openPage, startApp, type AppSession } from '../support/browser.ts';
+import { editCell } from '../support/cellEdit.ts';
 import { countRecords } from '../support/storeFaults.ts';
 
 const NOTEBOOK = 'tests/fixtures/notebooks/e2e-faults.md';
@@ -37,6 +38,7 @@ describe('two tabs of the same notebook', () => {
   it('lets one tab own a running cell and tells the other tab plainly', async () => {
     const { a, b, context } = await twoTabs(app);
     await runUntil(a, 'tiny', 'done');
+    await editCell(a, 'rl', 'steps: 6', 'steps: 40'); // still running while the other tab looks, whatever the machine's speed
     await a.getByTestId('run-rl').click();
     for (let i = 0; i < 600 && (await countRecords(a, 'metrics', RUN)) < 1; i++) await a.waitForTimeout(500);
 
@@ -47,7 +49,8 @@ describe('two tabs of the same notebook', () => {
     await runUntil(b, 'rl', 'error');
     expect(await b.getByTestId('cell-rl').getByTestId('cell-error').textContent()).toMatch(/running in another tab/);
 
-    await a.locator('[data-testid="cell-rl"][data-status="done"]').waitFor({ timeout: 300_000 });
+    await a.locator('[data-testid="cell-rl"]').getByRole('button', { name: 'Cancel' }).click();
+    await a.locator('[data-testid="cell-rl"][data-status="cancelled"]').waitFor({ timeout: 60_000 });
     await runUntil(b, 'narrated', 'done'); // the lock was only the running cell's
     await context.close();
   });
