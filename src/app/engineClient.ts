@@ -60,8 +60,8 @@ export function connectEngine(
     prime: (handle, job, result, hooks) => call('prime', [handle, job, result], hooks),
     rl: (handle, job, result, hooks) => call('rl', [handle, job, result], hooks),
     attach: (handle, result, files) => call('attach', [handle, result, files]),
-    chatPrompt: (handle, message) => call('chatPrompt', [handle, message]),
     countTokens: (handle, texts) => call('countTokens', [handle, texts]),
+    tokenizerConfig: (handle) => call('tokenizerConfig', [handle]),
     has: (handle) => call('has', [handle]),
     unload: (handle) => call('unload', [handle]),
   };

@@ -3,13 +3,14 @@
 // training steps) and an AbortSignal.
 import type { StepMetrics } from '../behaviors/metrics.ts';
 import type { CountdownProblem, GenerateRequest, Generation } from '../tasks/types.ts';
+import type { TokenizerConfig } from '../engine/chatTemplate.ts';
 import type { ProgressReport } from '../store/schema.ts';
 import type { ModelSpec } from '../engine/openDecoder.ts';
 import type { SftOptions } from '../engine/train/sft.ts';
-import type { GrpoSettings } from '../engine/train/grpo.ts';
 import type { TrainProgress } from '../engine/train/trainLoop.ts';
+import type { RlJob } from './taskRl.ts';
 
-export type { ModelSpec, TrainProgress };
+export type { ModelSpec, RlJob, TrainProgress };
 
 export interface ModelInfo {
   handle: string;
@@ -30,22 +31,11 @@ export type EngineEvent =
   | { type: 'train'; progress: TrainProgress }
   /** A row's newly written text, batched per frame: `tokens` tokens' worth. */
   | { type: 'text'; row: number; delta: string; tokens: number }
-  | { type: 'step'; metrics: StepMetrics & Record<string, unknown> }
+  | { type: 'step'; metrics: StepMetrics }
   | { type: 'eval'; metrics: StepMetrics };
 
 /** A priming run: the engine's SFT options as they are (plain data, so they cross to the Worker). */
 export type PrimeJob = SftOptions;
-
-/**
- * An RL run on Countdown problems (the paper's prompt, reward and rule annotator). The policy also answers
- * `evalProblems` (held out, temperature 1, as the paper measured accuracy) before the first update (step 0), then
- * after every `evalEvery` updates and after the last, each labelled with the updates taken.
- */
-export type RlJob = GrpoSettings & {
-  problems: CountdownProblem[];
-  evalEvery?: number;
-  evalProblems?: CountdownProblem[];
-};
 
 export interface Rollout {
   step: number;
@@ -85,8 +75,8 @@ export interface EngineService {
   attach(handle: string, resultHandle: string, files: Record<string, Uint8Array>): Promise<void>;
   /** How many tokens each text is in the model's own tokenizer (no special tokens added). */
   countTokens(handle: string, texts: string[]): Promise<number[]>;
-  /** The prompt text the model's chat template makes of one user message. */
-  chatPrompt(handle: string, userMessage: string): Promise<string>;
+  /** The tokenizer_config.json of a loaded model (its chat template), or undefined when it has none. */
+  tokenizerConfig(handle: string): Promise<TokenizerConfig | undefined>;
   has(handle: string): Promise<boolean>;
   unload(handle: string): Promise<void>;
 }

@@ -10,12 +10,13 @@ import { paramCounts } from '../engine/model/catalog.ts';
 import type { Decoder } from '../engine/model/decoder.ts';
 import { openDecoder, specName } from '../engine/openDecoder.ts';
 import { trainedDecoder } from '../engine/train/fullWeights.ts';
-import { runGrpo } from '../engine/train/grpo.ts';
 import { runSft } from '../engine/train/sft.ts';
 import { zeroCounts } from '../behaviors/types.ts';
+import type { TokenizerConfig } from '../engine/chatTemplate.ts';
 import { evaluatePolicy, evaluatesAt, type EvalPlan } from './rlEval.ts';
 import { TextBatcher } from './textBatcher.ts';
-import type { EngineService, ModelInfo, ModelSpec, PrimeJob, RlJob, TrainHooks, TrainResult } from './engineService.ts';
+import type { EngineService, ModelInfo, ModelSpec, PrimeJob, TrainHooks, TrainResult } from './engineService.ts';
+import { runTaskRl, type RlJob } from './taskRl.ts';
 
 interface Loaded {
   decoder: Decoder;
@@ -25,6 +26,8 @@ interface Loaded {
 
 function evalPlan(job: RlJob): EvalPlan {
   return {
+    task: job.task,
+    template: job.template,
     problems: job.evalProblems ?? [],
     maxTokens: job.maxTokens,
     seed: job.seed,
@@ -121,8 +124,8 @@ export class LocalEngine implements EngineService {
     return texts.map((text) => tokenizer.encode(text, false).length);
   }
 
-  async chatPrompt(handle: string, userMessage: string): Promise<string> {
-    return this.get(handle).decoder.tokenizer.applyChatTemplate([{ role: 'user', content: userMessage }]);
+  async tokenizerConfig(handle: string): Promise<TokenizerConfig | undefined> {
+    return this.get(handle).decoder.tokenizer.config;
   }
 
   async attach(handle: string, resultHandle: string, files: Record<string, Uint8Array>): Promise<void> {
@@ -172,7 +175,7 @@ export class LocalEngine implements EngineService {
     decoder.lora = copy;
     try {
       const plan = job.evalEvery && job.evalProblems?.length ? evalPlan(job) : undefined;
-      const outcome = await runGrpo(decoder, job, {
+      const outcome = await runTaskRl(decoder, job, {
         signal,
         onStep: (m) => hooks?.onEvent?.({ type: 'step', metrics: m }),
         // Step 0 is the model before any update; step s the policy after update s (the paper's labels).

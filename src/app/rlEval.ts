@@ -1,18 +1,21 @@
 // The held-out measurement of an RL run, as the paper made it (behavioral_evals/generate_completions.py): the
-// policy answers test problems at temperature 1 with the base prompt, and accuracy and behaviors are counted.
+// policy answers test problems at temperature 1, and accuracy and behaviors are counted. The prompt is the
+// task's under the run's own template, so a chat-template run is measured on the prompt it trains on.
 // The paper plots step 0 (before any update) and then the policy after update s, labelled s.
 import { summarizeStep, type ScoredCompletion, type StepMetrics } from '../behaviors/metrics.ts';
 import { annotateSpans } from '../behaviors/rules.ts';
 import { generateIds } from '../engine/generate.ts';
 import type { Decoder } from '../engine/model/decoder.ts';
-import { countdownPrompt } from '../tasks/prompts.ts';
-import { countdownReward } from '../tasks/reward.ts';
+import { taskNamed } from '../tasks/registry.ts';
+import { chatTemplateOf, renderPrompt, type PromptTemplate } from '../tasks/task.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
 
 /** Held-out problems answered per generate call. */
 const EVAL_BATCH = 16;
 
 export interface EvalPlan {
+  task: string;
+  template: PromptTemplate;
   problems: CountdownProblem[];
   maxTokens: number;
   seed: number;
@@ -27,6 +30,18 @@ export function evaluatesAt(plan: Pick<EvalPlan, 'every' | 'last'>, step: number
   return step === 0 || step === plan.last || step % plan.every === 0;
 }
 
+/** The prompt text of each problem as this model is given it: the task's, under the template. */
+export function taskPrompts(
+  model: Decoder,
+  task: string,
+  problems: CountdownProblem[],
+  template: PromptTemplate,
+): string[] {
+  const t = taskNamed(task);
+  const chat = chatTemplateOf(model.tokenizer);
+  return problems.map((p) => renderPrompt(t, p, template, chat));
+}
+
 /** Accuracy and behaviors of `policy` (as it is now) on the held-out problems, labelled `step`. */
 export async function evaluatePolicy(
   policy: Decoder,
@@ -34,23 +49,25 @@ export async function evaluatePolicy(
   plan: EvalPlan,
   signal?: AbortSignal,
 ): Promise<StepMetrics> {
+  const task = taskNamed(plan.task);
+  const prompts = taskPrompts(policy, plan.task, plan.problems, plan.template);
   const rows: ScoredCompletion[] = [];
   for (let i = 0; i < plan.problems.length; i += EVAL_BATCH) {
-    const part = plan.problems.slice(i, i + EVAL_BATCH);
-    const prompts = part.map((p) => policy.tokenizer.encodePrompt(countdownPrompt(p, 'base')));
-    const gens = await generateIds(policy, prompts, {
+    const ids = prompts.slice(i, i + EVAL_BATCH).map((p) => policy.tokenizer.encodePrompt(p));
+    const gens = await generateIds(policy, ids, {
       maxTokens: plan.maxTokens,
       temperature: 1,
       seed: plan.seed + step * 1009 + i,
       signal,
     });
-    gens.forEach((g, j) =>
+    gens.forEach((g, j) => {
+      const problem = plan.problems[i + j];
       rows.push({
         completion: g.text,
-        reward: countdownReward(g.text, part[j]),
-        annotation: annotateSpans(part[j], g.text),
-      }),
-    );
+        reward: task.reward(g.text, problem),
+        annotation: annotateSpans(task.hints(problem), g.text),
+      });
+    });
   }
   return summarizeStep(step, rows);
 }

@@ -1,5 +1,7 @@
 // The four behaviors of Gandhi et al. (2025) and how an annotation of a solution is shaped.
-import type { CountdownProblem } from '../tasks/types.ts';
+import type { Trace } from '../tasks/types.ts';
+
+export type { Trace };
 
 export const BEHAVIORS = ['verification', 'backtracking', 'subgoal', 'backward'] as const;
 export type Behavior = (typeof BEHAVIORS)[number];
@@ -26,11 +28,6 @@ export interface Annotation {
   spans: BehaviorSpan[];
   /** Which annotator made it: "rules", or a judge such as "claude:claude-sonnet-4-5". */
   annotator: string;
-}
-
-export interface Trace {
-  problem: CountdownProblem;
-  completion: string;
 }
 
 export interface Annotator {

@@ -8,6 +8,8 @@ import { copyKvSlot, createKvCache, type KvCache } from './kernels/kvcache.ts';
 import { packSampleRows, sampleTokens } from './kernels/sample.ts';
 import type { Decoder } from './model/decoder.ts';
 
+export type GenerationFinish = Generation['finish'];
+
 type Upload = (data: Uint32Array | Uint8Array) => GPUBuffer;
 
 interface Sequence {

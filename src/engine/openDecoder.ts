@@ -9,6 +9,7 @@ import type { ModelSource } from './load/source.ts';
 import { Decoder } from './model/decoder.ts';
 import { uploadFromReader, uploadWeights, type Quantization } from './model/gpuWeights.ts';
 import { scratchConfig, scratchWeights } from './model/scratch.ts';
+import { parseJsonObject, type TokenizerConfig } from './chatTemplate.ts';
 import { ByteTokenizer, TextTokenizer, type Tokenizer } from './tokenizer.ts';
 import type { ProgressReport } from '../store/schema.ts';
 
@@ -84,6 +85,14 @@ async function sourceOf(
 export function specName(spec: ModelSpec): string {
   if (spec.source === 'scratch') return `scratch ${spec.layers}×${spec.dim}`;
   return spec.source === 'path' ? spec.dir : spec.name;
+}
+
+/** The model's tokenizer_config.json, read without its weights (a scratch model has none). */
+export async function readTokenizerConfig(spec: ModelSpec): Promise<TokenizerConfig | undefined> {
+  if (spec.source === 'scratch') return undefined;
+  const source = await sourceOf(spec);
+  if (!(await source.has('tokenizer_config.json'))) return undefined;
+  return parseJsonObject(await source.readText('tokenizer_config.json'), 'tokenizer_config.json') as TokenizerConfig;
 }
 
 /** Loads a model onto `device`, reporting download and upload progress. */

@@ -1,27 +1,16 @@
 // Text <-> token ids and chat templates, from a model's own tokenizer.json and tokenizer_config.json, with
 // Hugging Face's JavaScript tokenizer and Jinja engine (the same files and templates transformers uses).
-import { Template } from '@huggingface/jinja';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { ChatTemplate, parseJsonObject, tokenText, type ChatMessage, type TokenizerConfig } from './chatTemplate.ts';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-interface TokenizerConfig {
-  chat_template?: string | { name: string; template: string }[];
-  bos_token?: string | { content: string } | null;
-  eos_token?: string | { content: string } | null;
-}
-
-function tokenText(t: TokenizerConfig['bos_token']): string {
-  return typeof t === 'string' ? t : (t?.content ?? '');
-}
+export type { ChatMessage };
 
 /** What the engine needs of a tokenizer: the model's own (TextTokenizer) or bytes (ByteTokenizer). */
 export interface Tokenizer {
   readonly vocabSize?: number;
   readonly hasChatTemplate: boolean;
+  /** tokenizer_config.json as read (what a ChatTemplate is made from), where the model has one. */
+  readonly config?: TokenizerConfig;
   encode(text: string, addSpecialTokens?: boolean): number[];
   /** A prompt's ids: special tokens are added unless the text already begins with the BOS token (a chat template wrote it). */
   encodePrompt(text: string): number[];
@@ -44,29 +33,18 @@ function streamDecoderOf(decode: (ids: number[]) => string): (ids: number[]) => 
 
 export class TextTokenizer implements Tokenizer {
   private readonly tokenizer: HfTokenizer;
-  private readonly template?: Template;
-  private readonly config: TokenizerConfig;
+  private readonly template: ChatTemplate;
+  readonly config: TokenizerConfig;
 
   constructor(tokenizerJson: string, tokenizerConfigJson: string) {
-    const parse = (text: string, file: string): Record<string, unknown> => {
-      try {
-        const v = JSON.parse(text) as unknown;
-        if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
-        return v as Record<string, unknown>;
-      } catch (err) {
-        throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    };
-    const json = parse(tokenizerJson, 'tokenizer.json');
-    this.config = parse(tokenizerConfigJson, 'tokenizer_config.json') as TokenizerConfig;
+    const json = parseJsonObject(tokenizerJson, 'tokenizer.json');
+    this.config = parseJsonObject(tokenizerConfigJson, 'tokenizer_config.json') as TokenizerConfig;
     this.tokenizer = new HfTokenizer(json, this.config);
-    const tpl = this.config.chat_template;
-    const source = Array.isArray(tpl) ? tpl.find((t) => t.name === 'default')?.template : tpl;
-    if (source) this.template = new Template(source);
+    this.template = new ChatTemplate(this.config);
   }
 
   get hasChatTemplate(): boolean {
-    return this.template !== undefined;
+    return this.template.present;
   }
 
   /** Token ids of `text`; the tokenizer's own rules decide whether a BOS token is added. */
@@ -89,14 +67,7 @@ export class TextTokenizer implements Tokenizer {
 
   /** The prompt string the model's chat template makes of `messages`, ending with the assistant's turn. */
   applyChatTemplate(messages: ChatMessage[], addGenerationPrompt = true): string {
-    if (!this.template) throw new Error('tokenizer_config.json has no chat_template: this is not a chat model');
-    return this.template.render({
-      messages,
-      add_generation_prompt: addGenerationPrompt,
-      bos_token: tokenText(this.config.bos_token),
-      eos_token: tokenText(this.config.eos_token),
-      date_string: '26 Jul 2024',
-    });
+    return this.template.apply(messages, addGenerationPrompt);
   }
 
   streamDecoder(): (ids: number[]) => string {

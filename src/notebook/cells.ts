@@ -4,6 +4,8 @@
 import { CELL_KINDS, type CellKind, type CellParams } from './types.ts';
 import { PAPER_MODEL_LABELS, paperConditions, type PaperModel } from '../charts/paper.ts';
 import { PRIMING_CONDITIONS } from '../priming/conditions.ts';
+import { TASK_NAMES } from '../tasks/registry.ts';
+import { PROMPT_TEMPLATES } from '../tasks/task.ts';
 
 interface Common {
   help: string;
@@ -66,6 +68,8 @@ const maxTokens = int('longest completion, in tokens', 1, 8192);
 const temperature = num('sampling temperature (0 = greedy)', 0, 2);
 /** RL compares the completions of a group: at temperature 0 they are all the same, so it must be positive. */
 const rlTemperature = num('sampling temperature, also applied to the log-probabilities trained on (> 0)', 0.01, 2);
+const task = str('the task: its problems, prompt and reward', TASK_NAMES);
+const template = str("prompt template: the paper's plain text, or the model's chat template", PROMPT_TEMPLATES);
 
 /** AdamW's second-moment decay and decoupled weight decay (the paper's priming and veRL's defaults: 0.95, 0.01). */
 const beta2 = num('AdamW β2 (default 0.999; the paper: 0.95)', 0, 0.99999);
@@ -117,12 +121,12 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
     help: 'Sample solutions to Countdown problems and score them.',
     fields: {
       model: ref('the model cell (or a prime/rl cell, for the trained model)', TRAINED),
-      task: str('the task', ['countdown']),
+      task,
       problems: int('how many problems', 1, 100_000, true),
       samples: int('solutions per problem', 1, 64),
       split: str('which problems: held-out test problems or training ones', ['test', 'train']),
       problem_set: problemSetField,
-      template: str("prompt template: the paper's plain text, or the model's chat template", ['base', 'chat']),
+      template,
       temperature,
       top_p: num('nucleus sampling mass', 0.01, 1),
       max_tokens: maxTokens,
@@ -169,6 +173,8 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
     fields: {
       model: ref('the model to prime', TRAINED),
       dataset: ref('the dataset cell', ['dataset']),
+      task,
+      template,
       method: str('train a LoRA adapter, or all weights', ['lora', 'full']),
       rank: int('LoRA rank', 1, 256),
       alpha: num('LoRA alpha (scale = alpha / rank)', 0.01, 1024),
@@ -187,6 +193,8 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
     help: 'Reinforcement learning on Countdown with GRPO: sample groups, reward correct answers, update.',
     fields: {
       model: ref('the model to train (a prime cell continues its adapter)', TRAINED),
+      task,
+      template,
       algorithm: str('GRPO, or Dr. GRPO (no std scaling, constant length normaliser)', ['grpo', 'dr_grpo']),
       steps: int('optimizer steps', 1, 100_000, true),
       prompts: int('problems per step', 1, 1024),

@@ -4,7 +4,8 @@
 import { annotateSpans } from '../behaviors/rules.ts';
 import { BEHAVIORS } from '../behaviors/types.ts';
 import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems, type CountdownPreset } from '../tasks/countdown.ts';
-import { countdownPrompt } from '../tasks/prompts.ts';
+import { countdownTask } from '../tasks/countdownTask.ts';
+import { renderPrompt } from '../tasks/task.ts';
 import { createRng, type Rng } from '../tasks/random.ts';
 import { countdownReward } from '../tasks/reward.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
@@ -34,7 +35,7 @@ const DRAWS_PER_PROBLEM = 6;
 export function primingTrace(problem: CountdownProblem, completion: string): PrimingTrace {
   return {
     problem,
-    prompt: countdownPrompt(problem, 'base'),
+    prompt: renderPrompt(countdownTask, problem, 'base'),
     completion,
     reward: countdownReward(completion, problem),
     counts: annotateSpans(problem, completion).counts,

@@ -2,7 +2,7 @@
 // {"prompt", "completion"} object per line, with the problem's numbers and target alongside), and a reader
 // for the SFT trainer that accepts TRL's prompt-completion and conversational forms and the paper's
 // {"query", "completion"}, naming the line of any bad record.
-import type { ChatMessage } from '../tasks/prompts.ts';
+import type { ChatMessage } from '../tasks/types.ts';
 import type { PrimingDataset } from './types.ts';
 
 export interface SftExample {

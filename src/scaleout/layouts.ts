@@ -3,8 +3,9 @@
 // verl/utils/dataset/rl_dataset.py) and SFT rows as prompt/response columns (sft_dataset.py). TRL reads
 // JSONL through `datasets`: prompt/completion for SFTTrainer, prompt plus numbers/target columns for
 // GRPOTrainer (the columns reach the reward function as keyword arguments).
-import { countdownPrompt, type ChatMessage } from '../tasks/prompts.ts';
-import type { CountdownProblem } from '../tasks/types.ts';
+import { countdownTask } from '../tasks/countdownTask.ts';
+import { renderPrompt } from '../tasks/task.ts';
+import type { ChatMessage, CountdownProblem } from '../tasks/types.ts';
 import type { ParquetSchema } from './parquet.ts';
 import type { PrimingExample } from './plan.ts';
 
@@ -24,9 +25,8 @@ export const VERL_SFT_SCHEMA: ParquetSchema = { prompt: 'string', response: 'str
 
 /** The RL prompt as chat messages: the paper's plain-text prompt as one user turn, or Primer's chat prompt. */
 export function rlMessages(problem: CountdownProblem, template: 'base' | 'chat'): ChatMessage[] {
-  if (template === 'base') return [{ role: 'user', content: countdownPrompt(problem, 'base') }];
-  const chat = countdownPrompt(problem, 'chat');
-  return chat.messages;
+  if (template === 'base') return [{ role: 'user', content: renderPrompt(countdownTask, problem, 'base') }];
+  return countdownTask.prompt(problem, 'chat').messages;
 }
 
 export function verlRlRows(problems: CountdownProblem[], split: string, template: 'base' | 'chat') {
@@ -54,7 +54,7 @@ export function trlSftJsonl(examples: PrimingExample[]): string {
 export function trlGrpoJsonl(problems: CountdownProblem[], template: 'base' | 'chat'): string {
   return jsonl(
     problems.map((problem) => ({
-      prompt: template === 'base' ? countdownPrompt(problem, 'base') : rlMessages(problem, template),
+      prompt: template === 'base' ? renderPrompt(countdownTask, problem, 'base') : rlMessages(problem, template),
       numbers: problem.numbers,
       target: problem.target,
     })),

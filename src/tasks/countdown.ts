@@ -2,6 +2,7 @@
 // over +, -, * and exact / (each number used once, all numbers used), which keeps the steps it took.
 import { applyOp, type BinaryOp } from './expression.ts';
 import { createRng } from './random.ts';
+import type { ProblemSplit } from './task.ts';
 import type { CountdownProblem } from './types.ts';
 
 export interface CountdownPreset {
@@ -158,8 +159,6 @@ export function generateCountdownProblems({
   }
   return problems;
 }
-
-export type ProblemSplit = 'train' | 'test' | 'priming';
 
 /**
  * The problems a cell with this seed trains or is tested on: test problems come from a seed range training

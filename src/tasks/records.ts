@@ -1,7 +1,7 @@
 // Reads a Countdown trace out of one JSON record, whatever wrote it: our own traces, TRL rollouts
 // (prompt/completion, the completion maybe a list of messages), veRL dumps (response, reward_model.ground_truth)
 // or the public dataset (nums, target).
-import type { Trace } from '../behaviors/types.ts';
+import type { Trace } from './types.ts';
 import { parseNumberList } from './countdown.ts';
 
 type Row = Record<string, unknown>;

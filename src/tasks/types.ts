@@ -8,6 +8,17 @@ export interface CountdownProblem {
   solution?: string;
 }
 
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A completion of a problem: what the reward and the behavior annotators read. */
+export interface Trace {
+  problem: CountdownProblem;
+  completion: string;
+}
+
 export interface GenerateRequest {
   prompts: string[];
   maxTokens: number;

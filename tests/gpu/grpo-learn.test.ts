@@ -1,7 +1,7 @@
 // runGrpo learns: on an easy verifiable task (answer with a lowercase letter, one token) a scratch model goes
 // from chance (26 of 257 byte tokens, about 0.1) to a mean reward of 0.9+ in a few steps. Also: the KL
-// penalty's reference is the adapter the run started from, and Countdown's defaults (prompt, reward,
-// annotator) reach every rollout.
+// penalty's reference is the adapter the run started from, and a Task's prompt, reward and annotator reach
+// every rollout through the task-free trainer.
 import { describe, expect, it } from 'vitest';
 import { initLoraAdapter } from '../../src/engine/lora/adapter.ts';
 import { loraConfig } from '../../src/engine/lora/config.ts';
@@ -10,8 +10,10 @@ import { Decoder } from '../../src/engine/model/decoder.ts';
 import { uploadWeights } from '../../src/engine/model/gpuWeights.ts';
 import { scratchConfig, scratchWeights } from '../../src/engine/model/scratch.ts';
 import { ByteTokenizer } from '../../src/engine/tokenizer.ts';
-import { runGrpo, type GrpoRollout, type GrpoStepMetrics } from '../../src/engine/train/grpo.ts';
-import { countdownPrompt } from '../../src/tasks/prompts.ts';
+import { runGrpo, type GrpoStepMetrics } from '../../src/engine/train/grpo.ts';
+import { runTaskRl, type RlStepMetrics, type TaskRollout } from '../../src/app/taskRl.ts';
+import { countdownTask } from '../../src/tasks/countdownTask.ts';
+import { renderPrompt } from '../../src/tasks/task.ts';
 import type { CountdownProblem } from '../../src/tasks/types.ts';
 import { testGpu } from '../support/gpu.ts';
 
@@ -27,9 +29,8 @@ async function scratchModel(context = 32): Promise<Decoder> {
 }
 
 const letterTask = {
-  problems: [{ ask: 'letter' }],
-  prompt: () => 'Say a letter:',
-  reward: (completion: string) => (/^[a-z]/.test(completion) ? 1 : 0),
+  problemPrompts: ['Say a letter:'],
+  score: (completion: string) => (/^[a-z]/.test(completion) ? 1 : 0),
 };
 
 async function letterRun(
@@ -102,17 +103,19 @@ describe('GRPO on WebGPU', () => {
     model.destroy();
   });
 
-  it('uses Countdown prompts, rewards and the rule annotator by default and hands over every rollout', async () => {
+  it("runs a Task's prompts, rewards and the rule annotator through the trainer and hands over every rollout", async () => {
     const model = await scratchModel(600);
     const problems: CountdownProblem[] = [
       { numbers: [3, 5, 7], target: 22 },
       { numbers: [2, 4, 6], target: 12 },
     ];
-    const rollouts: GrpoRollout<CountdownProblem>[] = [];
-    const metrics: GrpoStepMetrics[] = [];
-    const outcome = await runGrpo(
+    const rollouts: TaskRollout[] = [];
+    const metrics: RlStepMetrics[] = [];
+    const outcome = await runTaskRl(
       model,
       {
+        task: 'countdown',
+        template: 'base',
         problems,
         steps: 3,
         prompts: 1,
@@ -138,7 +141,7 @@ describe('GRPO on WebGPU', () => {
       [2, 22],
     ]);
     for (const r of rollouts) {
-      expect(r.prompt).toBe(countdownPrompt(r.problem, 'base'));
+      expect(r.prompt).toBe(renderPrompt(countdownTask, r.problem, 'base'));
       expect(r.reward).toBe(0); // three random bytes hold no <answer>
       expect(r.annotation?.annotator).toBe('rules');
       expect(r.tokens).toBeLessThanOrEqual(3);
@@ -168,9 +171,7 @@ describe('GRPO on WebGPU', () => {
     await expect(run({ group: 1 })).rejects.toThrow(/"group" must be at least 2/);
     await expect(run({ temperature: 0 })).rejects.toThrow(/"temperature" must be positive/);
     await expect(run({ method: 'full', kl: 0.1 })).rejects.toThrow(/"kl" must be 0 with full training/);
-    await expect(run({ reward: undefined })).rejects.toThrow(
-      /problems that are not Countdown problems need a prompt and a reward function/,
-    );
+    await expect(run({ problemPrompts: [] })).rejects.toThrow(/no problems/);
     model.destroy();
   });
 });

@@ -22,9 +22,8 @@ describe('RL evaluation labels', () => {
     await runGrpo(
       model,
       {
-        problems: [{ ask: 'letter' }],
-        prompt: () => 'Say a letter:',
-        reward: (completion: string) => (/^[a-z]/.test(completion) ? 1 : 0),
+        problemPrompts: ['Say a letter:'],
+        score: (completion: string) => (/^[a-z]/.test(completion) ? 1 : 0),
         steps: 2,
         prompts: 4,
         group: 8,
@@ -51,6 +50,8 @@ describe('RL evaluation labels', () => {
     await engine.load('m', SPEC);
     const [problems, evalProblems] = [1, 2].map((seed) => generateCountdownProblems({ count: 2, seed }));
     const job = {
+      task: 'countdown',
+      template: 'base' as const,
       problems,
       evalProblems,
       evalEvery: 1,
@@ -75,7 +76,15 @@ describe('RL evaluation labels', () => {
 
     const { device } = await testGpu();
     const untouched = await openDecoder(device, SPEC);
-    const plan = { problems: evalProblems, maxTokens: 6, seed: 4, every: 1, last: 2 };
+    const plan = {
+      task: 'countdown',
+      template: 'base' as const,
+      problems: evalProblems,
+      maxTokens: 6,
+      seed: 4,
+      every: 1,
+      last: 2,
+    };
     expect(evals[0].metrics).toEqual(await evaluatePolicy(untouched, 0, plan));
     untouched.destroy();
   });

@@ -40,10 +40,9 @@ const SFT: SftOptions = {
   seed: 9,
 };
 
-const GRPO: GrpoOptions<{ ask: string }> = {
-  problems: [{ ask: 'letter' }],
-  prompt: () => 'Say:',
-  reward: (c) => (/^[a-z]/.test(c) ? 1 : 0),
+const GRPO: GrpoOptions = {
+  problemPrompts: ['Say:'],
+  score: (c) => (/^[a-z]/.test(c) ? 1 : 0),
   steps: 4,
   prompts: 2,
   group: 4,
@@ -139,9 +138,9 @@ describe('resuming a training run from its checkpoint', () => {
       tensorsOf(resumed, 'adapter_model.safetensors'),
       tensorsOf(straight, 'adapter_model.safetensors'),
     );
-    await expect(
-      runGrpo(model, { ...GRPO, problems: [{ ask: 'a' }, { ask: 'b' }], resume: saved.bytes }),
-    ).rejects.toThrow(/made for 1 problems/);
+    await expect(runGrpo(model, { ...GRPO, problemPrompts: ['a', 'b'], resume: saved.bytes })).rejects.toThrow(
+      /made for 1 problems/,
+    );
     model.destroy();
   });
 });

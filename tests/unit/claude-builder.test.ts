@@ -11,7 +11,9 @@ import { claudeSystemPrompt, claudeTraceStyle } from '../../src/priming/claudePr
 import { CONDITIONS } from '../../src/priming/conditions.ts';
 import type { PrimingTrace } from '../../src/priming/types.ts';
 import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems } from '../../src/tasks/countdown.ts';
-import { countdownPrompt, countdownQuery } from '../../src/tasks/prompts.ts';
+import { countdownQuery } from '../../src/tasks/prompts.ts';
+import { countdownTask } from '../../src/tasks/countdownTask.ts';
+import { renderPrompt } from '../../src/tasks/task.ts';
 import { countdownReward } from '../../src/tasks/reward.ts';
 import type { CountdownProblem } from '../../src/tasks/types.ts';
 import {
@@ -140,7 +142,7 @@ describe('buildClaudePriming', () => {
     expect(dataset.traces).toHaveLength(6);
     expect(dataset.problems).toEqual(dataset.traces.map((t) => t.problem));
     for (const t of dataset.traces) {
-      expect(t.prompt).toBe(countdownPrompt(t.problem, 'base'));
+      expect(t.prompt).toBe(renderPrompt(countdownTask, t.problem, 'base'));
       expect(t.completion.startsWith('\nLet me try')).toBe(true);
       expect(t.reward).toBe(countdownReward(t.completion, t.problem));
       expect(t.reward).toBe(t.problem.target % 2 === 0 ? 1 : 0.1);

@@ -8,7 +8,8 @@ import {
   solveCountdown,
 } from '../../src/tasks/countdown.ts';
 import { evaluateExpression, expressionNumbers } from '../../src/tasks/expression.ts';
-import { countdownPrompt, countdownPromptText, validateCustomTemplate } from '../../src/tasks/prompts.ts';
+import { countdownTask } from '../../src/tasks/countdownTask.ts';
+import { renderPrompt } from '../../src/tasks/task.ts';
 import { createRng } from '../../src/tasks/random.ts';
 import { countdownReward } from '../../src/tasks/reward.ts';
 
@@ -127,30 +128,25 @@ describe('parseNumberList', () => {
   });
 });
 
-describe('countdownPrompt', () => {
+describe('the Countdown task prompt', () => {
   const p = { numbers: [3, 5, 7], target: 22 };
 
   it('writes the paper base template, ending in an opened <think>', () => {
-    const text = countdownPrompt(p, 'base');
+    const text = renderPrompt(countdownTask, p, 'base');
     expect(text.startsWith('A conversation between User and Assistant.')).toBe(true);
     expect(text).toContain('User: Using the numbers [3, 5, 7], create an equation that equals 22.');
     expect(text).toContain('for example <answer> (1 + 2) / 3 </answer>.');
     expect(text.endsWith('\nAssistant: Let me solve this step by step.\n<think>')).toBe(true);
   });
 
-  it('gives chat messages for an Instruct model, with a ChatML fallback string', () => {
-    const chat = countdownPrompt(p, 'chat');
+  it('gives chat messages for an Instruct model, rendered as ChatML where the model has no template', () => {
+    const chat = countdownTask.prompt(p, 'chat');
     expect(chat.messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(chat.messages[1].content).toContain('[3, 5, 7]');
     expect(chat.assistantPrefix).toBe('Let me solve this step by step.\n<think>');
-    expect(chat.text.endsWith('<|im_start|>assistant\nLet me solve this step by step.\n<think>')).toBe(true);
-    expect(countdownPromptText(p, 'chat')).toBe(chat.text);
-  });
-
-  it('fills a custom template and validates its placeholders', () => {
-    expect(countdownPrompt(p, { custom: 'Make {target} from {numbers}.' })).toBe('Make 22 from [3, 5, 7].');
-    expect(() => validateCustomTemplate('Make {target}.')).toThrow(/no \{numbers\}/);
-    expect(() => validateCustomTemplate('{numbers} {target} {level}')).toThrow(/unknown placeholder \{level\}/);
+    const text = renderPrompt(countdownTask, p, 'chat');
+    expect(text.startsWith('<|im_start|>system\nYou are a helpful assistant.')).toBe(true);
+    expect(text.endsWith('<|im_end|>\n<|im_start|>assistant\nLet me solve this step by step.\n<think>')).toBe(true);
   });
 });
 

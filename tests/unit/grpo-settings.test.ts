@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { PAPER_GRPO_PRESET, validateGrpo } from '../../src/engine/train/grpo.ts';
 import { splitRollouts } from '../../src/engine/train/grpoUpdate.ts';
 
-const run = { steps: 1, rank: 16, checkpointEvery: 0, seed: 1, problems: [{ numbers: [1, 2, 3], target: 6 }] };
+const run = {
+  steps: 1,
+  rank: 16,
+  checkpointEvery: 0,
+  seed: 1,
+  problemPrompts: ['Make 6 from 1, 2, 3'],
+  score: () => 0,
+};
 
 describe('GRPO settings', () => {
   it('accepts the paper preset as it stands (KL with LoRA, two updates per step)', () => {

@@ -6,7 +6,8 @@ import { tokenCounter } from '../../src/cli/commands/dataset.ts';
 import { buildPrimingDataset, meetsCondition } from '../../src/priming/build.ts';
 import { CONDITIONS, PRIMING_CONDITIONS, primingCondition } from '../../src/priming/conditions.ts';
 import { deriveControl, dotsOfLength, emptyCot, incorrectOnly, lengthMatched } from '../../src/priming/controls.ts';
-import { countdownPrompt } from '../../src/tasks/prompts.ts';
+import { countdownTask } from '../../src/tasks/countdownTask.ts';
+import { renderPrompt } from '../../src/tasks/task.ts';
 import { countdownReward, extractAnswer } from '../../src/tasks/reward.ts';
 
 const COUNT = 40;
@@ -44,7 +45,7 @@ describe('offline priming builder', () => {
         const reward = countdownReward(t.completion, t.problem);
         expect(reward).toBe(condition.answers === 'correct' ? 1 : 0.1);
         expect(t.reward).toBe(reward);
-        expect(t.prompt).toBe(countdownPrompt(t.problem, 'base'));
+        expect(t.prompt).toBe(renderPrompt(countdownTask, t.problem, 'base'));
         expect(t.completion).toMatch(/\n<\/think>\n<answer> [^\n]+ <\/answer>$/);
         expect(extractAnswer(t.completion)).not.toBeNull();
       }

@@ -6,8 +6,7 @@ import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { putAdapter, setRunStatus, getAdapter } from '../../store/runs.ts';
 import { appendTraces, getDataset } from '../../store/traces.ts';
 import type { JsonValue } from '../../store/schema.ts';
-import { cellProblems, COUNTDOWN_RL_PRESET, type ProblemSplit } from '../../tasks/countdown.ts';
-import { countdownPrompt } from '../../tasks/prompts.ts';
+import { COUNTDOWN_RL_PRESET } from '../../tasks/countdown.ts';
 import {
   browserPageCache,
   loadCountdownTasks,
@@ -15,8 +14,17 @@ import {
   PAPER_TRAIN_ROWS,
   presetDifferences,
 } from '../../tasks/countdownTasks.ts';
-import { countdownReward } from '../../tasks/reward.ts';
+import { taskNamed } from '../../tasks/registry.ts';
+import {
+  renderPrompt,
+  type ChatTemplate,
+  type PromptTemplate,
+  type ProblemSplit,
+  type Task,
+} from '../../tasks/task.ts';
 import type { CountdownProblem, GenerateRequest, Generation, TextGenerator } from '../../tasks/types.ts';
+import { chatTemplateOfConfig } from '../../engine/chatTemplate.ts';
+import { hubLocation, readTokenizerConfig } from '../../engine/openDecoder.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
 import type { AdamWConfig } from '../../engine/train/adamw.ts';
@@ -181,8 +189,8 @@ function modelHandler(env: HandlerEnv): CellHandler {
   };
 }
 
-export function problemsFor(ctx: CellContext, count: number, split: string): CountdownProblem[] {
-  return cellProblems(num(ctx, 'seed', 1), count, split as ProblemSplit);
+export function taskOf(ctx: CellContext): Task {
+  return taskNamed(str(ctx, 'task', 'countdown'));
 }
 
 /** The paper's problem set, as a cell's `problem_set` names it. */
@@ -194,7 +202,7 @@ export const PAPER_PROBLEM_SET = 'countdown-tasks-3to4';
  */
 export async function problemSet(ctx: CellContext, count: number, split: string) {
   if (str(ctx, 'problem_set', 'generator') !== PAPER_PROBLEM_SET || count === 0)
-    return { problems: problemsFor(ctx, count, split), notes: [] as string[] };
+    return { problems: problemsFor(ctx, taskOf(ctx), count, split as ProblemSplit), notes: [] as string[] };
   const loaded = await loadCountdownTasks({
     count,
     offset: split === 'test' ? PAPER_TRAIN_ROWS : 0,
@@ -214,20 +222,41 @@ export async function problemSet(ctx: CellContext, count: number, split: string)
   };
 }
 
-export async function promptFor(
+function templateOf(ctx: CellContext): PromptTemplate {
+  return str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base';
+}
+
+export function problemsFor(ctx: CellContext, task: Task, count: number, split: ProblemSplit): CountdownProblem[] {
+  return task.problems(split, count, num(ctx, 'seed', 1));
+}
+
+/**
+ * The chat template of the model a cell uses: the engine's copy when it holds the model, else read from the
+ * model's files without its weights (WebLLM samples an untrained Hub model Primer's engine never loads).
+ */
+async function chatTemplateFor(
   env: HandlerEnv,
-  handle: string,
-  problem: CountdownProblem,
-  template: string,
-): Promise<string> {
-  return template === 'chat'
-    ? engineOf(env).chatPrompt(
-        handle,
-        countdownPrompt(problem, 'chat')
-          .messages.map((m) => m.content)
-          .join('\n\n'),
-      )
-    : countdownPrompt(problem, 'base');
+  ctx: CellContext,
+  model: ModelOutput,
+): Promise<ChatTemplate | undefined> {
+  const config =
+    env.engine && (await env.engine.has(model.base))
+      ? await env.engine.tokenizerConfig(model.base)
+      : await readTokenizerConfig(withToken(env, await reopenedFolder(env, ctx, model)));
+  return chatTemplateOfConfig(config);
+}
+
+/** The prompt texts of problems under the cell's template, as the model is given them. */
+export async function promptsFor(
+  env: HandlerEnv,
+  ctx: CellContext,
+  model: ModelOutput,
+  task: Task,
+  problems: CountdownProblem[],
+): Promise<string[]> {
+  const template = templateOf(ctx);
+  const chat = template === 'chat' ? await chatTemplateFor(env, ctx, model) : undefined;
+  return problems.map((p) => renderPrompt(task, p, template, chat));
 }
 
 type Backend = 'auto' | 'primer' | 'webllm';
@@ -245,7 +274,8 @@ export async function samplerFor(
     const { openSampleBackend } = await import('../../generators/webllm/backend.ts');
     const decision = await openSampleBackend({
       backend,
-      model: model.spec.name,
+      // A mirror's URL names the same Hub repo: WebLLM's builds are chosen by the repo id.
+      model: /^https?:\/\//.test(model.spec.name) ? hubLocation(model.spec.name).repo : model.spec.name,
       trained: !!model.adapterId,
       gpu: env.gpu,
       signal: ctx.signal,
@@ -357,9 +387,18 @@ function primeHandler(env: HandlerEnv): CellHandler {
     if (!data) throw new Error('the dataset is missing from storage: run the dataset cell again');
     const epochs = num(ctx, 'epochs', 1);
     const batchSize = num(ctx, 'batch_size', 8);
+    // The dataset's prompts are rendered again under this cell's task and template: the prompt a primed
+    // model learns from is the one it is later sampled and trained with.
+    const prompts = await promptsFor(
+      env,
+      ctx,
+      model,
+      taskOf(ctx),
+      data.traces.map((t) => t.problem),
+    );
     const job = {
       method: (str(ctx, 'method', 'lora') === 'full' ? 'full' : 'lora') as 'lora' | 'full',
-      examples: data.traces.map((t) => ({ prompt: t.prompt, completion: t.completion })),
+      examples: data.traces.map((t, i) => ({ prompt: prompts[i], completion: t.completion })),
       epochs,
       lr: num(ctx, 'lr', 1e-4),
       batchSize,
@@ -372,7 +411,7 @@ function primeHandler(env: HandlerEnv): CellHandler {
       adamw: adamwOf(ctx),
     };
     const total = Math.ceil(job.examples.length / batchSize) * epochs;
-    const config = { ...job, examples: job.examples.length };
+    const config = { ...job, task: taskOf(ctx).name, examples: job.examples.length };
     const out = await trainedModel(
       env,
       ctx,
@@ -404,7 +443,9 @@ function rlHandler(env: HandlerEnv): CellHandler {
     const prompts = num(ctx, 'prompts', 4);
     const train = await problemSet(ctx, steps * prompts, 'train');
     const test = await problemSet(ctx, num(ctx, 'eval_problems', 0), 'test');
+    const task = taskOf(ctx);
     const job = {
+      task: task.name,
       algorithm: (str(ctx, 'algorithm', 'grpo') === 'dr_grpo' ? 'dr_grpo' : 'grpo') as 'grpo' | 'dr_grpo',
       problems: train.problems,
       steps,
@@ -421,7 +462,7 @@ function rlHandler(env: HandlerEnv): CellHandler {
       rank: num(ctx, 'rank', 16),
       checkpointEvery: num(ctx, 'checkpoint_every', 10),
       seed: num(ctx, 'seed', 1),
-      template: (str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base') as 'base' | 'chat',
+      template: templateOf(ctx),
       evalEvery: num(ctx, 'eval_every', 0),
       evalProblems: test.problems,
     };

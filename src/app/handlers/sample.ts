@@ -5,10 +5,9 @@ import { annotateSpans } from '../../behaviors/rules.ts';
 import { BEHAVIORS } from '../../behaviors/types.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { appendTraces } from '../../store/traces.ts';
-import { countdownReward } from '../../tasks/reward.ts';
 import type { CountdownProblem } from '../../tasks/types.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
-import { asModel, problemSet, problemsFor, promptFor, samplerFor, type Generate } from './engine.ts';
+import { asModel, problemSet, problemsFor, promptsFor, samplerFor, taskOf, type Generate } from './engine.ts';
 import { input, num, str, strings, type HandlerEnv } from './env.ts';
 
 /** Solutions generated together: one batch fills one screen of the live view. */
@@ -33,11 +32,12 @@ async function sampleSolutions(
   jobs: CountdownProblem[],
   where: Column,
 ): Promise<ScoredCompletion[]> {
-  const template = str(ctx, 'template', 'base');
+  const task = taskOf(ctx);
+  const jobPrompts = await promptsFor(env, ctx, model, task, jobs);
   const rows: ScoredCompletion[] = [];
   for (let i = 0; i < jobs.length; i += BATCH) {
     const part = jobs.slice(i, i + BATCH);
-    const prompts = await Promise.all(part.map((p) => promptFor(env, model.handle, p, template)));
+    const prompts = jobPrompts.slice(i, i + BATCH);
     ctx.live({ type: 'rows', column: where.column, label: where.label, problems: part });
     const gens = await generate(prompts, {
       maxTokens: num(ctx, 'max_tokens', 256),
@@ -48,13 +48,13 @@ async function sampleSolutions(
     });
     const traces = part.map((problem, j) => {
       const completion = gens[j].text;
-      const reward = countdownReward(completion, problem);
-      const annotation = where.annotate ? annotateSpans(problem, completion) : undefined;
+      const reward = task.reward(completion, problem);
+      const annotation = where.annotate ? annotateSpans(task.hints(problem), completion) : undefined;
       rows.push({ completion, reward, annotation });
       return {
         model: model.handle,
         adapter: model.adapterId,
-        task: 'countdown',
+        task: task.name,
         problem,
         prompt: prompts[j],
         completion,
@@ -122,7 +122,8 @@ export async function sampleSideBySide(
 ): Promise<Record<string, string | number>[]> {
   const ids = strings(ctx, 'models');
   const models = ids.map((id) => asModel(ctx.inputs[id]?.value ?? null, id));
-  const jobs = problemsFor(ctx, num(ctx, 'problems', 8), str(ctx, 'split', 'test'));
+  const split = str(ctx, 'split', 'test') === 'train' ? 'train' : 'test';
+  const jobs = problemsFor(ctx, taskOf(ctx), num(ctx, 'problems', 8), split);
   // Every model is ready (loaded, or started in WebLLM) before any starts writing.
   const samplers: Generate[] = [];
   for (const model of models) samplers.push(await samplerFor(env, ctx, model, notes));

@@ -30,7 +30,7 @@ export interface RunSpec {
 export interface RunOutcome {
   runId: string;
   result: TrainResult;
-  steps: (StepMetrics & Record<string, unknown>)[];
+  steps: StepMetrics[];
   evals: StepMetrics[];
   /** The step this run resumed from, if it did. */
   resumedFrom?: number;
@@ -116,7 +116,7 @@ export async function trainRun(
         await putCheckpoint(store, record, KEEP_CHECKPOINTS);
         saved = step;
       },
-      onRollouts: (rollouts) => storeRollouts(store, ctx, runId, rollouts),
+      onRollouts: (rollouts) => storeRollouts(store, ctx, runId, taskName(spec), rollouts),
     });
     await writes.settle();
     return { runId, result, steps, evals, resumedFrom: resumed?.step };
@@ -158,12 +158,23 @@ function numbers(metrics: object): Record<string, number> {
   );
 }
 
-async function storeRollouts(store: Store, ctx: CellContext, runId: string, rollouts: Rollout[]): Promise<void> {
+/** The task a run's rollouts are traces of (the cell's `task`; Countdown for runs made before tasks were named). */
+function taskName(spec: RunSpec): string {
+  return typeof spec.config.task === 'string' ? spec.config.task : 'countdown';
+}
+
+async function storeRollouts(
+  store: Store,
+  ctx: CellContext,
+  runId: string,
+  task: string,
+  rollouts: Rollout[],
+): Promise<void> {
   await appendTraces(
     store,
     rollouts.map((r) => ({
       model: ctx.cell.id,
-      task: 'countdown',
+      task,
       problem: r.problem,
       prompt: r.prompt,
       completion: r.completion,

@@ -7,9 +7,9 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BEHAVIORS } from '../../behaviors/types.ts';
-import { GRPO_DEFAULTS, runGrpo, type GrpoRollout, type GrpoStepMetrics } from '../../engine/train/grpo.ts';
-import { generateCountdownProblems } from '../../tasks/countdown.ts';
-import type { CountdownProblem } from '../../tasks/types.ts';
+import { runTaskRl, type RlStepMetrics, type TaskRollout } from '../../app/taskRl.ts';
+import { GRPO_DEFAULTS } from '../../engine/train/grpo.ts';
+import { taskNamed } from '../../tasks/registry.ts';
 import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags } from '../args.ts';
 import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
 
@@ -42,7 +42,7 @@ const FLAGS = [
 
 const ROLLOUTS = 'rollouts.jsonl';
 
-function stepLine(m: GrpoStepMetrics): string {
+function stepLine(m: RlStepMetrics): string {
   const behaviors = BEHAVIORS.map((b) => `${b} ${m.behaviors[b].toFixed(2)}`).join(', ');
   return (
     `step ${m.step}/${m.steps}  reward ${m.meanReward.toFixed(3)}  accuracy ${m.accuracy.toFixed(3)}  length ${m.meanLength.toFixed(0)} chars  ` +
@@ -51,7 +51,7 @@ function stepLine(m: GrpoStepMetrics): string {
   );
 }
 
-function rolloutLine(r: GrpoRollout<CountdownProblem>): string {
+function rolloutLine(r: TaskRollout): string {
   const { problem, annotation, ...rest } = r;
   return `${JSON.stringify({ ...rest, numbers: problem.numbers, target: problem.target, behaviors: annotation?.counts })}\n`;
 }
@@ -59,8 +59,7 @@ function rolloutLine(r: GrpoRollout<CountdownProblem>): string {
 export async function run(args: string[]): Promise<void> {
   const flags = parseFlags(args);
   checkKnownFlags(flags, FLAGS);
-  const task = flag(flags, 'task') ?? 'countdown';
-  if (task !== 'countdown') throw new Error(`unknown task "${task}" (known: countdown)`);
+  const task = taskNamed(flag(flags, 'task') ?? 'countdown');
   const template = flag(flags, 'template') ?? 'base';
   if (template !== 'base' && template !== 'chat') throw new Error(`--template must be base or chat, got "${template}"`);
   const method = methodFlag(flags);
@@ -74,9 +73,10 @@ export async function run(args: string[]): Promise<void> {
     prompts,
     seed,
     rank,
+    task: task.name,
     template,
     method,
-    problems: generateCountdownProblems({ count: steps * prompts, seed }),
+    problems: task.problems('train', steps * prompts, seed),
     group: integerFlag(flags, 'group', GRPO_DEFAULTS.group, 2),
     lr: numberFlag(flags, 'lr', method === 'lora' ? GRPO_DEFAULTS.lr : 1e-6),
     kl: numberFlag(flags, 'kl', GRPO_DEFAULTS.kl),
@@ -95,9 +95,9 @@ export async function run(args: string[]): Promise<void> {
   const rolloutsPath = join(out.dir, ROLLOUTS);
   if (!options.resume) await writeFile(rolloutsPath, '');
   console.log(
-    `GRPO on ${options.problems.length} Countdown problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`,
+    `GRPO on ${options.problems.length} ${task.name} problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`,
   );
-  const outcome = await runGrpo(model, options, {
+  const outcome = await runTaskRl(model, options, {
     onStep: (m) => console.log(stepLine(m)),
     onRollouts: (rows) => appendFile(rolloutsPath, rows.map(rolloutLine).join('')),
     onCheckpoint: out.saveCheckpoint,

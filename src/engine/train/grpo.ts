@@ -4,13 +4,7 @@
 // (grpoUpdate.ts: mini-batches and passes; from the second update on the PPO clip acts, and its clip fraction
 // is reported). An optional k3 KL penalty pulls toward the reference: the adapter attached when the run began
 // (a primed model's), or the bare base model.
-import { summarizeStep, type StepMetrics } from '../../behaviors/metrics.ts';
-import { annotateSpans } from '../../behaviors/rules.ts';
-import type { Annotation } from '../../behaviors/types.ts';
-import { countdownPrompt } from '../../tasks/prompts.ts';
-import { countdownReward } from '../../tasks/reward.ts';
-import type { CountdownProblem, Generation } from '../../tasks/types.ts';
-import { generateIds } from '../generate.ts';
+import { generateIds, type GenerationFinish } from '../generate.ts';
 import type { LoraTarget } from '../lora/config.ts';
 import type { Decoder } from '../model/decoder.ts';
 import type { AdamWConfig } from './adamw.ts';
@@ -59,8 +53,6 @@ export interface GrpoSettings {
   scaleRewards?: AdvantageScaling;
   checkpointEvery: number;
   seed: number;
-  /** Countdown's prompt template when no `prompt` is given: the paper's plain text, or the model's chat template. */
-  template?: 'base' | 'chat';
   microBatchTokens?: number;
   checkpointing?: boolean;
   resume?: Uint8Array;
@@ -69,30 +61,22 @@ export interface GrpoSettings {
   adamw?: Partial<AdamWConfig>;
 }
 
-export interface GrpoTask<P> {
-  prompt: (problem: P) => string;
-  reward: (completion: string, problem: P) => number;
-  /** Behavior spans of a completion, for the step's behavior means (none when absent). */
-  annotate?: (problem: P, completion: string) => Annotation;
-}
+export type GrpoOptions = GrpoSettings & {
+  /** One prompt text per problem; step s uses problems s·P … s·P + P − 1, cycling through the list. */
+  problemPrompts: string[];
+  /** The reward of a completion of problem `problem` (an index into problemPrompts): the task's, never the engine's. */
+  score: (completion: string, problem: number) => number;
+};
 
-/** Countdown problems default to the paper's prompt, reward and rule annotator; any other task must say its own. */
-type TaskOptions<P> = [P] extends [CountdownProblem] ? Partial<GrpoTask<P>> : GrpoTask<P>;
-
-export type GrpoOptions<P = CountdownProblem> = GrpoSettings &
-  TaskOptions<P> & {
-    /** Step s uses problems s·P … s·P + P − 1, cycling through the list. */
-    problems: P[];
-  };
-
-/** StepMetrics with the fields a GRPO step always has made required, and more. */
-export type GrpoStepMetrics = Omit<StepMetrics, 'step' | 'clipFraction' | 'loss' | 'tokensPerSecond'> & {
+export interface GrpoStepMetrics {
   /** Policy version the rollouts came from: updates taken before them (0 = the starting model, the paper's step 0). */
   step: number;
   steps: number;
+  meanReward: number;
   clipFraction: number;
   /** Optimizer updates taken on this step's rollouts. */
   updates: number;
+  kl?: number;
   loss: number;
   lr: number;
   gradNorm: number;
@@ -104,23 +88,23 @@ export type GrpoStepMetrics = Omit<StepMetrics, 'step' | 'clipFraction' | 'loss'
   tokensPerSecond: number;
   rolloutTokensPerSecond: number;
   secondsLeft: number;
-};
+}
 
-export interface GrpoRollout<P> {
+export interface GrpoRollout {
   step: number;
-  problem: P;
+  /** Index of the problem in problemPrompts. */
+  problem: number;
   prompt: string;
   completion: string;
   reward: number;
   advantage: number;
   tokens: number;
-  finish: Generation['finish'];
-  annotation?: Annotation;
+  finish: GenerationFinish;
 }
 
-export interface GrpoCallbacks<P> extends TrainCallbacks<GrpoStepMetrics> {
-  /** Every rollout of a step (awaited: the caller stores them). */
-  onRollouts?: (rollouts: GrpoRollout<P>[]) => void | Promise<void>;
+export interface GrpoCallbacks extends TrainCallbacks<GrpoStepMetrics> {
+  /** Every rollout of a step, before the step's metrics (awaited: the caller stores them). */
+  onRollouts?: (rollouts: GrpoRollout[]) => void | Promise<void>;
   /**
    * The policy after `step` updates (awaited; e.g. to measure it on held-out problems): step 0 is the starting
    * model, before any update (skipped on resume), then after every update. Leave the model as it is.
@@ -172,19 +156,18 @@ export const PAPER_GRPO_PRESET = {
 
 const DEFAULT_MICRO_BATCH_TOKENS = 2048;
 
-export async function runGrpo<P = CountdownProblem>(
+export async function runGrpo(
   model: Decoder,
-  options: GrpoOptions<P>,
-  callbacks: GrpoCallbacks<P> = {},
+  options: GrpoOptions,
+  callbacks: GrpoCallbacks = {},
 ): Promise<TrainOutcome> {
   const o = validateGrpo(options);
-  const task = taskOf(model, options);
   const method = o.method ?? 'lora';
   const progress = pacedProgress(callbacks.onProgress);
   const report = (step: number, doing: string, within = 0, force = true) =>
     progress({ step, steps: o.steps, doing, within }, force);
-  report(0, `tokenizing ${o.problems.length.toLocaleString()} prompts`);
-  const prompts = o.problems.map((p) => task.prompt(p));
+  report(0, `tokenizing ${o.problemPrompts.length.toLocaleString()} prompts`);
+  const prompts = o.problemPrompts;
   const promptIds = prompts.map((text) => model.tokenizer.encodePrompt(text));
   const longest = promptIds.reduce((n, ids) => Math.max(n, ids.length), 0) + o.maxTokens + 1;
   report(0, 'preparing the model for training');
@@ -200,9 +183,9 @@ export async function runGrpo<P = CountdownProblem>(
     microBatchTokens: Math.max(o.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS, longest),
   });
   try {
-    if (session.saved && session.saved.problems !== o.problems.length)
+    if (session.saved && session.saved.problems !== o.problemPrompts.length)
       throw new Error(
-        `checkpoint: made for ${String(session.saved.problems)} problems, this run has ${o.problems.length}`,
+        `checkpoint: made for ${String(session.saved.problems)} problems, this run has ${o.problemPrompts.length}`,
       );
     const objective = objectiveOf(o);
     const clock = new StepClock();
@@ -210,7 +193,7 @@ export async function runGrpo<P = CountdownProblem>(
     if (session.step === 0) await callbacks.onPolicy?.(0, session.model);
     while (session.step < last) {
       const s = session.step;
-      const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problems.length);
+      const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problemPrompts.length);
       report(s, `sampling ${o.prompts * o.group} completions`);
       const rollouts = await sampleGroups(
         session,
@@ -225,8 +208,8 @@ export async function runGrpo<P = CountdownProblem>(
             false,
           ),
       );
-      const problemOf = (row: number) => o.problems[picked[Math.floor(row / o.group)]];
-      const rewards = rollouts.gens.map((g, row) => task.reward(g.text, problemOf(row)));
+      const problemOf = (row: number) => picked[Math.floor(row / o.group)];
+      const rewards = rollouts.gens.map((g, row) => o.score(g.text, problemOf(row)));
       const { advantages, zeroStdFraction } = groupAdvantages(rewards, o.group, objective.scaling);
       const update = await policyUpdates(
         session,
@@ -244,23 +227,23 @@ export async function runGrpo<P = CountdownProblem>(
       );
       session.checkFinite(s + 1, update.loss, update.gradNorm);
       session.step = s + 1;
-      const rows: GrpoRollout<P>[] = rollouts.gens.map((g, row) => ({
+      const rows: GrpoRollout[] = rollouts.gens.map((g, row) => ({
         step: s,
         problem: problemOf(row),
-        prompt: prompts[picked[Math.floor(row / o.group)]],
+        prompt: prompts[problemOf(row)],
         completion: g.text,
         reward: rewards[row],
         advantage: advantages[row],
         tokens: g.tokens,
         finish: g.finish,
-        annotation: task.annotate?.(problemOf(row), g.text),
       }));
       await callbacks.onRollouts?.(rows);
       clock.lap();
       const generated = rollouts.gens.reduce((n, g) => n + g.tokens, 0);
       await callbacks.onStep?.({
-        ...summarizeStep(s, rows),
+        step: s,
         steps: o.steps,
+        meanReward: rewards.reduce((sum, r) => sum + r, 0) / rewards.length,
         ...update,
         zeroStdFraction,
         meanTokens: generated / rows.length,
@@ -269,7 +252,7 @@ export async function runGrpo<P = CountdownProblem>(
       });
       await callbacks.onPolicy?.(session.step, session.model);
       if (o.checkpointEvery > 0 && session.step % o.checkpointEvery === 0) {
-        await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: o.problems.length }));
+        await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: o.problemPrompts.length }));
       }
     }
     return { steps: session.step, files: await session.files() };
@@ -322,36 +305,8 @@ function objectiveOf(o: GrpoSettings): Objective {
   };
 }
 
-/** The task's prompt, reward and annotator; Countdown problems get the paper's where none is given. */
-function taskOf<P>(model: Decoder, o: GrpoOptions<P>): GrpoTask<P> {
-  const given = o as Partial<GrpoTask<P>>;
-  const countdown = o.problems.every(isCountdownProblem);
-  if (!countdown && (!given.prompt || !given.reward))
-    throw new Error('grpo: problems that are not Countdown problems need a prompt and a reward function');
-  const chat = (p: CountdownProblem) => {
-    const c = countdownPrompt(p, 'chat');
-    return model.tokenizer.hasChatTemplate ? model.tokenizer.applyChatTemplate(c.messages) + c.assistantPrefix : c.text;
-  };
-  const defaults: GrpoTask<CountdownProblem> = {
-    prompt: o.template === 'chat' ? chat : (p) => countdownPrompt(p, 'base'),
-    reward: countdownReward,
-    annotate: annotateSpans,
-  };
-  const d = defaults as unknown as GrpoTask<P>; // reached only when the problems are Countdown problems
-  return {
-    prompt: given.prompt ?? d.prompt,
-    reward: given.reward ?? d.reward,
-    annotate: given.annotate ?? (countdown ? d.annotate : undefined),
-  };
-}
-
-function isCountdownProblem(p: unknown): p is CountdownProblem {
-  const q = p as Partial<CountdownProblem> | null;
-  return typeof q === 'object' && q !== null && Array.isArray(q.numbers) && typeof q.target === 'number';
-}
-
 /** The options, or an error naming the first bad field. */
-export function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
+export function validateGrpo(o: GrpoOptions): GrpoOptions {
   const bad = (field: string, why: string): never => {
     throw new Error(`grpo: "${field}" ${why}, got ${JSON.stringify((o as unknown as Record<string, unknown>)[field])}`);
   };
@@ -365,7 +320,7 @@ export function validateGrpo<P>(o: GrpoOptions<P>): GrpoOptions<P> {
   if ((o.miniBatches ?? 1) > o.prompts * o.group)
     bad('miniBatches', `must be at most the ${o.prompts * o.group} rollouts of a step`);
   if (o.group < 2) bad('group', 'must be at least 2 (advantages compare completions within a group)');
-  if (!Array.isArray(o.problems) || o.problems.length === 0) throw new Error('grpo: no problems');
+  if (!Array.isArray(o.problemPrompts) || o.problemPrompts.length === 0) throw new Error('grpo: no problems');
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr', 'must be a positive number');
   if (!(o.kl >= 0) || !Number.isFinite(o.kl)) bad('kl', 'must be a non-negative number');
   if (o.kl > 0 && o.method === 'full')

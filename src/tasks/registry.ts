@@ -1,0 +1,15 @@
+// The built-in tasks a notebook cell or a CLI flag can name.
+import { countdownTask } from './countdownTask.ts';
+import type { Task } from './task.ts';
+import type { CountdownProblem } from './types.ts';
+
+export const TASKS: Readonly<Record<string, Task<CountdownProblem>>> = {
+  [countdownTask.name]: countdownTask,
+};
+export const TASK_NAMES: readonly string[] = Object.keys(TASKS);
+
+export function taskNamed(name: string): Task<CountdownProblem> {
+  const task = TASKS[name];
+  if (!task) throw new Error(`unknown task "${name}" (known: ${TASK_NAMES.join(', ')})`);
+  return task;
+}
