@@ -54,7 +54,10 @@ describe('inference memory of a zero-weight model', () => {
         contextTokens: positions,
         sequences: 1,
       });
-      expect(memory.weightBytes).toBe(estimate.weights + (config.headDim / 2) * 4); // + RoPE's inverse frequencies
+      // + RoPE's inverse frequencies, + the q4 layers' stacked [q; k; v] bias, a copy the fused decode reads
+      const qkvBias =
+        format === 'q4' ? config.numLayers * (config.numHeads + 2 * config.numKvHeads) * config.headDim * 4 : 0;
+      expect(memory.weightBytes).toBe(estimate.weights + (config.headDim / 2) * 4 + qkvBias);
       const kvCache = estimate.kvCache + positions * config.numKvHeads * config.headDim * 4; // + copyKvSlot's staging slot
       expect(memory.peakBytes).toBeGreaterThan(estimate.weights + kvCache);
       expect(memory.peakBytes).toBeLessThan(estimate.total);
