@@ -148,6 +148,7 @@ export const CELL_SPECS: Record<CellKind, KindSpec> = {
     help: 'Build a priming dataset: offline narrated search, Claude, or traces from an earlier cell.',
     fields: {
       source: str('how the traces are made', ['offline', 'claude', 'traces'], true),
+      task: str('the task whose priming problems are narrated, and whose prompt the traces carry', TASK_NAMES),
       condition: str('the priming condition: which behaviors the traces show, or a control', PRIMING_CONDITIONS),
       size: int('number of traces', 1, 100_000, true),
       from: ref(

@@ -3,9 +3,9 @@
 // answer is right (or, for incorrect_only, wrong). No network, no model: the same seed gives the same data.
 import { annotateSpans } from '../behaviors/rules.ts';
 import { BEHAVIORS } from '../behaviors/types.ts';
-import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems, type CountdownPreset } from '../tasks/countdown.ts';
+import { generateCountdownProblems, type CountdownPreset } from '../tasks/countdown.ts';
 import { countdownTask } from '../tasks/countdownTask.ts';
-import { renderPrompt } from '../tasks/task.ts';
+import { renderPrompt, type Task } from '../tasks/task.ts';
 import { createRng, type Rng } from '../tasks/random.ts';
 import { countdownReward } from '../tasks/reward.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
@@ -24,6 +24,9 @@ export interface BuildOptions {
   condition: PrimingConditionName | string;
   count: number;
   seed: number;
+  /** The task whose priming problems are narrated and whose prompt the traces carry (default: Countdown). */
+  task?: Task;
+  /** Problems from this preset instead of the task's priming split. */
   preset?: CountdownPreset;
   /** Needed for length_matched: the token count of a text in the tokenizer of the model to be primed. */
   countTokens?: (text: string) => number;
@@ -32,10 +35,10 @@ export interface BuildOptions {
 /** Narrations tried per problem before moving on to the next problem. */
 const DRAWS_PER_PROBLEM = 6;
 
-export function primingTrace(problem: CountdownProblem, completion: string): PrimingTrace {
+export function primingTrace(problem: CountdownProblem, completion: string, task: Task = countdownTask): PrimingTrace {
   return {
     problem,
-    prompt: renderPrompt(countdownTask, problem, 'base'),
+    prompt: renderPrompt(task, problem, 'base'),
     completion,
     reward: countdownReward(completion, problem),
     counts: annotateSpans(problem, completion).counts,
@@ -49,36 +52,38 @@ export function meetsCondition(trace: PrimingTrace, condition: PrimingCondition)
   return behaviorsOk && answerOk;
 }
 
-function narrate(problem: CountdownProblem, condition: PrimingCondition, rng: Rng): PrimingTrace | null {
+function narrate(problem: CountdownProblem, condition: PrimingCondition, rng: Rng, task: Task): PrimingTrace | null {
   for (let draw = 0; draw < DRAWS_PER_PROBLEM; draw++) {
     const completion =
       condition.answers === 'incorrect'
         ? narrateFailure(problem, rng)
         : narrateSolution(problem, behaviorSwitches(condition), rng);
     if (completion === null) continue;
-    const trace = primingTrace(problem, completion);
+    const trace = primingTrace(problem, completion, task);
     if (meetsCondition(trace, condition)) return trace;
   }
   return null;
 }
 
+/** `count` problems for a seed; asking for more keeps the prefix. */
+type ProblemSource = (count: number, seed: number) => CountdownProblem[];
+
 function buildNarrated(
   condition: PrimingCondition,
   count: number,
   seed: number,
-  preset: CountdownPreset,
+  source: { task: Task; problems: ProblemSource; name: string },
 ): PrimingDataset {
   const rng = createRng(seed ^ 0x5eed);
   const traces: PrimingTrace[] = [];
-  // The generator's problem list for a seed only grows at the end, so asking for more keeps the prefix.
   let problems: CountdownProblem[] = [];
   for (let next = 0; traces.length < count; next++) {
     if (next >= problems.length) {
       if (next > count * 4 + 100)
         throw new Error(`could not narrate ${count} ${condition.name} traces (got ${traces.length})`);
-      problems = generateCountdownProblems({ count: Math.max(16, problems.length * 2, count + 8), seed, preset });
+      problems = source.problems(Math.max(16, problems.length * 2, count + 8), seed);
     }
-    const trace = narrate(problems[next], condition, rng);
+    const trace = narrate(problems[next], condition, rng, source.task);
     if (trace) traces.push(trace);
   }
   return {
@@ -87,7 +92,7 @@ function buildNarrated(
     createdAt: new Date().toISOString(),
     problems: traces.map((t) => t.problem),
     traces,
-    notes: { seed, preset: preset.name },
+    notes: { seed, problems: source.name },
   };
 }
 
@@ -95,13 +100,21 @@ export function buildPrimingDataset({
   condition,
   count,
   seed,
-  preset = COUNTDOWN_PRIMING_PRESET,
+  task = countdownTask,
+  preset,
   countTokens,
 }: BuildOptions): PrimingDataset {
   const spec = primingCondition(condition);
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
-  if (spec.derived === undefined) return buildNarrated(spec, count, seed, preset);
-  const base = buildNarrated(CONDITIONS.all_strategies, count, seed, preset);
+  const source = preset
+    ? {
+        task,
+        problems: (n: number, s: number) => generateCountdownProblems({ count: n, seed: s, preset }),
+        name: preset.name,
+      }
+    : { task, problems: (n: number, s: number) => task.problems('priming', n, s), name: `${task.name} priming` };
+  if (spec.derived === undefined) return buildNarrated(spec, count, seed, source);
+  const base = buildNarrated(CONDITIONS.all_strategies, count, seed, source);
   if (spec.derived === 'empty_cot') return emptyCot(base);
   if (!countTokens) throw new Error('length_matched needs a tokenizer (countTokens) to match lengths in tokens');
   return lengthMatched(base, countTokens);

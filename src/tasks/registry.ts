@@ -1,11 +1,14 @@
 // The built-in tasks a notebook cell or a CLI flag can name.
+import { countdownShortTask } from './countdownShortTask.ts';
 import { countdownTask } from './countdownTask.ts';
 import type { Task } from './task.ts';
 import type { CountdownProblem } from './types.ts';
 
-export const TASKS: Readonly<Record<string, Task<CountdownProblem>>> = {
-  [countdownTask.name]: countdownTask,
-};
+const BUILT_IN: readonly Task<CountdownProblem>[] = [countdownTask, countdownShortTask()];
+
+export const TASKS: Readonly<Record<string, Task<CountdownProblem>>> = Object.fromEntries(
+  BUILT_IN.map((task) => [task.name, task]),
+);
 export const TASK_NAMES: readonly string[] = Object.keys(TASKS);
 
 export function taskNamed(name: string): Task<CountdownProblem> {

@@ -126,3 +126,21 @@ describe('primer dataset', { timeout: 90_000 }, () => {
     );
   });
 });
+
+describe('the countdown-short task in the CLI', { timeout: 90_000 }, () => {
+  it('prints its prompt, scores with its reward and narrates its problems', () => {
+    const prompt = primer(['prompt', '--task', 'countdown-short', '--numbers', '3,5,7', '--target', '22']);
+    expect(prompt).toMatchObject({ code: 0, stdout: 'Numbers: 3 5 7. Target: 22.\n<think>' });
+    const reward = (text: string) =>
+      primer(['reward', '--task', 'countdown-short', '--numbers', '3,5,7', '--target', '22'], text).stdout;
+    expect([reward(solved), reward('<answer> 3 + 5 + 7 </answer>')]).toEqual(['1\n', '0.1\n']);
+    const r = primer(['dataset', '--task', 'countdown-short', '--condition', 'all_strategies', '--count', '3']);
+    expect(r.code).toBe(0);
+    const examples = parseSftJsonl(r.stdout, 'stdout');
+    expect(examples.map((e) => /^Numbers: \d+ \d+ \d+\. Target: \d+\.\n<think>$/.test(String(e.prompt)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+});

@@ -12,10 +12,9 @@ import { isDerivable, primingCondition, type DerivableCondition } from '../../pr
 import { deriveControl, type CountTokensMany } from '../../priming/controls.ts';
 import type { PrimingDataset, PrimingTrace } from '../../priming/types.ts';
 import { adoptTraces, annotateTraces, appendTraces, getDataset, putDataset, tracesBy } from '../../store/traces.ts';
-import { COUNTDOWN_PRIMING_PRESET, generateCountdownProblems } from '../../tasks/countdown.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
-import { asModel, engineOf, ensureLoaded, localGenerator } from './engine.ts';
+import { asModel, engineOf, ensureLoaded, localGenerator, taskOf } from './engine.ts';
 import { datasetId, input, num, str, tracesOf, type HandlerEnv } from './env.ts';
 
 /** A dataset cell: offline narrated search (or its derived controls), Claude, or traces an earlier cell made. */
@@ -63,7 +62,7 @@ function datasetHandler(env: HandlerEnv): CellHandler {
 }
 
 function offlineDataset(ctx: CellContext, size: number, condition = str(ctx, 'condition')): PrimingDataset {
-  return buildPrimingDataset({ condition, count: size, seed: num(ctx, 'seed', 1) });
+  return buildPrimingDataset({ condition, count: size, seed: num(ctx, 'seed', 1), task: taskOf(ctx) });
 }
 
 /**
@@ -93,7 +92,7 @@ async function namedDataset(env: HandlerEnv, ctx: CellContext): Promise<PrimingD
   const stored = await getDataset(env.store, datasetId(ctx.notebookId, from.id));
   const rows = stored?.traces ?? (await tracesOf(env, ctx, from.value, from.id));
   if (rows.length === 0) throw new Error(`cell "${from.id}" has no traces to derive a control from`);
-  const traces = rows.map((t) => primingTrace(t.problem, t.completion));
+  const traces = rows.map((t) => primingTrace(t.problem, t.completion, taskOf(ctx)));
   return {
     condition: stored ? primingCondition(stored.condition).name : 'all_strategies',
     source: stored?.source === 'claude' ? 'claude' : 'offline',
@@ -124,7 +123,7 @@ async function storeTraces(
     env.store,
     traces.map((t) => ({
       model,
-      task: 'countdown',
+      task: taskOf(ctx).name,
       problem: t.problem,
       prompt: t.prompt,
       completion: t.completion,
@@ -145,7 +144,7 @@ async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): P
   const model = str(ctx, 'claude_model', 'claude-sonnet-4-5');
   await adoptTraces(env.store, ctx.notebookId, ctx.cell.id, ctx.attempt, () => true); // paid for: a re-run continues
   const earlier = await tracesBy(env.store, 'cell', [ctx.notebookId, ctx.cell.id]);
-  const previous = earlier.map((t) => primingTrace(t.problem, t.completion));
+  const previous = earlier.map((t) => primingTrace(t.problem, t.completion, taskOf(ctx)));
   return buildClaudePriming({
     apiKey,
     baseURL: env.anthropicBaseURL,
@@ -154,11 +153,7 @@ async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): P
     count: size,
     previous,
     signal: ctx.signal,
-    problems: generateCountdownProblems({
-      count: size * 3,
-      seed: num(ctx, 'seed', 1),
-      preset: COUNTDOWN_PRIMING_PRESET,
-    }),
+    problems: taskOf(ctx).problems('priming', size * 3, num(ctx, 'seed', 1)),
     skip: new Set(earlier.map((t) => problemKey(t.problem))),
     onOutcome: async (o) => (o.kind === 'kept' ? storeTraces(env, ctx, [o.trace], model) : undefined),
     onProgress: (p) =>
@@ -175,7 +170,7 @@ async function tracesDataset(env: HandlerEnv, ctx: CellContext, size: number): P
   const rows = (await tracesOf(env, ctx, from.value, from.id)).filter(
     (t) => condition.answers === 'correct' || t.reward < 1,
   );
-  const traces = rows.slice(0, size).map((t) => primingTrace(t.problem, t.completion));
+  const traces = rows.slice(0, size).map((t) => primingTrace(t.problem, t.completion, taskOf(ctx)));
   if (traces.length === 0) throw new Error(`cell "${from.id}" has no traces that fit ${condition.name}`);
   return {
     condition: condition.name,

@@ -1,5 +1,5 @@
-// `primer dataset --condition all_strategies --count 100 --seed 1 --out FILE.jsonl`: builds an offline
-// priming dataset and writes it as TRL prompt/completion JSONL. length_matched counts tokens with
+// `primer dataset --condition all_strategies [--task countdown-short] --count 100 --seed 1 --out FILE.jsonl`: builds an
+// offline priming dataset (of the task's priming problems, or --preset's) and writes it as TRL prompt/completion JSONL. length_matched counts tokens with
 // --tokenizer (a tokenizer.json; default: the Qwen3 tokenizer shipped in node_modules).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +8,7 @@ import { BEHAVIORS } from '../../behaviors/types.ts';
 import { buildPrimingDataset } from '../../priming/build.ts';
 import { toTrlJsonl } from '../../priming/export.ts';
 import { COUNTDOWN_PRESETS } from '../../tasks/countdown.ts';
+import { taskNamed } from '../../tasks/registry.ts';
 import { flag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import { checkOutputFile } from '../outputs.ts';
 
@@ -30,15 +31,17 @@ export function tokenCounter(path: string): (text: string) => number {
 export async function run(args: string[]): Promise<void> {
   const flags = parseFlags(args);
   const condition = requireFlag(flags, 'condition');
-  const presetName = flag(flags, 'preset') ?? 'priming';
-  const preset = COUNTDOWN_PRESETS[presetName];
-  if (!preset) throw new Error(`unknown preset "${presetName}" (known: ${Object.keys(COUNTDOWN_PRESETS).join(', ')})`);
+  const presetName = flag(flags, 'preset');
+  const preset = presetName === undefined ? undefined : COUNTDOWN_PRESETS[presetName];
+  if (presetName !== undefined && !preset)
+    throw new Error(`unknown preset "${presetName}" (known: ${Object.keys(COUNTDOWN_PRESETS).join(', ')})`);
   const out = flag(flags, 'out');
   if (out) checkOutputFile(flags, out);
   const dataset = buildPrimingDataset({
     condition,
     count: numberFlag(flags, 'count', 100),
     seed: numberFlag(flags, 'seed', 1),
+    task: taskNamed(flag(flags, 'task') ?? 'countdown'),
     preset,
     countTokens:
       condition === 'length_matched' ? tokenCounter(flag(flags, 'tokenizer') ?? DEFAULT_TOKENIZER) : undefined,
