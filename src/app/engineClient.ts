@@ -64,5 +64,6 @@ export function connectEngine(
     tokenizerConfig: (handle) => call('tokenizerConfig', [handle]),
     has: (handle) => call('has', [handle]),
     unload: (handle) => call('unload', [handle]),
+    benchmark: (hooks) => call('benchmark', [], hooks),
   };
 }

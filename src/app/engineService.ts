@@ -6,11 +6,12 @@ import type { CountdownProblem, GenerateRequest, Generation } from '../tasks/typ
 import type { TokenizerConfig } from '../engine/chatTemplate.ts';
 import type { ProgressReport } from '../store/schema.ts';
 import type { ModelSpec } from '../engine/openDecoder.ts';
+import type { GpuBenchmark } from '../engine/gpuBenchmark.ts';
 import type { SftOptions } from '../engine/train/sft.ts';
 import type { TrainProgress } from '../engine/train/trainLoop.ts';
 import type { RlJob } from './taskRl.ts';
 
-export type { ModelSpec, RlJob, TrainProgress };
+export type { GpuBenchmark, ModelSpec, RlJob, TrainProgress };
 
 export interface ModelInfo {
   handle: string;
@@ -79,4 +80,6 @@ export interface EngineService {
   tokenizerConfig(handle: string): Promise<TokenizerConfig | undefined>;
   has(handle: string): Promise<boolean>;
   unload(handle: string): Promise<void>;
+  /** "Benchmark this GPU": the probes of gpuBenchmark.ts on the engine's device, each stage reported as progress. */
+  benchmark(hooks?: TrainHooks): Promise<GpuBenchmark>;
 }

@@ -4,6 +4,7 @@
 import { requestGpu } from '../engine/gpu.ts';
 import { DeviceGuard } from '../engine/deviceGuard.ts';
 import { generateIds } from '../engine/generate.ts';
+import { runGpuBenchmark, type BenchmarkStage } from '../engine/gpuBenchmark.ts';
 import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../engine/lora/peft.ts';
 import { GpuLoraAdapter } from '../engine/lora/gpuAdapter.ts';
 import { paramCounts } from '../engine/model/catalog.ts';
@@ -195,6 +196,17 @@ export class LocalEngine implements EngineService {
       decoder.lora = start;
       copy?.destroy();
     }
+  }
+
+  async benchmark(hooks?: TrainHooks) {
+    const { device } = await this.guard();
+    const stages: BenchmarkStage[] = ['fma', 'bandwidth', 'decode', 'training'];
+    const onStage = (stage: BenchmarkStage) =>
+      hooks?.onEvent?.({
+        type: 'progress',
+        progress: { what: 'probes', done: stages.indexOf(stage), total: stages.length, detail: stage },
+      });
+    return this.onGpu('benchmarking this GPU', hooks, () => runGpuBenchmark(device, onStage));
   }
 
   async has(handle: string): Promise<boolean> {

@@ -1,0 +1,104 @@
+// How long a notebook's GPU cells should take on this GPU, from "Benchmark this GPU" (engine/gpuBenchmark.ts).
+// Derivation, per cell, from the measured per-token costs of the probe model (notebook 00's shape):
+//   seconds per decode token   = 1 / decode_tok_s × (forward FLOPs per token of the cell's model / the probe's)
+//   seconds per training token = 1 / train_tok_s  × (the same ratio)
+// times the tokens the cell decodes or trains:
+//   sample:  problems × max_tokens decoded;
+//   prime:   dataset size × epochs × tokens of a mean trace (prompt + completion, at most max_length) trained;
+//   rl:      steps × prompts × group × max_tokens decoded and (prompt + max_tokens) trained, plus each held-out
+//            evaluation's eval_problems × max_tokens decoded.
+// Completions are counted at max_tokens, so decode is an upper bound. A mean trace's length is measured on
+// narrated traces built here (the offline dataset); in tokens it is its characters for a byte-level model and a
+// quarter of them for a Hub model's BPE tokenizer (a rule of thumb for English text). Scaling by FLOPs assumes
+// the GPU is as efficient on the larger model as on the probe: on a real GPU a larger model usually uses it
+// better, so a Hub notebook's figure errs long. Loading, LLM judges and CPU work are not counted.
+import type { GpuBenchmark } from '../engine/gpuBenchmark.ts';
+import { forwardFlopsPerToken } from '../engine/gpuBenchmark.ts';
+import type { ModelConfig } from '../engine/model/config.ts';
+import { findModel } from '../engine/model/catalog.ts';
+import { scratchConfig } from '../engine/model/scratch.ts';
+import { parseNotebook } from '../notebook/format.ts';
+import { primerCells, type Cell, type CellParams } from '../notebook/types.ts';
+import { resolveParams } from '../notebook/validate.ts';
+import { buildPrimingDataset } from '../priming/build.ts';
+
+export interface NotebookCost {
+  minutes: number;
+  decodeTokens: number;
+  trainTokens: number;
+}
+
+const HUB_CHARS_PER_TOKEN = 4;
+const TRACE_SAMPLE = 16;
+
+let meanTrace: { prompt: number; completion: number } | undefined;
+
+/** Mean characters of a narrated trace's prompt and completion (built once, offline, as a dataset cell does). */
+function meanTraceChars(): { prompt: number; completion: number } {
+  if (!meanTrace) {
+    const { traces } = buildPrimingDataset({ condition: 'all_strategies', count: TRACE_SAMPLE, seed: 1 });
+    const mean = (f: (t: (typeof traces)[number]) => number) => traces.reduce((n, t) => n + f(t), 0) / traces.length;
+    meanTrace = { prompt: mean((t) => t.prompt.length), completion: mean((t) => t.completion.length) };
+  }
+  return meanTrace;
+}
+
+const num = (p: CellParams, field: string, fallback: number): number =>
+  typeof p[field] === 'number' ? (p[field] as number) : fallback;
+
+function modelConfig(p: CellParams): ModelConfig {
+  if (p.source === 'scratch') {
+    return scratchConfig({
+      layers: num(p, 'layers', 0),
+      dim: num(p, 'dim', 0),
+      heads: num(p, 'heads', 0),
+      context: num(p, 'context', 1024),
+      seed: 1,
+    });
+  }
+  if (p.source === 'hub' && typeof p.name === 'string') return findModel(p.name).config;
+  throw new Error(`a ${String(p.source)} model's size is not known before it is loaded`);
+}
+
+/** The minutes `source`'s GPU cells should take given `bench` (see the file header); throws when it cannot tell. */
+export function notebookCost(source: string, bench: GpuBenchmark): NotebookCost {
+  const nb = parseNotebook(source);
+  const models = new Map<string, ModelConfig>();
+  const datasetSizes = new Map<string, number>();
+  const cost: NotebookCost = { minutes: 0, decodeTokens: 0, trainTokens: 0 };
+  for (const cell of primerCells(nb)) {
+    const p = resolveParams(cell, nb.meta);
+    if (cell.kind === 'model') models.set(cell.id, modelConfig(p));
+    if (cell.kind === 'dataset') datasetSizes.set(cell.id, num(p, 'size', 0));
+    const config = typeof p.model === 'string' ? models.get(p.model) : undefined;
+    if (!config || !['sample', 'prime', 'rl'].includes(cell.kind)) continue;
+    if (cell.kind === 'prime' || cell.kind === 'rl') models.set(cell.id, config);
+    const scale = forwardFlopsPerToken(config) / bench.probe_flops_per_token;
+    const tokens = cellTokens(cell, p, config, datasetSizes);
+    cost.decodeTokens += tokens.decode;
+    cost.trainTokens += tokens.train;
+    cost.minutes += (scale * (tokens.decode / bench.decode_tok_s + tokens.train / bench.train_tok_s)) / 60;
+  }
+  return cost;
+}
+
+function cellTokens(cell: Cell, p: CellParams, config: ModelConfig, datasetSizes: Map<string, number>) {
+  const charsPerToken = config.vocabSize > 1024 ? HUB_CHARS_PER_TOKEN : 1;
+  const trace = meanTraceChars();
+  const promptTokens = trace.prompt / charsPerToken;
+  const maxTokens = num(p, 'max_tokens', 0);
+  if (cell.kind === 'sample') return { decode: num(p, 'problems', 0) * maxTokens, train: 0 };
+  if (cell.kind === 'prime') {
+    const traceTokens = Math.min(num(p, 'max_length', Infinity), (trace.prompt + trace.completion) / charsPerToken);
+    const size = typeof p.dataset === 'string' ? (datasetSizes.get(p.dataset) ?? 0) : 0;
+    return { decode: 0, train: size * num(p, 'epochs', 1) * traceTokens };
+  }
+  const steps = num(p, 'steps', 0);
+  const rollouts = steps * num(p, 'prompts', 0) * num(p, 'group', 0);
+  const every = num(p, 'eval_every', 0);
+  const evaluations = every > 0 ? Math.ceil(steps / every) + 1 : 0;
+  return {
+    decode: (rollouts + evaluations * num(p, 'eval_problems', 0)) * maxTokens,
+    train: rollouts * (promptTokens + maxTokens),
+  };
+}
