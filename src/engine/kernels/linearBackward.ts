@@ -1,5 +1,7 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
 import { bindingBytes, checkDims, productWork } from './matmul.ts';
+import { kernelFamily } from '../kernelFamily.ts';
+import { tiledGemm } from './gemmTiled.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
 import code from './linearWeightBackward.wgsl?raw';
@@ -18,6 +20,12 @@ export interface LinearWeightBackwardArgs {
 /** Records dW[N, K] += scale · dyᵀ x: the weight gradient of y = x Wᵀ (full training, and LoRA's A and B). */
 export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: LinearWeightBackwardArgs): void {
   checkDims('linearWeightBackward', { M: a.M, N: a.N, K: a.K });
+  // gpu family: dW [N, K] = dyᵀ [N, M] · x [M, K], a tiled product reducing over tokens (split where dW is thin).
+  if (kernelFamily(device) === 'gpu') {
+    const w = { format: 'f32' as const, w: a.x };
+    const product = { x: a.dy, aTransposed: true, w, layout: 'KN' as const, y: a.dw, M: a.N, N: a.K, K: a.M };
+    return tiledGemm(device, encoder, { ...product, scale: a.scale, accumulate: true });
+  }
   const dims = params(device, [a.M, a.N, a.K, { f32: a.scale ?? 1 }]);
   const vec4 = a.N % 4 === 0 && a.K % 4 === 0 && bindingBytes(a.dy) % 16 === 0 && bindingBytes(a.x) % 16 === 0;
   const none = placeholderBuffer(device);

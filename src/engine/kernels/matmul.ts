@@ -1,4 +1,5 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable, type DispatchWork } from '../compute.ts';
+import { takesTiledGemm, tiledGemm } from './gemmTiled.ts';
 import matmulCode from './matmul.wgsl?raw';
 import tileStore from './tileStore.wgsl?raw';
 import { params } from './params.ts';
@@ -77,6 +78,8 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
   const half = (a.format ?? 'f32') !== 'f32';
   if (half && (kn ? a.N : a.K) % 4 !== 0)
     throw new Error(`matmul: a ${a.format} weight needs ${kn ? 'N' : 'K'} % 4 == 0`);
+  if (takesTiledGemm(device, a.M))
+    return tiledGemm(device, encoder, { ...a, w: { format: a.format ?? 'f32', w: a.w } });
   // Quads along K (and along N for "KN") must not straddle rows, and the vec4 views must cover whole ranges.
   const vec4 =
     a.K % 4 === 0 && (!kn || a.N % 4 === 0) && bindingBytes(a.x) % 16 === 0 && (half || bindingBytes(a.w) % 16 === 0);

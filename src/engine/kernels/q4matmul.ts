@@ -8,6 +8,7 @@ import {
   type ProductArgs,
   type WeightLayout,
 } from './matmul.ts';
+import { takesTiledGemm, tiledGemm } from './gemmTiled.ts';
 import { params } from './params.ts';
 import q4Code from './q4matmul.wgsl?raw';
 import tileStore from './tileStore.wgsl?raw';
@@ -39,6 +40,8 @@ export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4Mat
   checkQ4Shapes('q4Matmul', a);
   const kn = a.layout === 'KN';
   if (kn && a.wRowBase) throw new Error('q4Matmul: wRowBase applies to "NK" weights only');
+  if (takesTiledGemm(device, a.M))
+    return tiledGemm(device, encoder, { ...a, w: { format: 'q4', qweight: a.qweight, scales: a.scales } });
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: 1 }, 0]);
   const stacked = rowThreads(a.M);
   const pipe = pipeline(device, tileStore + q4Code, { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
