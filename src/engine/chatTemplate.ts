@@ -24,7 +24,7 @@ export function parseJsonObject(text: string, file: string): Record<string, unkn
     if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
     return v as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

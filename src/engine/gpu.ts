@@ -83,7 +83,7 @@ async function nodeAdapter(): Promise<GPUAdapter | null> {
 }
 
 function isNode(): boolean {
-  return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+  return typeof process !== 'undefined' && !!process.versions?.node;
 }
 
 export function describeAdapter(adapter: GPUAdapter): GpuInfo {

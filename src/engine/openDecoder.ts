@@ -11,7 +11,7 @@ import { uploadFromReader, uploadWeights, type Quantization } from './model/gpuW
 import { scratchConfig, scratchWeights } from './model/scratch.ts';
 import { parseJsonObject, type TokenizerConfig } from './chatTemplate.ts';
 import { ByteTokenizer, TextTokenizer, type Tokenizer } from './tokenizer.ts';
-import type { ProgressReport } from '../store/schema.ts';
+import type { OnProgress } from './progress.ts';
 
 export type ModelSpec =
   | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
@@ -26,8 +26,6 @@ export type ModelSpec =
       quantization?: Quantization;
       keepOutputF32?: boolean;
     };
-
-export type OnProgress = (progress: ProgressReport) => void;
 
 /** "org/name" on huggingface.co, or a URL ending in /org/name on a server with the Hub's layout. */
 export function hubLocation(name: string): { endpoint?: string; repo: string } {

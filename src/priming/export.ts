@@ -94,7 +94,7 @@ export function parseSftJsonl(text: string, source = 'input'): SftExample[] {
     try {
       row = JSON.parse(line);
     } catch (err) {
-      throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
     if (!isRecord(row)) throw new Error(`${where}: expected a JSON object`);
     examples.push(readRow(row, where));

@@ -144,9 +144,9 @@ async function connect(options: OpenOptions, onVersionChange: () => void): Promi
   } catch (error) {
     const cause = failure ?? error;
     if (isVersionError(cause)) throw new StoreOutdatedError({ cause });
-    throw new Error(`Could not open the database: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    const message = `Could not open the database: ${cause instanceof Error ? cause.message : String(cause)}`;
+    // eslint-disable-next-line preserve-caught-error -- a failed migration, not the abort it caused, is the cause
+    throw new Error(message, { cause });
   }
 }
 

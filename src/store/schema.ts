@@ -3,6 +3,7 @@
 import type { DBSchema, StoreNames } from 'idb';
 import type { CountdownProblem } from '../tasks/types.ts';
 import type { Annotation } from '../behaviors/types.ts';
+import type { ProgressReport } from '../engine/progress.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -22,19 +23,7 @@ export interface NotebookRecord {
   updatedAt: number;
 }
 
-export interface ProgressReport {
-  /** What is being counted, e.g. "problems" or "steps". */
-  what: string;
-  done: number;
-  total: number;
-  /** Items per second. */
-  rate?: number;
-  secondsLeft?: number;
-  /** Set while bytes come over the network (a model download), not from this device. */
-  download?: boolean;
-  /** What is happening within the current item, e.g. "step 3 of 188: micro-batch 2 of 4 (1,024 tokens)". */
-  detail?: string;
-}
+export type { ProgressReport };
 
 export type OutputStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
 

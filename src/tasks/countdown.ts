@@ -112,7 +112,7 @@ export function solveCountdown(numbers: number[], target: number, limit = Infini
     for (let i = 0; i < pool.length; i++) {
       for (let j = i + 1; j < pool.length; j++) {
         const rest = pool.filter((_, k) => k !== i && k !== j);
-        for (const [x, op, y] of integerMoves(pool[i].value, pool[j].value)) {
+        for (const [x, op] of integerMoves(pool[i].value, pool[j].value)) {
           const [a, b] = x === pool[i].value ? [pool[i], pool[j]] : [pool[j], pool[i]];
           const next = combine(a, op, b);
           search([...rest, next], [...steps, { left: a.value, op, right: b.value, result: next.value }]);

@@ -31,9 +31,9 @@ export class Workspace {
     try {
       const store = await this.store();
       this.secrets = await Secrets.open(store);
-      const existing = new Set((await listNotebooks(store)).map((n) => n.id));
+      const existing = (await listNotebooks(store)).map((n) => n.id);
       for (const nb of shippedNotebooks) {
-        if (!existing.has(nb.id))
+        if (!existing.includes(nb.id))
           await saveNotebook(store, { id: nb.id, title: nb.title, source: nb.source, origin: 'shipped' });
       }
       await this.refresh();

@@ -10,8 +10,16 @@ import { buildTinyModel, flattenWeights, weightsMismatch, type TinyModelOptions 
 const decode = (f: FileBytes) => JSON.parse(new TextDecoder().decode(f.bytes));
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
+/** The parts of tensor-cache.json and mlc-chat-config.json that these tests edit. */
+interface TensorCache {
+  records: { nbytes: number; records: { name: string; byteOffset: number; nbytes: number }[] }[];
+}
+interface ChatConfig {
+  model_config: Record<string, unknown>;
+}
+
 /** The tiny model's files with one JSON file edited. */
-function editJson(files: FileBytes[], name: string, edit: (json: any) => unknown): FileBytes[] {
+function editJson<T>(files: FileBytes[], name: string, edit: (json: T) => unknown): FileBytes[] {
   return files.map((f) => (f.name === name ? { name, bytes: encode(edit(decode(f))) } : f));
 }
 
@@ -101,8 +109,8 @@ describe('MLC layout', () => {
 describe('MLC layout errors', () => {
   const tiny = buildTinyModel({ arch: 'qwen2', layout: 'mlc-q4f32_1', seed: 30 });
   const load = (files: FileBytes[]) => openModel(memoryModelSource(files, 'mlc'));
-  const editIndex = (edit: (json: any) => void) =>
-    editJson(tiny.files, 'tensor-cache.json', (json) => (edit(json), json));
+  const editIndex = (edit: (json: TensorCache) => void) =>
+    editJson<TensorCache>(tiny.files, 'tensor-cache.json', (json) => (edit(json), json));
 
   it('names a missing shard', async () => {
     await expect(load(tiny.files.filter((f) => f.name !== 'params_shard_1.bin'))).rejects.toThrow(
@@ -122,16 +130,14 @@ describe('MLC layout errors', () => {
   it('names a missing tensor', async () => {
     const files = editIndex((json) => {
       for (const shard of json.records)
-        shard.records = shard.records.filter(
-          (r: { name: string }) => r.name !== 'model.layers.1.mlp.down_proj.q_scale',
-        );
+        shard.records = shard.records.filter((r) => r.name !== 'model.layers.1.mlp.down_proj.q_scale');
     });
     await expect(load(files)).rejects.toThrow(
       /tensor-cache\.json: tensor "model\.layers\.1\.mlp\.down_proj\.q_scale" is missing/,
     );
   });
   it('names a fused tensor whose shape does not match the config', async () => {
-    const files = editJson(tiny.files, 'mlc-chat-config.json', (json) => ({
+    const files = editJson<ChatConfig>(tiny.files, 'mlc-chat-config.json', (json) => ({
       ...json,
       model_config: { ...json.model_config, num_key_value_heads: 4 },
     }));

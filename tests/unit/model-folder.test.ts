@@ -6,13 +6,8 @@ import 'fake-indexeddb/auto';
 import { readFile } from 'node:fs/promises';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  offerFolder,
-  takeOfferedFolder,
-  takesFolder,
-  topLevelFiles,
-  type ChosenFolder,
-} from '../../src/app/modelFolder.ts';
+import { offerFolder, takeOfferedFolder, takesFolder, type ChosenFolder } from '../../src/app/modelFolder.ts';
+import { topLevelFiles } from '../../src/ui/notebook/modelFolderInput.ts';
 import { fileListSource } from '../../src/engine/load/fileSource.ts';
 import { openModel } from '../../src/engine/load/model.ts';
 import { readAllWeights } from '../../src/engine/load/weights.ts';

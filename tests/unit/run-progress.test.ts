@@ -1,7 +1,7 @@
 // `primer run` shows a running cell's progress on stderr (cell, count, rate, time left), at most once a second
 // per cell and always its last report, and a summary line per cell when it ends.
 import { describe, expect, it } from 'vitest';
-import { progressLine, RunProgress, summaryLine } from '../../src/cli/runProgress.ts';
+import { progressLine, RunProgress } from '../../src/cli/runProgress.ts';
 
 describe('primer run progress', () => {
   it('says the cell, what it counts, how far, the rate and the time left once known', () => {

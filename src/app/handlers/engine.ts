@@ -1,10 +1,9 @@
 // Cells that run on the GPU through the engine: model, sample, prime, rl. Each result is written to the
 // store as it appears (traces per batch, metrics per step, checkpoints as made), so a closed tab loses at
 // most the step in flight, and a re-run resumes from the last checkpoint.
-import { summarizeStep } from '../../behaviors/metrics.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { putAdapter, setRunStatus, getAdapter } from '../../store/runs.ts';
-import { appendTraces, getDataset } from '../../store/traces.ts';
+import { getDataset } from '../../store/traces.ts';
 import type { JsonValue } from '../../store/schema.ts';
 import { COUNTDOWN_RL_PRESET } from '../../tasks/countdown.ts';
 import {
@@ -28,7 +27,7 @@ import { hubLocation, readTokenizerConfig } from '../../engine/openDecoder.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
 import type { AdamWConfig } from '../../engine/train/adamw.ts';
-import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
+import { toJson, type ModelOutput } from '../outputs.ts';
 import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
 import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
 import { keepFolder, keptFolder } from '../../store/folders.ts';
@@ -40,24 +39,9 @@ export function engineOf(env: HandlerEnv): EngineService {
   return env.engine;
 }
 
-/** Asks the user for a folder (an <input webkitdirectory>, which every current browser has) for its files. */
-function pickFolder(signal: AbortSignal): Promise<ChosenFolder> {
-  if (typeof document === 'undefined')
-    throw new Error('source: folder needs a browser; in Node use `primer ... --model DIR`');
-  return new Promise((resolve, reject) => {
-    const input = Object.assign(document.createElement('input'), {
-      type: 'file',
-      webkitdirectory: true,
-      multiple: true,
-    });
-    const chosen = (files: File[]) => resolve({ name: files[0].webkitRelativePath.split('/')[0] || 'folder', files });
-    input.addEventListener('change', () =>
-      input.files?.length ? chosen([...input.files]) : reject(new Error('no folder was chosen')),
-    );
-    input.addEventListener('cancel', () => reject(new Error('no folder was chosen')));
-    signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
-    input.click();
-  });
+function chooseFolder(env: HandlerEnv, signal: AbortSignal): Promise<ChosenFolder> {
+  if (!env.chooseFolder) throw new Error('source: folder needs a browser; in Node use `primer ... --model DIR`');
+  return env.chooseFolder(signal);
 }
 
 async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> {
@@ -76,7 +60,7 @@ async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> 
   }
   if (source === 'folder') {
     // A folder dropped onto the cell, else the chooser; a handle is kept so that a reload can reopen the folder.
-    const folder = await (takeOfferedFolder(ctx.cell) ?? pickFolder(ctx.signal));
+    const folder = await (takeOfferedFolder(ctx.cell) ?? chooseFolder(env, ctx.signal));
     await keepFolder(env.store, ctx.notebookId, ctx.cell.id, 'handle' in folder ? folder.handle : undefined);
     return { source, ...folder, quantization };
   }

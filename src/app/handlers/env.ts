@@ -9,6 +9,7 @@ import type { GpuInfo } from '../../engine/gpu.ts';
 import type { GpuMemoryLedger } from '../../generators/memory.ts';
 import type { ModelRecord } from '@mlc-ai/web-llm';
 import type { WebLlmGeneratorOptions } from '../../generators/webllm/generator.ts';
+import type { ChosenFolder } from '../modelFolder.ts';
 
 export interface HandlerEnv {
   store: Store;
@@ -22,6 +23,8 @@ export interface HandlerEnv {
   anthropicBaseURL?: string;
   /** How WebLLM starts, where not in its Web Worker with the package's model list (tests give a stand-in). */
   webllm?: Pick<WebLlmGeneratorOptions, 'createEngine' | 'caches'> & { modelList?: readonly ModelRecord[] };
+  /** Asks the user for a model folder (the page's folder chooser); absent where there is no page (Node). */
+  chooseFolder?: (signal: AbortSignal) => Promise<ChosenFolder>;
 }
 
 export function str(ctx: CellContext, field: string, fallback?: string): string {

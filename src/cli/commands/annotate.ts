@@ -12,7 +12,7 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

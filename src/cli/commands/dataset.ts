@@ -20,7 +20,9 @@ export function tokenCounter(path: string): (text: string) => number {
     try {
       return JSON.parse(readFileSync(p, 'utf8')) as object;
     } catch (err) {
-      throw new Error(`cannot read tokenizer ${p}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot read tokenizer ${p}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   };
   const configPath = join(dirname(path), 'tokenizer_config.json');

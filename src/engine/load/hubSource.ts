@@ -83,6 +83,7 @@ export function hubSource(options: HubOptions): ModelSource {
       throw new Error(
         `${name} is not in this device's cache${offline ? ' and the browser is offline' : ''}: ` +
           `run this cell once while online to download it (${file}: ${(err as Error).message})`,
+        { cause: err },
       );
     }
     if (response.status === 401 || response.status === 403) {

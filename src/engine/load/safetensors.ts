@@ -121,7 +121,7 @@ export function parseSafetensorsHeader(file: string, headerBytes: Uint8Array, fi
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (err) {
-    throw new Error(`${file}: header is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: header is not valid JSON (${(err as Error).message})`, { cause: err });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new Error(`${file}: header is not a JSON object`);

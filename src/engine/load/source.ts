@@ -25,7 +25,7 @@ export async function readJson(source: ModelSource, file: string): Promise<unkno
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source.name}/${file}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${source.name}/${file}: invalid JSON (${(err as Error).message})`, { cause: err });
   }
 }
 

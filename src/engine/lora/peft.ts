@@ -208,7 +208,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${PEFT_CONFIG_FILE}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${PEFT_CONFIG_FILE}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
 }
 

@@ -5,7 +5,6 @@
 // then the final rmsnorm. Every projection also adds its LoRA term when an adapter is on.
 // Rows are either positions of KV-cache slots (generation: new K, V are written to the cache and attention
 // reads the cache) or whole sequences packed one after another (training: attention reads this batch's K, V).
-import type { Bindable } from '../compute.ts';
 import { addInPlace } from '../kernels/add.ts';
 import { attention } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';

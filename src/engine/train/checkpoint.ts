@@ -140,7 +140,7 @@ function readRun(bytes: Uint8Array, format: string) {
   try {
     parsed = readSafetensorsF32(bytes, FILE);
   } catch (err) {
-    throw new Error(`${(err as Error).message} (is the file damaged?)`);
+    throw new Error(`${(err as Error).message} (is the file damaged?)`, { cause: err });
   }
   const { tensors, metadata } = parsed;
   if (metadata.format !== format) {
@@ -191,7 +191,7 @@ function parseLoraConfig(json: Json): LoraConfig {
   try {
     return loraConfig(json as unknown as LoraConfig);
   } catch (err) {
-    throw new Error(`${FILE}: metadata "lora": ${(err as Error).message}`);
+    throw new Error(`${FILE}: metadata "lora": ${(err as Error).message}`, { cause: err });
   }
 }
 

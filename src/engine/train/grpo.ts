@@ -11,7 +11,6 @@ import type { AdamWConfig } from './adamw.ts';
 import { DEFAULT_GRPO, groupAdvantages, type AdvantageScaling, type LossType } from './objective.ts';
 import { policyUpdates, type Objective, type Rollout, type UpdatePlan } from './grpoUpdate.ts';
 import {
-  packByTokens,
   sampledCompletionIds,
   pacedProgress,
   StepClock,

@@ -5,7 +5,6 @@
 
 import type { ModelRecord } from '@mlc-ai/web-llm';
 import type { GpuInfo } from '../../engine/gpu.ts';
-import type { MlcQuant } from '../../engine/model/catalog.ts';
 import { loadPrebuiltModelList } from './engine.ts';
 import { WebLlmError } from './errors.ts';
 import { WebLlmGenerator, type WebLlmGeneratorOptions } from './generator.ts';

@@ -60,7 +60,7 @@ export function parseTrainerState(text: string, where: string): LoggedStep[] {
   try {
     state = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
   const history = (state as { log_history?: unknown }).log_history;
   if (!Array.isArray(history)) throw new Error(`${where}: no log_history list (is this TRL's trainer_state.json?)`);

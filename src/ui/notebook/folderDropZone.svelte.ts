@@ -1,6 +1,7 @@
 // The drop zone of a `source: folder` model cell: open while files are dragged over the cell; a drop hands the
 // folder to the cell's run (app/modelFolder.ts) and starts it. Other cells ignore drags, as the page does.
-import { offerFolder, readDroppedFolder, takesFolder } from '../../app/modelFolder.ts';
+import { offerFolder, takesFolder } from '../../app/modelFolder.ts';
+import { readDroppedFolder } from './modelFolderInput.ts';
 import type { Cell } from '../../notebook/types.ts';
 
 export class FolderDropZone {

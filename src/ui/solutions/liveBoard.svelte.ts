@@ -86,6 +86,7 @@ export class LiveBoard {
 /** Live boards by cell id, fed event by event and redrawn once per animation frame. */
 export class LiveBoards {
   boards = $state<Record<string, LiveBoard>>({});
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- events wait here unseen until the frame's flush
   #pending = new Map<string, LiveEvent[]>();
   #frame = 0;
 
@@ -99,7 +100,7 @@ export class LiveBoards {
     const queue = this.#pending.get(cellId);
     if (queue) queue.push(event);
     else this.#pending.set(cellId, [event]);
-    this.#frame ||= requestAnimationFrame(() => this.flush());
+    if (!this.#frame) this.#frame = requestAnimationFrame(() => this.flush());
   }
 
   flush(): void {
