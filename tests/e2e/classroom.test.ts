@@ -13,6 +13,8 @@ const NOTEBOOK = 'tests/fixtures/notebooks/classroom.md';
 /** Every token differs, so the scripted model can write it; "check: too high!" is a verification. */
 const SCRIPT = ' Let me check: too high! Wrong path, so start over.\n';
 
+const SIDE_BY_SIDE = 'tests/fixtures/notebooks/classroom-compare.md';
+const COMPARE_LIVE = '[data-testid="cell-both"][data-status="running"]';
 const LIVE = '[data-testid="cell-live"][data-status="running"] [data-testid="live-solution"] pre';
 
 /** The longest solution text on screen under `selector` (0 when there is none). */
@@ -101,6 +103,53 @@ describe('the classroom', () => {
     expect(await page.getByTestId('app-header').isVisible()).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('streams two engine models side by side in a compare cell, each column counting its own behaviors', async () => {
+    const checker = await scriptedModelFolder(' Let me check: too high!\n', '<think>');
+    const planner = await scriptedModelFolder(' Let me work backward from the goal.\n', '<think>');
+    const { page, errors } = await openPage(app);
+    await page.getByTestId('import-notebook').setInputFiles(SIDE_BY_SIDE);
+    await page.getByTestId('notebook').waitFor();
+    for (const [cell, dir] of [
+      ['checker', checker],
+      ['planner', planner],
+    ]) {
+      const chooser = page.waitForEvent('filechooser');
+      await page.getByTestId(`run-${cell}`).click();
+      await (await chooser).setFiles(dir);
+      await page.locator(`[data-testid="cell-${cell}"][data-status="done"]`).waitFor({ timeout: 120_000 });
+    }
+    await page.getByTestId('run-both').click();
+
+    // Both columns hold text, and each its own highlight, while the cell is still running.
+    const column = (i: number) => `${COMPARE_LIVE} [data-testid="live-column"]:nth-child(${i + 1})`;
+    await page.waitForFunction(
+      (sels) => sels.every((sel) => [...document.querySelectorAll(`${sel} pre`)].some((e) => e.textContent)),
+      [column(0), column(1)],
+      { timeout: 300_000 },
+    );
+    await page
+      .locator(`${column(0)} pre mark.verification`)
+      .first()
+      .waitFor({ timeout: 120_000 });
+    await page
+      .locator(`${column(1)} pre mark.backward`)
+      .first()
+      .waitFor({ timeout: 120_000 });
+    expect(await page.locator(`${COMPARE_LIVE} [data-testid="live-column"] h4`).allTextContents()).toEqual([
+      'checker',
+      'planner',
+    ]);
+    const count = (i: number, b: string) => page.locator(`${column(i)} [data-testid="live-count-${b}"]`).textContent();
+    expect(Number(await count(0, 'verification'))).toBeGreaterThan(0);
+    expect(Number(await count(1, 'backward'))).toBeGreaterThan(0);
+    await page.getByTestId('cell-both').screenshot({ path: join(ARTIFACTS, 'classroom-side-by-side.png') });
+    expect(await page.locator('[data-testid="cell-both"]').getAttribute('data-status')).toBe('running');
+
+    await page.locator('[data-testid="cell-both"][data-status="done"]').waitFor({ timeout: 300_000 });
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it("shows students a QR code of the notebook's link, which opens it read-only in another browser", async () => {
