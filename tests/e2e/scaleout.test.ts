@@ -84,6 +84,25 @@ describe('scale-out in the app', () => {
       .poll(() => page.locator('[data-testid="cell-final"]').textContent(), { timeout: 60_000 })
       .toContain('imported: rl_primed (verl)');
     await page.screenshot({ path: join(ARTIFACTS, 'scaleout-import.png'), fullPage: true });
+
+    // The run's completions in the span view, the behaviors the rules found at import highlighted.
+    const run = page.locator('[data-testid="imported-run"][data-run="rl_primed (verl)"]');
+    await run.locator('summary').click();
+    await expect.poll(() => run.getByTestId('solution').count(), { timeout: 30_000 }).toBe(18);
+    expect(await run.locator('[data-testid="solution"] mark.verification').count()).toBeGreaterThan(0);
+    await run.getByLabel('Step').selectOption('20');
+    await expect.poll(() => run.getByTestId('solution').count()).toBe(6);
+    // A judge on them: the rules again, then Claude, which needs a key first.
+    await run.getByTestId('imported-run-annotate').click();
+    await expect
+      .poll(() => run.getByTestId('imported-run-note').first().textContent(), { timeout: 30_000 })
+      .toMatch(/^By rules[^,]*, on 18 completions, per solution: verification \d/);
+    await run.getByTestId('imported-run-annotator').selectOption('claude');
+    await run.getByTestId('imported-run-annotate').click();
+    await expect
+      .poll(() => run.getByTestId('imported-run-note').first().textContent(), { timeout: 30_000 })
+      .toMatch(/needs an Anthropic API key/);
+    await run.screenshot({ path: join(ARTIFACTS, 'scaleout-imported-run.png') });
     expect(errors).toEqual([]);
   });
 });

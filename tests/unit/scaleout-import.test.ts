@@ -9,6 +9,9 @@ import { tracesBy } from '../../src/store/traces.ts';
 import { parseVerlConsoleLine, problemFromPrompt } from '../../src/scaleout/import/formats.ts';
 import { importRun, type ImportedTrace } from '../../src/scaleout/import/importRun.ts';
 import { importedCurves, importRunToStore } from '../../src/scaleout/import/toStore.ts';
+import { Secrets } from '../../src/store/secrets.ts';
+import { importedRunsView } from '../../src/ui/notebook/scaleout.ts';
+import { startAnthropicServer, text } from '../support/anthropic-server.ts';
 import { STEPS, writeTrlRun, writeVerlRun } from '../support/runFolders.ts';
 
 function folder(write: (dir: string) => void): string {
@@ -93,5 +96,39 @@ describe('an imported run in the store', () => {
     expect(traces).toHaveLength(stored.stored);
     expect(traces[0].annotations?.[0].spans.length).toBeGreaterThanOrEqual(0);
     expect(traces.some((t) => (t.annotations?.[0].spans.length ?? 0) > 0)).toBe(true);
+  });
+
+  it('lists its completions for the notebook, and a Claude judge annotates them beside the rules', async () => {
+    const server = await startAnthropicServer();
+    server.models = [{ id: 'claude-haiku-test', display_name: 'Haiku', created_at: '2026-01-01T00:00:00Z' }];
+    server.respondWith(() =>
+      text('<annotation>\n{"verification": [], "backtracking": [], "subgoal": [], "backward": []}\n</annotation>'),
+    );
+    try {
+      const store = await Store.open({ name: `import-judge-${Date.now()}` });
+      const secrets = await Secrets.open(store);
+      const stored = await importRunToStore(store, await nodeRunFiles(folder(writeVerlRun)), 'nb');
+      const view = importedRunsView(
+        async () => store,
+        'nb',
+        () => secrets,
+        server.url,
+      );
+      expect(await view.list()).toMatchObject([{ runId: stored.runId, label: 'rl_primed (verl)', engine: 'verl' }]);
+      expect(await view.traces(stored.runId)).toHaveLength(18);
+      await expect(view.annotate(stored.runId, 'claude')).rejects.toThrow(/needs an Anthropic API key/);
+
+      await secrets.set('anthropic', 'sk-ant-test-key-0000000000000000000000');
+      const notes = (await view.annotate(stored.runId, 'claude')).join('\n');
+      expect(notes).toMatch(/^By claude:claude-haiku-test, on 18 completions, per solution: verification 0.00/);
+      expect(notes).toMatch(/Agreement of claude:claude-haiku-test with the rule annotator on 18 traces/);
+      const traces = await view.traces(stored.runId);
+      expect(traces.map((t) => t.annotations?.map((a) => a.annotator).sort())).toEqual(
+        traces.map(() => ['claude:claude-haiku-test', 'rules']),
+      );
+      expect(server.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(18);
+    } finally {
+      server.close();
+    }
   });
 });

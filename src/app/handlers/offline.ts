@@ -1,10 +1,7 @@
 // Cells that need no GPU: building priming datasets and annotating traces.
 import { summarizeStep } from '../../behaviors/metrics.ts';
 import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
-import { createJudgeAnnotator, defaultJudgeModel } from '../../behaviors/judgeAnnotator.ts';
-import { listClaudeModels } from '../../behaviors/claudeClient.ts';
-import { BEHAVIORS, type Annotation } from '../../behaviors/types.ts';
-import { annotatorAgreement } from '../../behaviors/agreement.ts';
+import type { Annotation } from '../../behaviors/types.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { buildPrimingDataset, primingTrace } from '../../priming/build.ts';
 import { buildClaudePriming, problemKey } from '../../priming/claudeBuilder.ts';
@@ -13,6 +10,7 @@ import { deriveControl, type CountTokensMany } from '../../priming/controls.ts';
 import type { PrimingDataset, PrimingTrace } from '../../priming/types.ts';
 import { adoptTraces, annotateTraces, appendTraces, getDataset, putDataset, tracesBy } from '../../store/traces.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
+import { agreementNotes, judgeTraces, type TraceJudge } from '../judgeTraces.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
 import { asModel, engineOf, ensureLoaded, localGenerator, taskOf } from './engine.ts';
 import { datasetId, input, num, str, tracesOf, type HandlerEnv } from './env.ts';
@@ -203,52 +201,18 @@ function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
 
 async function annotations(env: HandlerEnv, ctx: CellContext, traces: TraceRecord[]): Promise<Annotation[]> {
   const who = str(ctx, 'annotator');
-  if (who === 'rules') return traces.map((t) => annotateSpans(t.problem, t.completion));
-  if (who === 'claude') {
-    const apiKey = env.secrets?.get('anthropic');
-    if (!apiKey) throw new Error('annotator: claude needs an Anthropic API key: add it under Settings');
-    // Without a claude_model, the judge is chosen from the models this key lists (the newest Haiku).
-    const model =
-      typeof ctx.params.claude_model === 'string'
-        ? ctx.params.claude_model
-        : defaultJudgeModel(await listClaudeModels(apiKey, env.anthropicBaseURL, ctx.signal));
-    const judge = createJudgeAnnotator({ judge: 'claude', apiKey, model, baseURL: env.anthropicBaseURL });
-    return judge.annotate(
-      traces.map((t) => ({ problem: t.problem, completion: t.completion })),
-      ctx.signal,
-    );
-  }
-  const judge = createJudgeAnnotator({ judge: 'local', generator: await localGenerator(env, ctx, []) });
-  return judge.annotate(
-    traces.map((t) => ({ problem: t.problem, completion: t.completion })),
-    ctx.signal,
-  );
-}
-
-/**
- * How far an independent judge agrees with the rule annotator on these traces: the rules made the offline
- * priming data, so behavior counts by the rules alone would measure with the ruler that built the data.
- */
-function agreementNotes(traces: TraceRecord[], labels: Annotation[]): string[] {
-  const rules = traces.map((t) => annotateSpans(t.problem, t.completion));
-  let report;
-  try {
-    report = annotatorAgreement(rules, labels);
-  } catch (err) {
-    return [`No agreement with the rule annotator: ${err instanceof Error ? err.message : String(err)}`];
-  }
-  const kappa = (k: number | null) => (k === null ? 'undefined' : k.toFixed(2));
-  const per = BEHAVIORS.map((b) => {
-    const r = report.perBehavior[b];
-    return `${b} ${(100 * r.presenceAccuracy).toFixed(0)}% (κ ${kappa(r.kappa)}; rules ${(100 * r.presentRateA).toFixed(0)}%, judge ${(100 * r.presentRateB).toFixed(0)}% of traces)`;
-  });
-  return [
-    `Agreement of ${report.annotatorB} with the rule annotator on ${report.compared} traces` +
-      `${report.skipped.length ? ` (${report.skipped.length} left out: the judge failed)` : ''}: ` +
-      `presence ${(100 * report.summary.meanPresenceAccuracy).toFixed(0)}%, mean κ ${kappa(report.summary.meanKappa)}, ` +
-      `mean count difference ${report.summary.meanAbsCountDiff.toFixed(2)}.`,
-    `Per behavior: ${per.join('; ')}.`,
-  ];
+  const judge: TraceJudge =
+    who === 'rules'
+      ? { annotator: 'rules' }
+      : who === 'claude'
+        ? {
+            annotator: 'claude',
+            apiKey: env.secrets?.get('anthropic'),
+            model: typeof ctx.params.claude_model === 'string' ? ctx.params.claude_model : undefined,
+            baseURL: env.anthropicBaseURL,
+          }
+        : { annotator: 'local', generator: await localGenerator(env, ctx, []) };
+  return judgeTraces(judge, traces, ctx.signal);
 }
 
 function annotateHandler(env: HandlerEnv): CellHandler {

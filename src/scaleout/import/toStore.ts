@@ -54,14 +54,32 @@ export async function importRunToStore(store: Store, files: RunFile[], notebookI
   return { ...run, runId };
 }
 
+/** The records of the runs imported into a notebook, oldest first. */
+async function importedRecords(store: Store, notebookId: string): Promise<RunRecord[]> {
+  const runs = await runsOfNotebook(store, notebookId);
+  return runs.filter((r) => r.config.imported).sort((a, b) => a.createdAt - b.createdAt);
+}
+
 /** The curves of the runs imported into a notebook, oldest first. */
 export async function importedCurves(store: Store, notebookId: string): Promise<RunCurve[]> {
-  const runs = await runsOfNotebook(store, notebookId);
-  return runs
-    .filter((r) => r.config.imported)
-    .sort((a, b) => a.createdAt - b.createdAt)
-    .map((r) => {
-      const imported = r.config.imported as unknown as { label: string; curve: StepMetrics[] };
-      return { label: `imported: ${imported.label}`, steps: imported.curve };
-    });
+  return (await importedRecords(store, notebookId)).map((r) => {
+    const imported = r.config.imported as unknown as { label: string; curve: StepMetrics[] };
+    return { label: `imported: ${imported.label}`, steps: imported.curve };
+  });
+}
+
+/** An imported run as the notebook lists it: its label, engine and what the import noted. */
+export interface ImportedRunSummary {
+  runId: string;
+  label: string;
+  engine: string;
+  notes: string[];
+}
+
+/** The runs imported into a notebook, oldest first. */
+export async function importedRuns(store: Store, notebookId: string): Promise<ImportedRunSummary[]> {
+  return (await importedRecords(store, notebookId)).map((r) => {
+    const imported = r.config.imported as unknown as { label: string; engine: string; notes?: string[] };
+    return { runId: r.id, label: imported.label, engine: imported.engine, notes: imported.notes ?? [] };
+  });
 }
