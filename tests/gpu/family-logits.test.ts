@@ -1,6 +1,7 @@
 // Whole-model logits of the two kernel families agree (within 1e-5 of the largest logit) on tiny Qwen2 and
 // Llama models in q4 (so decode takes the GEMVs), batch 1 and 16, prefill and a decode step over a KV cache,
-// with a LoRA adapter on and off.
+// with a LoRA adapter on and off; and in f16 with the adapter on, so the gpu family's tiled GEMM reads packed
+// 16-bit weights (batch 16's 176 prefill rows take it; the adapter's products take its f32 form).
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/compute.ts';
 import { useKernels, type KernelFamily } from '../../src/engine/kernelFamily.ts';
@@ -71,10 +72,14 @@ function liveAdapter(model: Decoder): GpuLoraAdapter {
 afterAll(async () => useKernels((await testGpu()).device, 'emulator'));
 
 describe('the gpu and emulator kernel families give the same logits', () => {
+  const cases = [
+    ...[false, true].map((lora) => ({ quant: 'q4' as const, lora })),
+    { quant: 'f16' as const, lora: true },
+  ];
   for (const arch of ['qwen2', 'llama'] as const)
-    for (const lora of [false, true])
-      it(`${arch}, q4, batch 1 and 16, prefill and decode, LoRA ${lora ? 'on' : 'off'}`, async () => {
-        const model = await tinyDecoder({ arch }, 'q4');
+    for (const { quant, lora } of cases)
+      it(`${arch}, ${quant}, batch 1 and 16, prefill and decode, LoRA ${lora ? 'on' : 'off'}`, async () => {
+        const model = await tinyDecoder({ arch }, quant);
         if (lora) model.lora = liveAdapter(model);
         const family = async (kernels: KernelFamily) => {
           useKernels(model.device, kernels);

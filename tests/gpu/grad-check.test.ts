@@ -2,8 +2,9 @@
 // LoRA) against central finite differences of the CPU reference forward's loss
 // L = Σ_t w_t · (−log softmax(z_t)[y_t]), z = referenceLogits (LoRA merged into the weights with mergeLora).
 // The checked coordinates are each tensor's largest gradients (a relative check) plus random ones (an
-// absolute check), in both layers, so a missing or wrong term anywhere in the chain shows. The LoRA check runs
-// with both kernel families (the gpu family's decode-sized attention serves these short sequences).
+// absolute check), in both layers, so a missing or wrong term anywhere in the chain shows. Both checks run with
+// both kernel families: the 23 packed tokens take the gpu family's tiled GEMM for every product of the forward,
+// the fused loss and the backward (it takes products over 16 rows).
 import { describe, expect, it } from 'vitest';
 import { useKernels } from '../../src/engine/kernelFamily.ts';
 import { readF32 } from '../../src/engine/compute.ts';
@@ -33,10 +34,11 @@ const tiny = buildTinyModel({
 });
 const config = tiny.config;
 
-/** Two packed sequences with mixed-sign weights, as GRPO's advantages give. */
+/** Three packed sequences (23 tokens) with mixed-sign weights, as GRPO's advantages give. */
 const SEQS: TrainSequence[] = [
   [5, 77, 130, 9, 200, 41],
   [18, 250, 3, 3, 96],
+  [60, 61, 7, 140, 33, 201, 12, 90, 4, 4, 170, 55],
 ].map((ids, s) => ({
   ids,
   weights: Array.from(randomF32(ids.length, 10 + s), (w) => w * 2),
@@ -121,7 +123,7 @@ describe('whole-model gradients against finite differences of the CPU reference'
       useKernels(model.device, family);
       const adapter = initLoraAdapter(config, loraConfig({ rank: 4, alpha: 8 }), 3);
       adapter.modules.forEach((m, i) => m.b.set(Array.from(randomF32(m.b.length, 100 + i), (v) => v * 0.2)));
-      const trainer = new Trainer(model, { mode: 'lora', adapter, maxTokens: 16 });
+      const trainer = new Trainer(model, { mode: 'lora', adapter, maxTokens: 32 });
       trainer.zeroGrads();
       await trainer.microBatch(SEQS);
       const grads = await trainer.lora!.download('grads');
@@ -136,52 +138,55 @@ describe('whole-model gradients against finite differences of the CPU reference'
       useKernels(model.device, 'emulator');
     });
 
-  it('full training: q, o, down, norms, q bias and the tied embedding', async () => {
-    const model = await gpuModel();
-    const trainer = new Trainer(model, { mode: 'full', maxTokens: 16 });
-    trainer.zeroGrads();
-    await trainer.microBatch(SEQS);
-    const full = trainer.full!;
-    const read = (b: GPUBuffer, n: number) => readF32(model.device, b, n);
-    const loss = () => cpuLoss(config, tiny.weights);
-    const w = tiny.weights;
-    for (const l of [0, 1]) {
-      const layer = w.layers[l];
-      const g = full.layers[l];
-      for (const name of ['q', 'o', 'down'] as const) {
+  for (const family of ['emulator', 'gpu'] as const)
+    it(`full training, ${family} kernels: q, o, down, norms, q bias and the tied embedding`, async () => {
+      const model = await gpuModel();
+      useKernels(model.device, family);
+      const trainer = new Trainer(model, { mode: 'full', maxTokens: 32 });
+      trainer.zeroGrads();
+      await trainer.microBatch(SEQS);
+      const full = trainer.full!;
+      const read = (b: GPUBuffer, n: number) => readF32(model.device, b, n);
+      const loss = () => cpuLoss(config, tiny.weights);
+      const w = tiny.weights;
+      for (const l of [0, 1]) {
+        const layer = w.layers[l];
+        const g = full.layers[l];
+        for (const name of ['q', 'o', 'down'] as const) {
+          expectAgreement(
+            `layer ${l} ${name}`,
+            await read(g.linear[name], f32(layer[name]).length),
+            f32(layer[name]),
+            loss,
+            10 * l,
+          );
+        }
         expectAgreement(
-          `layer ${l} ${name}`,
-          await read(g.linear[name], f32(layer[name]).length),
-          f32(layer[name]),
+          `layer ${l} input norm`,
+          await read(g.inputNorm, config.hiddenSize),
+          layer.inputNorm,
           loss,
-          10 * l,
+          10 * l + 1,
         );
+        expectAgreement(
+          `layer ${l} post norm`,
+          await read(g.postNorm, config.hiddenSize),
+          layer.postNorm,
+          loss,
+          10 * l + 2,
+        );
+        expectAgreement(`layer ${l} q bias`, await read(g.qBias!, layer.qBias!.length), layer.qBias!, loss, 10 * l + 3);
       }
+      expectAgreement('final norm', await read(full.finalNorm, config.hiddenSize), w.finalNorm, loss, 30);
       expectAgreement(
-        `layer ${l} input norm`,
-        await read(g.inputNorm, config.hiddenSize),
-        layer.inputNorm,
+        'embedding (input and output)',
+        await read(full.embed, f32(w.embed).length),
+        f32(w.embed),
         loss,
-        10 * l + 1,
+        31,
       );
-      expectAgreement(
-        `layer ${l} post norm`,
-        await read(g.postNorm, config.hiddenSize),
-        layer.postNorm,
-        loss,
-        10 * l + 2,
-      );
-      expectAgreement(`layer ${l} q bias`, await read(g.qBias!, layer.qBias!.length), layer.qBias!, loss, 10 * l + 3);
-    }
-    expectAgreement('final norm', await read(full.finalNorm, config.hiddenSize), w.finalNorm, loss, 30);
-    expectAgreement(
-      'embedding (input and output)',
-      await read(full.embed, f32(w.embed).length),
-      f32(w.embed),
-      loss,
-      31,
-    );
-    trainer.destroy();
-    model.destroy();
-  });
+      trainer.destroy();
+      model.destroy();
+      useKernels(model.device, 'emulator');
+    });
 });
