@@ -28,12 +28,15 @@ const KSTEP = 16;
 const MIN_WORKGROUPS = 64;
 const B_FORMAT = { f32: 0, f16: 1, bf16: 2, q4: 3 } as const;
 
+/** Rows of a decode-sized product: the split GEMV's largest batch (SPLIT_GEMV_ROWS). */
+const DECODE_ROWS = 16;
+
 /**
  * Whether a product of M rows takes the tiled kernel on `device`: on the gpu family, unless it is decode-sized
- * (≤ 16 rows: the split GEMV's batches, where a 64-row tile would be mostly empty).
+ * (where a 64-row tile would be mostly empty and the register-blocked kernels or the GEMV serve better).
  */
 export function takesTiledGemm(device: GPUDevice, M: number): boolean {
-  return kernelFamily(device) === 'gpu' && M > 16;
+  return kernelFamily(device) === 'gpu' && M > DECODE_ROWS;
 }
 
 /**
