@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+// attentionBackward of both kernel families (the emulator's one thread per row, the gpu family's flash-attention
+// tiles) against the CPU twin: lengths not multiples of the 16-row block or the tile, 1-row sequences, 1,000+
+// keys, heads grouped 7:1 as in Qwen2.5-0.5B, separate and fused qkv layouts.
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/compute.ts';
+import { useKernels, type KernelFamily } from '../../src/engine/kernelFamily.ts';
 import { packedKeys } from '../../src/engine/kernels/attention.ts';
 import { attentionBackward } from '../../src/engine/kernels/attentionBackward.ts';
 import { attentionBackwardRef, type AttentionShape } from '../../src/engine/reference/backward/attentionBackward.ts';
@@ -13,7 +17,10 @@ const shapes: AttentionShape[] = [
   { seqLengths: [5, 20, 1, 33], nHeads: 4, nKvHeads: 2, headDim: 40 },
   { seqLengths: [17, 30], nHeads: 7, nKvHeads: 1, headDim: 128 },
   { seqLengths: [16, 16, 3], nHeads: 14, nKvHeads: 2, headDim: 64 },
+  { seqLengths: [1, 1030], nHeads: 2, nKvHeads: 1, headDim: 8 },
 ];
+
+afterAll(async () => useKernels((await testGpu()).device, 'emulator'));
 
 /** Rows of [q | k | v] heads side by side, as MLC's fused qkv_proj produces them. */
 function fuse(parts: Float32Array[], widths: number[], T: number): Float32Array {
@@ -99,41 +106,43 @@ async function backwardOnGpu(shape: AttentionShape, layout: 'separate' | 'fused'
   return { got: await read(), want: attentionBackwardRef({ q, k, v, o, lse }, dO, shape) };
 }
 
-describe('attentionBackward on WebGPU', () => {
-  for (const shape of shapes) {
-    const { seqLengths, nHeads, nKvHeads, headDim } = shape;
-    it(`matches the CPU twin for lengths [${seqLengths}] heads ${nHeads}/${nKvHeads} d=${headDim}`, async () => {
+for (const family of ['emulator', 'gpu'] as const satisfies KernelFamily[])
+  describe(`attentionBackward on WebGPU, ${family} kernels`, () => {
+    beforeEach(async () => useKernels((await testGpu()).device, family));
+    for (const shape of shapes) {
+      const { seqLengths, nHeads, nKvHeads, headDim } = shape;
+      it(`matches the CPU twin for lengths [${seqLengths}] heads ${nHeads}/${nKvHeads} d=${headDim}`, async () => {
+        const {
+          got: [dq, dk, dv],
+          want,
+        } = await backwardOnGpu(shape, 'separate');
+        expect(relativeError(dq, want.dq)).toBeLessThan(1e-4);
+        expect(relativeError(dk, want.dk)).toBeLessThan(1e-4);
+        expect(relativeError(dv, want.dv)).toBeLessThan(1e-4);
+      });
+    }
+
+    it('reads and writes a fused qkv layout (14/2 heads, d=64, lengths [9, 24])', async () => {
       const {
         got: [dq, dk, dv],
         want,
-      } = await backwardOnGpu(shape, 'separate');
+      } = await backwardOnGpu({ seqLengths: [9, 24], nHeads: 14, nKvHeads: 2, headDim: 64 }, 'fused');
       expect(relativeError(dq, want.dq)).toBeLessThan(1e-4);
       expect(relativeError(dk, want.dk)).toBeLessThan(1e-4);
       expect(relativeError(dv, want.dv)).toBeLessThan(1e-4);
     });
-  }
 
-  it('reads and writes a fused qkv layout (14/2 heads, d=64, lengths [9, 24])', async () => {
-    const {
-      got: [dq, dk, dv],
-      want,
-    } = await backwardOnGpu({ seqLengths: [9, 24], nHeads: 14, nKvHeads: 2, headDim: 64 }, 'fused');
-    expect(relativeError(dq, want.dq)).toBeLessThan(1e-4);
-    expect(relativeError(dk, want.dk)).toBeLessThan(1e-4);
-    expect(relativeError(dv, want.dv)).toBeLessThan(1e-4);
+    it('rejects head counts that do not group, heads over 128 and a dV-less unfused layout', async () => {
+      const { device } = await testGpu();
+      const b = createStorageBuffer(device, 16);
+      const args = { q: b, k: b, v: b, o: b, lse: b, keys: b, dO: b, delta: b, dQ: b, dK: b, dV: b, R: 1, headDim: 8 };
+      const encoder = device.createCommandEncoder();
+      expect(() => attentionBackward(device, encoder, { ...args, nHeads: 6, nKvHeads: 4 })).toThrow(/6 heads/);
+      expect(() => attentionBackward(device, encoder, { ...args, nHeads: 1, nKvHeads: 1, headDim: 256 })).toThrow(
+        /headDim 256/,
+      );
+      expect(() => attentionBackward(device, encoder, { ...args, dV: undefined, nHeads: 1, nKvHeads: 1 })).toThrow(
+        /without dV/,
+      );
+    });
   });
-
-  it('rejects head counts that do not group, heads over 128 and a dV-less unfused layout', async () => {
-    const { device } = await testGpu();
-    const b = createStorageBuffer(device, 16);
-    const args = { q: b, k: b, v: b, o: b, lse: b, keys: b, dO: b, delta: b, dQ: b, dK: b, dV: b, R: 1, headDim: 8 };
-    const encoder = device.createCommandEncoder();
-    expect(() => attentionBackward(device, encoder, { ...args, nHeads: 6, nKvHeads: 4 })).toThrow(/6 heads/);
-    expect(() => attentionBackward(device, encoder, { ...args, nHeads: 1, nKvHeads: 1, headDim: 256 })).toThrow(
-      /headDim 256/,
-    );
-    expect(() => attentionBackward(device, encoder, { ...args, dV: undefined, nHeads: 1, nKvHeads: 1 })).toThrow(
-      /without dV/,
-    );
-  });
-});

@@ -4,7 +4,7 @@
 // The checked coordinates are each tensor's largest gradients (a relative check) plus random ones (an
 // absolute check), in both layers, so a missing or wrong term anywhere in the chain shows. Both checks run with
 // both kernel families: the 23 packed tokens take the gpu family's tiled GEMM for every product of the forward,
-// the fused loss and the backward (it takes products over 16 rows).
+// the fused loss and the backward (it takes products over 16 rows), and its flash attention forward and backward.
 import { describe, expect, it } from 'vitest';
 import { useKernels } from '../../src/engine/kernelFamily.ts';
 import { readF32 } from '../../src/engine/compute.ts';

@@ -2,6 +2,7 @@ import { dispatch, foldWorkgroups, pipeline, type Bindable, type DispatchWork } 
 import { bindingBytes, checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import code from './attention.wgsl?raw';
+import { attentionFlash } from './attentionFlash.ts';
 import { attentionSplit, SPLIT_ATTENTION_ROWS } from './attentionSplit.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 
@@ -105,7 +106,8 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   if (a.nHeads % a.nKvHeads !== 0)
     throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
-  if (kernelFamily(device) === 'gpu' && a.R <= SPLIT_ATTENTION_ROWS) return attentionSplit(device, encoder, a);
+  if (kernelFamily(device) === 'gpu')
+    return a.R <= SPLIT_ATTENTION_ROWS ? attentionSplit(device, encoder, a) : attentionFlash(device, encoder, a);
   const l = resolvedLayout(a);
   const dims = params(device, [
     a.R,

@@ -2,6 +2,8 @@ import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } 
 import { attentionWork, keyBound, resolvedLayout, type AttentionLayout } from './attention.ts';
 import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
+import { attentionFlashBackward } from './attentionFlash.ts';
+import { kernelFamily } from '../kernelFamily.ts';
 import common from './attentionBackward.wgsl?raw';
 import keyValueCode from './attentionBackwardKeyValue.wgsl?raw';
 import queryCode from './attentionBackwardQuery.wgsl?raw';
@@ -29,7 +31,10 @@ export interface AttentionBackwardArgs extends AttentionLayout {
   maxKeys?: number;
 }
 
-/** Records dQ, dK, dV of causal GQA attention over packed sequences (two passes: query side, then key/value). */
+/**
+ * Records dQ, dK, dV of causal GQA attention over packed sequences (two passes: query side, then key/value); the
+ * gpu family's are flash-attention tiles (attentionFlash.ts).
+ */
 export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionBackwardArgs): void {
   checkDims('attentionBackward', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attentionBackward: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
@@ -39,6 +44,7 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   if (!a.dV && l.kColOffset === l.vColOffset) {
     throw new Error('attentionBackward: without dV, k and v must sit at different columns of one buffer');
   }
+  if (kernelFamily(device) === 'gpu') return attentionFlashBackward(device, encoder, a);
   const dims = params(device, [
     a.R,
     a.nHeads,
