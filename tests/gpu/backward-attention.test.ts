@@ -3,6 +3,7 @@
 // keys, heads grouped 7:1 as in Qwen2.5-0.5B, separate and fused qkv layouts.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/engine/compute.ts';
+import { recordDispatches } from '../../src/engine/dispatchAudit.ts';
 import { useKernels, type KernelFamily } from '../../src/engine/kernelFamily.ts';
 import { packedKeys } from '../../src/engine/kernels/attention.ts';
 import { attentionBackward } from '../../src/engine/kernels/attentionBackward.ts';
@@ -146,3 +147,27 @@ for (const family of ['emulator', 'gpu'] as const satisfies KernelFamily[])
       );
     });
   });
+
+describe("gpu family, attention backward at the audit's training shape", () => {
+  it('launches at least 16,384 threads per pass for 4 × 512 rows of 14:2 heads (the dK, dV pass the fewest)', async () => {
+    const { device } = await testGpu();
+    useKernels(device, 'gpu');
+    const [R, nHeads, nKvHeads, headDim] = [4 * 512, 14, 2, 8]; // threads do not depend on headDim
+    const rows = (heads: number) => createStorageBuffer(device, R * heads * headDim * 4);
+    const recorder = recordDispatches(device, { execute: false });
+    try {
+      const encoder = device.createCommandEncoder();
+      attentionBackward(device, encoder, {
+        ...{ R, nHeads, nKvHeads, headDim, q: rows(nHeads), k: rows(nKvHeads), v: rows(nKvHeads), o: rows(nHeads) },
+        ...{ dO: rows(nHeads), dQ: rows(nHeads), dK: rows(nKvHeads), dV: rows(nKvHeads) },
+        ...{ lse: rows(nHeads), delta: rows(nHeads), keys: uploadBuffer(device, packedKeys([512, 512, 512, 512])) },
+      });
+      encoder.finish();
+    } finally {
+      recorder.stop();
+    }
+    const blocks = R / 16;
+    expect(recorder.dispatches.map((d) => d.threads)).toEqual([blocks * nHeads * 64, blocks * nKvHeads * 64]);
+    expect(Math.min(...recorder.dispatches.map((d) => d.threads))).toBeGreaterThanOrEqual(16384);
+  });
+});
