@@ -19,7 +19,7 @@ const PROMPT = 11;
 
 /**
  * Logits of a prefill of `batch` distinct prompts (one slot each, all in one forward: at batch 1 its 11 rows take
- * the gpu family's decode-sized kernels, at 16 its flash attention over 176 rows) and of one decode step of all rows.
+ * the gpu family's decode-sized kernels, at 16 its flash attention and tiled GEMM over 176 rows) and of one decode step of all rows.
  */
 async function prefillAndDecode(model: Decoder, batch: number): Promise<Float32Array> {
   const { device, config } = model;
