@@ -5,6 +5,7 @@ import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import clipCode from './clipByNorm.wgsl?raw';
 import sumCode from './sumOfSquares.wgsl?raw';
+import reduceCode from './reduce.wgsl?raw';
 
 /** A gradient buffer and how many f32 values of it count. */
 export interface GradientBuffer {
@@ -29,7 +30,7 @@ export function sumOfSquares(
   buffers.forEach((b, i) => checkDims('sumOfSquares', { [`buffers[${i}].count`]: b.count }));
   const slots = buffers.map((b) => partialsFor(b.count));
   const partials = createStorageBuffer(device, 4 * slots.reduce((a, b) => a + b, 0), 'sumOfSquares partials');
-  const pipe = pipeline(device, sumCode);
+  const pipe = pipeline(device, reduceCode + sumCode);
   let next = 0;
   buffers.forEach((b, i) => {
     dispatch(device, encoder, pipe, [params(device, [b.count, next, 1]), b.buffer, partials], [slots[i]]);

@@ -3,6 +3,7 @@ import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
 import code from './rmsnormBackward.wgsl?raw';
+import reduceCode from './reduce.wgsl?raw';
 
 export interface RmsnormBackwardArgs {
   dy: Bindable; // [T, D]
@@ -22,6 +23,12 @@ export interface RmsnormBackwardArgs {
 export function rmsnormBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: RmsnormBackwardArgs): void {
   checkDims('rmsnormBackward', { T: a.T, D: a.D });
   const dims = params(device, [a.T, a.D, a.accumulate ? 1 : 0]);
-  dispatch(device, encoder, pipeline(device, code), [dims, a.dy, a.x, a.w, a.rstd, a.dx], foldWorkgroups(a.T));
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, reduceCode + code),
+    [dims, a.dy, a.x, a.w, a.rstd, a.dx],
+    foldWorkgroups(a.T),
+  );
   if (a.dw) columnSum(device, encoder, { a: a.dy, b: a.x, r: a.rstd, out: a.dw, T: a.T, C: a.D });
 }

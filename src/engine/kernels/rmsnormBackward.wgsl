@@ -2,7 +2,7 @@
 // With g = dy · w:  dx[t, :] = r · (g − x · r² · mean(g · x)), written, or added to dx when `accumulate` is set
 // (the residual stream already holds a gradient there).
 // Shapes: dy, x, dx [T, D]; w [D]; rstd [T]. One workgroup per row: its 256 threads reduce Σ g·x in shared
-// memory, then write the row. The weight gradient is a column sum (columnSum.wgsl).
+// memory (reduce.wgsl), then write the row. The weight gradient is a column sum (columnSum.wgsl).
 
 struct Dims { T: u32, D: u32, accumulate: u32 }
 
@@ -14,7 +14,6 @@ struct Dims { T: u32, D: u32, accumulate: u32 }
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 
 const WG = 256u;
-var<workgroup> partial: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(
@@ -27,14 +26,8 @@ fn main(
   let row = t * dims.D;
   var s = 0.0;
   for (var d = lid; d < dims.D; d += WG) { s += dy[row + d] * w[d] * x[row + d]; }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
   let r = rstd[t];
-  let c = r * r * partial[0] / f32(dims.D);
+  let c = r * r * workgroupSum(lid, s) / f32(dims.D);
   for (var d = lid; d < dims.D; d += WG) {
     var v = r * (dy[row + d] * w[d] - x[row + d] * c);
     if (dims.accumulate != 0u) { v += dx[row + d]; }

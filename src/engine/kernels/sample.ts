@@ -2,6 +2,7 @@ import { dispatch, pipeline, type Bindable } from '../compute.ts';
 import { checkDims } from './matmul.ts';
 import { params } from './params.ts';
 import code from './sample.wgsl?raw';
+import reduceCode from './reduce.wgsl?raw';
 
 /** One row's sampling settings. temperature 0 (or topK 1) is greedy; topK 0 and topP 1 disable those filters. */
 export interface SampleRow {
@@ -58,7 +59,7 @@ export function sampleTokens(device: GPUDevice, encoder: GPUCommandEncoder, a: S
   dispatch(
     device,
     encoder,
-    pipeline(device, code, { WG: threads }),
+    pipeline(device, reduceCode + code, { WG: threads }),
     [params(device, [a.B, a.V]), a.logits, a.rows, a.ids],
     [a.B],
   );

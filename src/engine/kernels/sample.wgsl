@@ -40,28 +40,9 @@ fn orderKey(z: f32) -> u32 {
   return select(bits | 0x80000000u, ~bits, (bits & 0x80000000u) != 0u);
 }
 
-fn sumAll(x: f32, t: u32) -> f32 {
-  sums[t] = x;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width /= 2u) {
-    if (t < width) { sums[t] += sums[t + width]; }
-    workgroupBarrier();
-  }
-  let total = sums[0];
-  workgroupBarrier();
-  return total;
-}
-
+/** The workgroup's count: summed as f32 (reduce.wgsl), exact for counts below 2^24, far above any vocabulary. */
 fn countAll(x: u32, t: u32) -> u32 {
-  counts[t] = x;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width /= 2u) {
-    if (t < width) { counts[t] += counts[t + width]; }
-    workgroupBarrier();
-  }
-  let total = counts[0];
-  workgroupBarrier();
-  return total;
+  return u32(workgroupSum(t, f32(x)));
 }
 
 /** The lowest id holding the row's largest logit. */
@@ -116,7 +97,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let z = logits[base + v];
       if (orderKey(z) >= keyK) { mass += exp((z - zMax) * invTemperature); }
     }
-    let needed = sumAll(mass, t) * row.topP;
+    let needed = workgroupSum(t, mass) * row.topP;
     for (var bit = 31i; bit >= 0i; bit--) {
       let candidate = key | (1u << u32(bit));
       let lowest = max(candidate, keyK);
@@ -125,7 +106,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         let z = logits[base + v];
         if (orderKey(z) >= lowest) { m += exp((z - zMax) * invTemperature); }
       }
-      if (sumAll(m, t) >= needed) { key = candidate; }
+      if (workgroupSum(t, m) >= needed) { key = candidate; }
     }
   }
   key = max(key, keyK);

@@ -1,7 +1,7 @@
 // out[outIndex + w] = Σ over workgroup w's share of x of (x² when `square` is set, else x): one stage of the
 // global gradient norm. Stage 1 runs once per gradient buffer, each workgroup writing its partial sum of
 // squares to its own slot; stage 2 runs one workgroup over the partials with `square` off. A fixed
-// grid-stride order and a tree in shared memory make the result the same every run (no float atomics exist).
+// grid-stride order and a tree in shared memory (reduce.wgsl) make the result the same every run (no float atomics exist).
 // Shapes: x [count]; out [≥ outIndex + number of workgroups].
 
 struct Dims { count: u32, outIndex: u32, square: u32 }
@@ -11,7 +11,6 @@ struct Dims { count: u32, outIndex: u32, square: u32 }
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 const WG = 256u;
-var<workgroup> partial: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(
@@ -24,11 +23,6 @@ fn main(
     let v = x[i];
     if (dims.square != 0u) { s += v * v; } else { s += v; }
   }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[dims.outIndex + wg.x] = partial[0]; }
+  let total = workgroupSum(lid, s);
+  if (lid == 0u) { out[dims.outIndex + wg.x] = total; }
 }
