@@ -1,9 +1,12 @@
-// A small seeded PRNG (mulberry32) so problem sets and narrated traces are reproducible from a seed,
-// in Node and in the browser alike (Math.random cannot be seeded).
+// The one seeded PRNG (mulberry32) of the project, so problem sets, narrated traces, scratch models' weights and
+// the tests' tiny models are reproducible from a seed, in Node and in the browser alike (Math.random cannot be
+// seeded).
 
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
+  /** Normal with mean 0 and deviation `std` (Box-Muller over two uniform draws). */
+  normal(std?: number): number;
   /** Uniform integer in [lo, hi], both ends included. */
   int(lo: number, hi: number): number;
   /** True with probability p. */
@@ -25,6 +28,7 @@ export function createRng(seed: number): Rng {
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   return {
     next,
+    normal: (std = 1) => std * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
     int,
     chance: (p) => next() < p,
     pick: (items) => {

@@ -4,6 +4,7 @@
 // Nothing is downloaded: tests and the browser e2e build their models here.
 
 import { parseModelConfig, type ModelConfig } from '../../src/engine/model/config.ts';
+import { createRng } from '../../src/tasks/random.ts';
 import { roundTo } from '../../src/engine/load/dtype.ts';
 import { HF_INDEX, HF_SINGLE, hfTensorShapes } from '../../src/engine/load/hf.ts';
 import { mlcGlobalModules, mlcLayerModules, MLC_CHAT_CONFIG, type LinearModule } from '../../src/engine/load/mlc.ts';
@@ -96,17 +97,10 @@ export function tinyConfigJson(o: TinyModelOptions): Record<string, unknown> {
   };
 }
 
-/** A seeded normal generator (mulberry32 + Box-Muller): the same seed gives the same model everywhere. */
+/** A seeded standard normal generator: the same seed gives the same model everywhere. */
 export function seededNormal(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const rng = createRng(seed);
+  return () => rng.normal();
 }
 
 /** Norm weights near 1, biases and matrices small, so activations and logits stay in a useful range. */

@@ -1,5 +1,6 @@
 // A small Llama-style model built from random weights on this machine: the "train from scratch" path, so the
 // app's main loop (prime, sample, annotate, reinforce) runs with no download at all.
+import { createRng } from '../../tasks/random.ts';
 import { ByteTokenizer } from '../tokenizer.ts';
 import type { LayerWeights, LinearWeight, ModelWeights } from '../load/weights.ts';
 import type { ModelConfig } from './config.ts';
@@ -39,22 +40,9 @@ export function scratchConfig(o: ScratchOptions): ModelConfig {
   };
 }
 
-/** Normal(0, std) draws from a seeded generator (mulberry32 + Box-Muller): the same seed, the same model. */
-function normalSource(seed: number): (std: number) => number {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (std) => std * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 /** GPT-2 style initialisation: N(0, 0.02), output projections scaled by 1/√(2·layers), norms at 1. */
 export function scratchWeights(c: ModelConfig, seed: number): ModelWeights {
-  const normal = normalSource(seed);
+  const { normal } = createRng(seed);
   const linear = (rows: number, cols: number, std = 0.02): LinearWeight => ({
     kind: 'f32',
     rows,
