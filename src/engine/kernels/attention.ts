@@ -1,5 +1,5 @@
 import { dispatch, foldWorkgroups, pipeline, type Bindable, type DispatchWork } from '../compute.ts';
-import { bindingBytes, checkDims } from './matmul.ts';
+import { bindingBytes, checkDims } from './checks.ts';
 import { params } from './params.ts';
 import code from './attention.wgsl?raw';
 import { attentionFlash } from './attentionFlash.ts';

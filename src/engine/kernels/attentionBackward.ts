@@ -1,6 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
 import { attentionWork, keyBound, resolvedLayout, type AttentionLayout } from './attention.ts';
-import { checkDims } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import { attentionFlashBackward } from './attentionFlash.ts';
 import { kernelFamily } from '../kernelFamily.ts';

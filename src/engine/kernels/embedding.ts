@@ -1,5 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { checkDims, FORMAT_CODE } from './matmul.ts';
+import { FORMAT_CODE } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import code from './embedding.wgsl?raw';
 import type { WeightMatrix } from './q4matmul.ts';

@@ -1,7 +1,7 @@
 // Gradient clipping: the global sum of squares of many buffers (for the gradient norm), and scaling every
 // buffer in place by the clip factor. (Gradient accumulation y += x is add.ts's addInPlace.)
 import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
-import { checkDims } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import clipCode from './clipByNorm.wgsl?raw';
 import sumCode from './sumOfSquares.wgsl?raw';

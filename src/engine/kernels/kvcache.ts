@@ -1,5 +1,5 @@
 import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
-import { checkDims } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import code from './kvcache.wgsl?raw';
 

@@ -1,5 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, checkDims, productWork } from './matmul.ts';
+import { productWork } from './matmul.ts';
+import { bindingBytes, checkDims } from './checks.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 import { tiledGemm } from './gemmTiled.ts';
 import { params } from './params.ts';

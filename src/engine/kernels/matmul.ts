@@ -3,6 +3,7 @@ import { takesTiledGemm, tiledGemm } from './gemmTiled.ts';
 import matmulCode from './matmul.wgsl?raw';
 import tileStore from './tileStore.wgsl?raw';
 import { params } from './params.ts';
+import { bindingBytes, checkDims } from './checks.ts';
 
 /** How a weight is stored: "NK" = [N, K] (a linear layer's [out, in]); "KN" = [K, N]. */
 export type WeightLayout = 'NK' | 'KN';
@@ -55,19 +56,6 @@ const GROUP_N = 32;
 /** The audit's description of a product's dispatch (dispatchAudit.ts): 2·M·N·K multiply-adds. */
 export function productWork(a: { M: number; N: number; K: number }): DispatchWork {
   return { kind: 'product', flops: 2 * a.M * a.N * a.K };
-}
-
-/** Bytes a binding covers. */
-export function bindingBytes(b: Bindable): number {
-  if (!('buffer' in b)) return b.size;
-  return b.size ?? b.buffer.size - (b.offset ?? 0);
-}
-
-export function checkDims(kernel: string, dims: Record<string, number>): void {
-  for (const [name, value] of Object.entries(dims)) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`${kernel}: ${name} = ${value} must be a positive integer`);
-  }
 }
 
 /** Records Y (+)= scale · X Wᵀ (+ bias), or with X W for layout "KN"; the sums are f32 whatever W's format. */

@@ -1,5 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer } from '../compute.ts';
-import { checkDims, productWork, type ProductArgs } from './matmul.ts';
+import { productWork, type ProductArgs } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { checkQ4Shapes, type Q4Weight } from './q4matmul.ts';
 import { params } from './params.ts';
 import code from './q4gemv.wgsl?raw';

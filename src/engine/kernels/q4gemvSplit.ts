@@ -1,5 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer } from '../compute.ts';
-import { checkDims, productWork } from './matmul.ts';
+import { productWork } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import type { Q4GemvArgs } from './q4gemv.ts';
 import { checkQ4Shapes } from './q4matmul.ts';

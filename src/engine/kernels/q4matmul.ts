@@ -1,13 +1,6 @@
 import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import {
-  bindingBytes,
-  checkDims,
-  productWork,
-  rowThreads,
-  type DenseWeight,
-  type ProductArgs,
-  type WeightLayout,
-} from './matmul.ts';
+import { productWork, rowThreads, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
+import { bindingBytes, checkDims } from './checks.ts';
 import { takesTiledGemm, tiledGemm } from './gemmTiled.ts';
 import { params } from './params.ts';
 import q4Code from './q4matmul.wgsl?raw';

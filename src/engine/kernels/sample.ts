@@ -1,5 +1,5 @@
 import { dispatch, pipeline, type Bindable } from '../compute.ts';
-import { checkDims } from './matmul.ts';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import code from './sample.wgsl?raw';
 import reduceCode from './reduce.wgsl?raw';

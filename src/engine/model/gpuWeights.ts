@@ -3,7 +3,8 @@
 // or narrowed to f16, or are quantized to q4 on the GPU as they arrive ("quantize on load"), so the CPU never
 // holds more than one layer.
 import { createStorageBuffer, uploadBuffer, type Bindable } from '../compute.ts';
-import { bindingBytes, type DenseFormat } from '../kernels/matmul.ts';
+import { type DenseFormat } from '../kernels/matmul.ts';
+import { bindingBytes } from '../kernels/checks.ts';
 import type { Q4Weight, WeightMatrix } from '../kernels/q4matmul.ts';
 import { q4Quantize } from '../kernels/q4Quantize.ts';
 import { f32ToF16 } from '../load/dtype.ts';
