@@ -31,6 +31,7 @@ import { toJson, type ModelOutput } from '../outputs.ts';
 import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
 import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
 import { keepFolder, keptFolder } from '../../store/folders.ts';
+import { packFiles, unpackFiles } from '../../store/adapterFiles.ts';
 import { trainRun, type RunSpec } from './trainRun.ts';
 
 export function engineOf(env: HandlerEnv): EngineService {
@@ -290,32 +291,6 @@ export async function localGenerator(env: HandlerEnv, ctx: CellContext, notes: s
   const ref = input(ctx, 'model');
   const generate = await samplerFor(env, ctx, asModel(ref.value, ref.id), notes);
   return { name: ref.id, generate: (request) => generate(request.prompts, request) };
-}
-
-/** Bundles a result's files into one ArrayBuffer for the adapters store: [name length, name, size, bytes]... */
-export function packFiles(files: Record<string, Uint8Array>): ArrayBuffer {
-  const enc = new TextEncoder();
-  const parts = Object.entries(files).flatMap(([name, bytes]) => {
-    const n = enc.encode(name);
-    const head = new Uint32Array([n.length, bytes.length]);
-    return [new Uint8Array(head.buffer), n, bytes];
-  });
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) out.set(p, (o += p.length) - p.length);
-  return out.buffer;
-}
-
-export function unpackFiles(data: Uint8Array): Record<string, Uint8Array> {
-  const files: Record<string, Uint8Array> = {};
-  const dec = new TextDecoder();
-  for (let o = 0; o < data.length;) {
-    const [nameLen, size] = new Uint32Array(data.slice(o, o + 8).buffer);
-    const name = dec.decode(data.subarray(o + 8, o + 8 + nameLen));
-    files[name] = data.slice(o + 8 + nameLen, o + 8 + nameLen + size);
-    o += 8 + nameLen + size;
-  }
-  return files;
 }
 
 /** A training cell's run (trainRun.ts), its adapter stored, as the cell's model output. */

@@ -1,6 +1,6 @@
 // What a cell's output can be saved as: its solutions as JSONL, a priming set in TRL's prompt/completion
 // form, a trained adapter in PEFT's files, a prime/rl cell as a job for veRL or TRL.
-import { unpackFiles } from '../../app/handlers/engine.ts';
+import { unpackFiles } from '../../store/adapterFiles.ts';
 import type { Store } from '../../store/db.ts';
 import { toJsonl } from '../../store/backup.ts';
 import { getAdapter } from '../../store/runs.ts';
