@@ -20,6 +20,7 @@ export interface ModelInfo {
   params: number;
   layers: number;
   vocab: number;
+  /** Its weights plus one sequence's KV cache and scratch (catalog.ts residentGpuBytes), as the GPU ledger counts. */
   gpuBytes: number;
   weights: string;
   hasChatTemplate: boolean;

@@ -7,7 +7,7 @@ import { generateIds } from '../engine/generate.ts';
 import { runGpuBenchmark, type BenchmarkStage } from '../engine/gpuBenchmark.ts';
 import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../engine/lora/peft.ts';
 import { GpuLoraAdapter } from '../engine/lora/gpuAdapter.ts';
-import { paramCounts } from '../engine/model/catalog.ts';
+import { paramCounts, residentGpuBytes } from '../engine/model/catalog.ts';
 import type { Decoder } from '../engine/model/decoder.ts';
 import { openDecoder, specName } from '../engine/openDecoder.ts';
 import { trainedDecoder } from '../engine/train/fullWeights.ts';
@@ -100,7 +100,7 @@ export class LocalEngine implements EngineService {
       params: paramCounts(c).total,
       layers: c.numLayers,
       vocab: c.vocabSize,
-      gpuBytes: d.weights.bytes,
+      gpuBytes: residentGpuBytes(c, d.weights.bytes),
       weights: d.weights.layers[0]?.q.kind ?? 'f32',
       hasChatTemplate: d.tokenizer.hasChatTemplate,
     };

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG, downloadBytes, estimateGpuBytes, findModel, paramCounts } from '../../src/engine/model/catalog.ts';
+import {
+  CATALOG,
+  downloadBytes,
+  estimateGpuBytes,
+  findModel,
+  paramCounts,
+  residentGpuBytes,
+} from '../../src/engine/model/catalog.ts';
 import { parseModelConfig, ropeInvFreq } from '../../src/engine/model/config.ts';
 
 // Field sets as in the models' config.json files (research/rl-formats.md 5.2).
@@ -233,5 +240,15 @@ describe('model catalog', () => {
     expect(group.scratch).toBeGreaterThan(
       estimateGpuBytes(qwen, { quant: 'q4', contextTokens: 512, sequences: 1 }).scratch,
     );
+  });
+
+  it("gives the GPU ledger a loaded model's weights plus one sequence's KV cache and scratch over 4096 tokens", () => {
+    const qwen = findModel('qwen2.5-0.5b-instruct').config;
+    const window = estimateGpuBytes(qwen, { quant: 'q4', contextTokens: 4096, sequences: 1 });
+    expect(residentGpuBytes(qwen, window.weights)).toBe(window.total);
+    // A model with a shorter context counts its whole context.
+    const short = { ...qwen, maxPositions: 512 };
+    const whole = estimateGpuBytes(short, { quant: 'f32', contextTokens: 512, sequences: 1 });
+    expect(residentGpuBytes(short, 1000)).toBe(1000 + whole.kvCache + whole.scratch);
   });
 });

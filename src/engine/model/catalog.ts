@@ -147,17 +147,40 @@ export interface GpuEstimateOptions {
  * prefill chunk of every sequence at once, the activations of one layer (residual, norm output, q/k/v,
  * attention output, gate/up/product, MLP output: 4·hidden + 2·q + 2·kv + 3·intermediate floats per token),
  * the attention scores of that chunk against the whole context (heads × chunk × context), and one row of
- * logits per sequence. Training needs more (see design/engine.md "Memory plan").
+ * logits per sequence. tests/gpu/bench-model.test.ts holds it to the engine's real allocations. Training needs
+ * more (docs/engine.md, "Memory plan").
  */
 export function estimateGpuBytes(c: ModelConfig, options: GpuEstimateOptions): GpuEstimate {
   const p = paramCounts(c);
   const matrixBytes = { q4: 0.5 + 4 / 32, f16: 2, f32: 4 }[options.quant];
   const weights = p.matrix * matrixBytes + 4 * p.vector;
+  const { kvCache, scratch } = runGpuBytes(c, options);
+  return { weights, kvCache, scratch, total: weights + kvCache + scratch };
+}
+
+/** The KV cache and scratch of estimateGpuBytes: what a run adds to the weights. */
+export function runGpuBytes(
+  c: ModelConfig,
+  options: Omit<GpuEstimateOptions, 'quant'>,
+): Omit<GpuEstimate, 'weights' | 'total'> {
   const kvCache = c.numLayers * 2 * c.numKvHeads * c.headDim * options.contextTokens * options.sequences * 4;
   const chunk = Math.min(options.prefillChunk ?? 512, options.contextTokens);
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
   const perToken = 4 * c.hiddenSize + 2 * q + 2 * kv + 3 * c.intermediateSize;
   const scratch = 4 * options.sequences * (chunk * perToken + c.numHeads * chunk * options.contextTokens + c.vocabSize);
-  return { weights, kvCache, scratch, total: weights + kvCache + scratch };
+  return { kvCache, scratch };
+}
+
+/** The window WebLLM's vram_required_MB counts (generators/webllm/models.ts). */
+const LEDGER_CONTEXT_TOKENS = 4096;
+
+/**
+ * What a model loaded in the engine holds on the GPU, as the GPU memory ledger and the model cell show it: its
+ * weights as uploaded plus the KV cache and scratch of one sequence over a 4096-token window (or the model's
+ * whole context, if shorter), so that it compares with WebLLM's figures in the same ledger.
+ */
+export function residentGpuBytes(c: ModelConfig, weightBytes: number): number {
+  const run = runGpuBytes(c, { contextTokens: Math.min(LEDGER_CONTEXT_TOKENS, c.maxPositions), sequences: 1 });
+  return weightBytes + run.kvCache + run.scratch;
 }
