@@ -9,7 +9,7 @@ import {
 } from '../../src/engine/model/catalog.ts';
 import { parseModelConfig, ropeInvFreq } from '../../src/engine/model/config.ts';
 
-// Field sets as in the models' config.json files (research/rl-formats.md 5.2).
+// Field sets as in the models' config.json files on the Hugging Face Hub.
 const qwen05 = {
   architectures: ['Qwen2ForCausalLM'],
   attention_dropout: 0.0,
@@ -228,7 +228,7 @@ describe('model catalog', () => {
   it('estimates GPU memory: weights, the f32 KV cache, and scratch', () => {
     const qwen = findModel('qwen2.5-0.5b-instruct').config;
     const one = estimateGpuBytes(qwen, { quant: 'q4', contextTokens: 2048, sequences: 1 });
-    expect(one.kvCache).toBe(24 * 2 * 2 * 64 * 2048 * 4); // ≈ 50 MB per sequence (design/engine.md)
+    expect(one.kvCache).toBe(24 * 2 * 2 * 64 * 2048 * 4); // ≈ 50 MB per sequence (docs/engine.md)
     expect(one.weights / 1e9).toBeCloseTo(0.31, 2);
     expect(one.total).toBe(one.weights + one.kvCache + one.scratch);
     const group = estimateGpuBytes(qwen, { quant: 'q4', contextTokens: 512, sequences: 8 });

@@ -1,6 +1,6 @@
-// The models Primer supports, with their architecture constants (from the models' config.json files, see
-// research/rl-formats.md 5.2), where to download them, and a memory estimate the UI and the CLI show before
-// anything is allocated. Parameter counts and sizes are computed from the architecture, not copied.
+// The models Primer supports, with their architecture constants (from the models' config.json files on the
+// Hugging Face Hub), where to download them, and their GPU memory (the figure a loaded model reports to the
+// GPU ledger and the model cell). Parameter counts and sizes are computed from the architecture, not copied.
 
 import type { ModelConfig } from './config.ts';
 

@@ -1,5 +1,5 @@
 // The CPU reference forward pass of a whole Qwen2 / Llama model: the oracle the GPU engine is tested against.
-// Deliberately plain (see design/engine.md for the graph):
+// Deliberately plain (see docs/engine.md for the graph):
 //   x = embed[ids]
 //   per layer:  h = rmsnorm(x, w_in);  q, k, v = h Wqᵀ (+bq), h Wkᵀ (+bk), h Wvᵀ (+bv);  q, k = rope(q), rope(k)
 //               x = x + attention(q, k, v) Woᵀ

@@ -1,5 +1,5 @@
 // Per-token loss weights: every objective here is L = −Σ_t w_t · log p(y_t) with w_t held constant in the
-// backward (see design/engine.md), so SFT and all GRPO variants share one fused loss kernel. This file turns
+// backward (see docs/engine.md), so SFT and all GRPO variants share one fused loss kernel. This file turns
 // masks, rewards and log-probabilities into those w_t, following TRL's GRPOTrainer.
 
 export type AdvantageScaling = 'group' | 'batch' | 'none';

@@ -1,7 +1,7 @@
 // The WebLLM builds Primer offers: the records of WebLLM's prebuilt model list whose model_id is one of the
 // catalog's MLC repos (the Instruct models; WebLLM has no base-model builds), and which build a GPU gets:
 // q4f16_1 when the adapter has shader-f16 (less memory, faster), q4f32_1 otherwise, because q4f16_1 shaders
-// do not compile without the feature even where the record does not list it (research/webgpu.md 1.4).
+// do not compile without the feature even where the record does not list it.
 
 import type { ModelRecord } from '@mlc-ai/web-llm';
 import type { GpuInfo } from '../../engine/gpu.ts';
