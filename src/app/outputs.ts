@@ -4,6 +4,7 @@ import type { StepMetrics } from '../behaviors/metrics.ts';
 import type { BehaviorCounts } from '../behaviors/types.ts';
 import type { ChartSpec } from '../charts/spec.ts';
 import type { JsonValue } from '../store/schema.ts';
+import type { TraceColumn } from '../notebook/cells.ts';
 import type { ModelSpec } from './engineService.ts';
 
 export interface TracesOutput {
@@ -20,6 +21,14 @@ export interface TracesOutput {
   /** A priming set's id in the datasets store (dataset cells). */
   datasetId?: string;
   notes?: string[];
+  /** How a table cell shows the traces: which parts, which answers, how many. */
+  view?: TraceView;
+}
+
+export interface TraceView {
+  columns: readonly TraceColumn[];
+  filter: 'all' | 'correct' | 'incorrect';
+  limit: number;
 }
 
 export interface ChartOutput {

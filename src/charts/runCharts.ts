@@ -1,6 +1,6 @@
 // The charts the notebook shows: accuracy, each behavior and response length over RL steps, runs overlaid
 // (with the paper's curves if asked), and the four behaviors of several models side by side.
-import { BEHAVIORS, BEHAVIOR_LABELS, type BehaviorCounts } from '../behaviors/types.ts';
+import { BEHAVIORS, BEHAVIOR_LABELS, type Behavior, type BehaviorCounts } from '../behaviors/types.ts';
 import type { StepMetrics } from '../behaviors/metrics.ts';
 import { PAPER_CITATION, paperSeries, type PaperModel } from './paper.ts';
 import type { BarChart, LineChart, LineSeries } from './spec.ts';
@@ -68,12 +68,15 @@ export function behaviorChart(run: RunCurve, paper?: PaperOverlay): LineChart {
 }
 
 /** The paper's Qwen-vs-Llama picture: each model's mean count per behavior, side by side. */
-export function behaviorBars(models: { label: string; counts: BehaviorCounts }[]): BarChart {
+export function behaviorBars(
+  models: { label: string; counts: BehaviorCounts }[],
+  behaviors: readonly Behavior[] = BEHAVIORS,
+): BarChart {
   return {
     kind: 'bar',
     title: 'Behaviors per response, by model',
     yLabel: 'mean count per response',
-    categories: BEHAVIORS.map((b) => BEHAVIOR_LABELS[b]),
-    series: models.map((m) => ({ label: m.label, values: BEHAVIORS.map((b) => m.counts[b]) })),
+    categories: behaviors.map((b) => BEHAVIOR_LABELS[b]),
+    series: models.map((m) => ({ label: m.label, values: behaviors.map((b) => m.counts[b]) })),
   };
 }

@@ -9,6 +9,7 @@
 import type { OutputRecord, ProgressReport, JsonValue } from '../store/schema.ts';
 import { getOutputs, putOutput } from '../store/notebooks.ts';
 import type { Store } from '../store/db.ts';
+import { fillDefaults } from './cells.ts';
 import { stableJson } from './format.ts';
 import { cellRefs, resolveParams, validateNotebook, type CellRef, type NotebookIssue } from './validate.ts';
 import { RUNNING_ELSEWHERE, type CellLocks } from './cellLocks.ts';
@@ -37,7 +38,7 @@ export interface CellInput {
 export interface CellContext {
   notebookId: string;
   cell: Cell;
-  /** The cell's params with `$name` notebook params filled in. */
+  /** The cell's params with `$name` notebook params filled in, checked against its declaration, defaults filled. */
   params: CellParams;
   /** Results of the referenced cells, by their id. */
   inputs: Record<string, CellInput>;
@@ -235,7 +236,7 @@ export class NotebookRunner {
       const value = await handler({
         notebookId: this.#options.notebookId,
         cell,
-        params,
+        params: fillDefaults(cell.kind, params),
         inputs: this.#inputs(cell, params),
         signal: controller.signal,
         attempt,

@@ -2,7 +2,7 @@
 // `$name` notebook params, and references. The reference rule: a field of type ref/refs holds ids of
 // cells that come earlier in the document and are of a kind the field accepts.
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { CELL_SPECS, COMMON_FIELDS, checkField } from './cells.ts';
+import { COMMON_FIELDS, checkField, kindSpec, type FieldSpec } from './cells.ts';
 import {
   NotebookParseError,
   primerCells,
@@ -78,7 +78,7 @@ export interface CellRef {
 
 /** How a cell (with these resolved params) refers to other cells, in field order. */
 export function cellRefs(cell: Cell, params: CellParams = cell.params): CellRef[] {
-  const fields = CELL_SPECS[cell.kind].fields;
+  const fields = kindSpec(cell.kind).fields;
   return Object.entries(params).flatMap(([field, value]) => {
     const spec = fields[field];
     if (spec?.type !== 'ref' && spec?.type !== 'refs') return [];
@@ -98,9 +98,10 @@ export function fieldLine(cell: Cell, field: string): number {
 }
 
 function checkCell(cell: Cell, params: CellParams, earlier: Map<string, Cell>, allIds: Set<string>): void {
-  const spec = CELL_SPECS[cell.kind];
+  const spec = kindSpec(cell.kind);
+  const common: Readonly<Record<string, FieldSpec>> = COMMON_FIELDS;
   for (const [field, value] of Object.entries(params)) {
-    const fieldSpec = spec.fields[field] ?? COMMON_FIELDS[field];
+    const fieldSpec = spec.fields[field] ?? common[field];
     if (!fieldSpec) {
       const known = Object.keys({ ...spec.fields, ...COMMON_FIELDS }).join(', ');
       throw fieldError(cell, field, `a ${cell.kind} cell has no field '${field}' (it has: ${known})`);

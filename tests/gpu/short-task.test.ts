@@ -23,7 +23,7 @@ class RecordingEngine extends LocalEngine {
 
 const cell = (kind: string, yaml: string) => `\`\`\`primer ${kind}\n${yaml.trim()}\n\`\`\`\n`;
 const notebook = [
-  cell('model', 'id: m\nsource: scratch\nlayers: 1\ndim: 16\nheads: 2\ncontext: 512\ntokenizer: bytes'),
+  cell('model', 'id: m\nsource: scratch\nlayers: 1\ndim: 16\nheads: 2\ncontext: 512'),
   cell('dataset', 'id: d\nsource: offline\ntask: countdown-short\ncondition: all_strategies\nsize: 2\nseed: 1'),
   cell('prime', 'id: p\nmodel: m\ndataset: d\ntask: countdown-short\nmethod: full\nepochs: 1\nbatch_size: 2'),
   cell('sample', 'id: s\nmodel: p\ntask: countdown-short\nproblems: 2\nmax_tokens: 4\nseed: 3'),

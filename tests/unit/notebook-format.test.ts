@@ -171,7 +171,7 @@ describe('notebook format', () => {
         '```',
         '```primer sample',
         'id: t',
-        'model: m',
+        'split: test',
         '```',
         '```primer sample',
         'id: u',
@@ -203,7 +203,12 @@ describe('notebook format', () => {
     expect(issues).toEqual([
       { line: 6, field: 'heads', message: 'model cell "m": heads (4) must divide dim (10)' },
       { line: 12, field: 'temperature', message: 'sample cell "s": \'temperature\' must be between 0 and 2 (got 3)' },
-      { line: 14, field: 'problems', message: 'sample cell "t": a sample cell needs \'problems\' (how many problems)' },
+      {
+        line: 14,
+        field: 'model',
+        message:
+          'sample cell "t": a sample cell needs \'model\' (the model cell (or a prime/rl cell, for the trained model))',
+      },
       {
         line: 20,
         field: 'model',

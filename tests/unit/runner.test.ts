@@ -109,7 +109,8 @@ describe('runner', () => {
     const r = await runner(store, handlers);
     expect(await r.runAll()).toBe(true);
     expect(calls).toEqual(['m', 's', 'a', 'c', 'd']);
-    expect(contexts.s.params).toEqual({ model: 'm', problems: 4 });
+    // The handler gets the cell's params checked and filled with its declaration's defaults.
+    expect(contexts.s.params).toMatchObject({ model: 'm', problems: 4, temperature: 1, template: 'base', seed: 1 });
     expect(contexts.s.inputs).toEqual({
       m: { kind: 'model', params: { source: 'scratch', layers: 1, dim: 8, heads: 1 }, value: { layers: 1 } },
     });

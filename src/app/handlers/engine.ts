@@ -26,9 +26,8 @@ import { chatTemplateOfConfig } from '../../engine/chatTemplate.ts';
 import { hubLocation, readTokenizerConfig } from '../../engine/openDecoder.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
-import type { AdamWConfig } from '../../engine/train/adamw.ts';
 import { toJson, type ModelOutput } from '../outputs.ts';
-import { datasetId, input, num, str, type HandlerEnv } from './env.ts';
+import { datasetId, inputOf, paramsOf, type HandlerEnv } from './env.ts';
 import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts';
 import { keepFolder, keptFolder } from '../../store/folders.ts';
 import { packFiles, unpackFiles } from '../../store/adapterFiles.ts';
@@ -46,26 +45,18 @@ function chooseFolder(env: HandlerEnv, signal: AbortSignal): Promise<ChosenFolde
 }
 
 async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> {
-  const source = str(ctx, 'source');
-  const quantization =
-    ctx.params.quantization === 'f32' || ctx.params.quantization === 'f16' ? ctx.params.quantization : 'q4';
-  if (source === 'scratch') {
-    return {
-      source,
-      layers: num(ctx, 'layers', 4),
-      dim: num(ctx, 'dim', 128),
-      heads: num(ctx, 'heads', 4),
-      context: num(ctx, 'context', 512),
-      seed: num(ctx, 'seed', 1),
-    };
-  }
+  const { source, layers, dim, heads, context, seed, name, quantization: asked } = paramsOf(ctx, 'model');
+  // WebLLM's two 4-bit builds are one q4 in Primer's engine.
+  const quantization = asked === 'f32' || asked === 'f16' ? asked : 'q4';
+  if (source === 'scratch') return { source, layers, dim, heads, context, seed };
   if (source === 'folder') {
     // A folder dropped onto the cell, else the chooser; a handle is kept so that a reload can reopen the folder.
     const folder = await (takeOfferedFolder(ctx.cell) ?? chooseFolder(env, ctx.signal));
     await keepFolder(env.store, ctx.notebookId, ctx.cell.id, 'handle' in folder ? folder.handle : undefined);
     return { source, ...folder, quantization };
   }
-  return { source: 'hub', name: str(ctx, 'name'), quantization };
+  if (name === undefined) throw new Error(`model cell "${ctx.cell.id}": a hub model needs a name`);
+  return { source: 'hub', name, quantization };
 }
 
 /** What an output keeps of a spec: never a secret, never the folder's files or handle. */
@@ -139,7 +130,7 @@ function hubOriginNote(fromCache: boolean): string {
 function modelHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const spec = await modelSpec(ctx, env);
-    const backend = str(ctx, 'backend', 'primer') as Backend;
+    const { backend } = paramsOf(ctx, 'model');
     if (spec.source === 'hub' && backend !== 'primer') {
       // Sample cells may run this model in WebLLM; Primer's engine loads it only when a cell needs it.
       return toJson({
@@ -174,24 +165,27 @@ function modelHandler(env: HandlerEnv): CellHandler {
   };
 }
 
-export function taskOf(ctx: CellContext): Task {
-  return taskNamed(str(ctx, 'task', 'countdown'));
-}
-
 /** The paper's problem set, as a cell's `problem_set` names it. */
 export const PAPER_PROBLEM_SET = 'countdown-tasks-3to4';
 
+/** Where a cell's problems come from: its task, its `problem_set` and its seed. */
+export interface ProblemSource {
+  task: Task;
+  problemSet: string;
+  seed: number;
+}
+
 /**
- * A cell's problems: from the local generator, or the paper's data set (train rows for training, the 1,024 rows
+ * A cell's problems: from the task's generator, or the paper's data set (train rows for training, the 1,024 rows
  * after them for testing), downloaded once and cached; the notes give its size and where the generator differs.
  */
-export async function problemSet(ctx: CellContext, count: number, split: string) {
-  if (str(ctx, 'problem_set', 'generator') !== PAPER_PROBLEM_SET || count === 0)
-    return { problems: problemsFor(ctx, taskOf(ctx), count, split as ProblemSplit), notes: [] as string[] };
+export async function problemSet(ctx: CellContext, from: ProblemSource, count: number, split: ProblemSplit) {
+  if (from.problemSet !== PAPER_PROBLEM_SET || count === 0)
+    return { problems: from.task.problems(split, count, from.seed), notes: [] as string[] };
   const loaded = await loadCountdownTasks({
     count,
     offset: split === 'test' ? PAPER_TRAIN_ROWS : 0,
-    seed: num(ctx, 'seed', 1),
+    seed: from.seed,
     cache: browserPageCache(),
     signal: ctx.signal,
   });
@@ -205,14 +199,6 @@ export async function problemSet(ctx: CellContext, count: number, split: string)
       ...differences.map((d) => `Offline generator vs the data set, ${d}`),
     ],
   };
-}
-
-function templateOf(ctx: CellContext): PromptTemplate {
-  return str(ctx, 'template', 'base') === 'chat' ? 'chat' : 'base';
-}
-
-export function problemsFor(ctx: CellContext, task: Task, count: number, split: ProblemSplit): CountdownProblem[] {
-  return task.problems(split, count, num(ctx, 'seed', 1));
 }
 
 /**
@@ -237,14 +223,13 @@ export async function promptsFor(
   ctx: CellContext,
   model: ModelOutput,
   task: Task,
+  template: PromptTemplate,
   problems: CountdownProblem[],
 ): Promise<string[]> {
-  const template = templateOf(ctx);
   const chat = template === 'chat' ? await chatTemplateFor(env, ctx, model) : undefined;
   return problems.map((p) => renderPrompt(task, p, template, chat));
 }
 
-type Backend = 'auto' | 'primer' | 'webllm';
 export type Generate = (prompts: string[], request: Omit<GenerateRequest, 'prompts'>) => Promise<Generation[]>;
 
 /** WebLLM for an untrained Hub model whose cell allows it (loaded lazily, so the app's first load skips it); else the engine. */
@@ -286,9 +271,14 @@ export async function samplerFor(
     );
 }
 
-/** The model a cell's `model` field names, as a TextGenerator (WebLLM or the engine): the local judge's voice. */
-export async function localGenerator(env: HandlerEnv, ctx: CellContext, notes: string[]): Promise<TextGenerator> {
-  const ref = input(ctx, 'model');
+/** The model cell `id` names, as a TextGenerator (WebLLM or the engine): the local judge's voice. */
+export async function localGenerator(
+  env: HandlerEnv,
+  ctx: CellContext,
+  id: string | undefined,
+  notes: string[],
+): Promise<TextGenerator> {
+  const ref = inputOf(ctx, id);
   const generate = await samplerFor(env, ctx, asModel(ref.value, ref.id), notes);
   return { name: ref.id, generate: (request) => generate(request.prompts, request) };
 }
@@ -328,49 +318,36 @@ async function trainedModel(
   };
 }
 
-/** A cell's AdamW fields (absent ones keep the engine's defaults). */
-function adamwOf(ctx: CellContext): Partial<AdamWConfig> {
-  const out: Partial<AdamWConfig> = {};
-  if (ctx.params.beta2 !== undefined) out.beta2 = num(ctx, 'beta2', 0.999);
-  if (ctx.params.weight_decay !== undefined) out.weightDecay = num(ctx, 'weight_decay', 0);
-  return out;
-}
-
 function primeHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const engine = engineOf(env);
-    const modelRef = input(ctx, 'model');
+    const p = paramsOf(ctx, 'prime');
+    const modelRef = inputOf(ctx, p.model);
     const model = asModel(modelRef.value, modelRef.id);
     await ensureLoaded(env, ctx, model);
-    const data = await getDataset(env.store, datasetId(ctx.notebookId, input(ctx, 'dataset').id));
+    const data = await getDataset(env.store, datasetId(ctx.notebookId, inputOf(ctx, p.dataset).id));
     if (!data) throw new Error('the dataset is missing from storage: run the dataset cell again');
-    const epochs = num(ctx, 'epochs', 1);
-    const batchSize = num(ctx, 'batch_size', 8);
+    const task = taskNamed(p.task);
     // The dataset's prompts are rendered again under this cell's task and template: the prompt a primed
     // model learns from is the one it is later sampled and trained with.
-    const prompts = await promptsFor(
-      env,
-      ctx,
-      model,
-      taskOf(ctx),
-      data.traces.map((t) => t.problem),
-    );
+    const problems = data.traces.map((t) => t.problem);
+    const prompts = await promptsFor(env, ctx, model, task, p.template, problems);
     const job = {
-      method: (str(ctx, 'method', 'lora') === 'full' ? 'full' : 'lora') as 'lora' | 'full',
+      method: p.method,
       examples: data.traces.map((t, i) => ({ prompt: prompts[i], completion: t.completion })),
-      epochs,
-      lr: num(ctx, 'lr', 1e-4),
-      batchSize,
-      maxLength: num(ctx, 'max_length', 512),
-      warmup: num(ctx, 'warmup', 0.05),
-      rank: num(ctx, 'rank', 16),
-      alpha: num(ctx, 'alpha', 32),
-      checkpointEvery: num(ctx, 'checkpoint_every', 50),
-      seed: num(ctx, 'seed', 1),
-      adamw: adamwOf(ctx),
+      epochs: p.epochs,
+      lr: p.lr,
+      batchSize: p.batch_size,
+      maxLength: p.max_length,
+      warmup: p.warmup,
+      rank: p.rank,
+      alpha: p.alpha,
+      checkpointEvery: p.checkpoint_every,
+      seed: p.seed,
+      adamw: { beta2: p.beta2, weightDecay: p.weight_decay },
     };
-    const total = Math.ceil(job.examples.length / batchSize) * epochs;
-    const config = { ...job, task: taskOf(ctx).name, examples: job.examples.length };
+    const total = Math.ceil(job.examples.length / p.batch_size) * p.epochs;
+    const config = { ...job, task: task.name, examples: job.examples.length };
     const out = await trainedModel(
       env,
       ctx,
@@ -395,34 +372,34 @@ function primeHandler(env: HandlerEnv): CellHandler {
 function rlHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const engine = engineOf(env);
-    const modelRef = input(ctx, 'model');
+    const p = paramsOf(ctx, 'rl');
+    const modelRef = inputOf(ctx, p.model);
     const model = asModel(modelRef.value, modelRef.id);
     await ensureLoaded(env, ctx, model);
-    const steps = num(ctx, 'steps', 10);
-    const prompts = num(ctx, 'prompts', 4);
-    const train = await problemSet(ctx, steps * prompts, 'train');
-    const test = await problemSet(ctx, num(ctx, 'eval_problems', 0), 'test');
-    const task = taskOf(ctx);
+    const task = taskNamed(p.task);
+    const source = { task, problemSet: p.problem_set, seed: p.seed };
+    const train = await problemSet(ctx, source, p.steps * p.prompts, 'train');
+    const test = await problemSet(ctx, source, p.eval_every > 0 ? p.eval_problems : 0, 'test');
     const job = {
       task: task.name,
-      algorithm: (str(ctx, 'algorithm', 'grpo') === 'dr_grpo' ? 'dr_grpo' : 'grpo') as 'grpo' | 'dr_grpo',
+      algorithm: p.algorithm,
       problems: train.problems,
-      steps,
-      prompts,
-      group: num(ctx, 'group', 8),
-      lr: num(ctx, 'lr', 1e-5),
-      kl: num(ctx, 'kl', 0),
-      clip: num(ctx, 'clip', 0.2),
-      miniBatches: num(ctx, 'mini_batches', 1),
-      iterations: num(ctx, 'iterations', 1),
-      adamw: adamwOf(ctx),
-      temperature: num(ctx, 'temperature', 1),
-      maxTokens: num(ctx, 'max_tokens', 256),
-      rank: num(ctx, 'rank', 16),
-      checkpointEvery: num(ctx, 'checkpoint_every', 10),
-      seed: num(ctx, 'seed', 1),
-      template: templateOf(ctx),
-      evalEvery: num(ctx, 'eval_every', 0),
+      steps: p.steps,
+      prompts: p.prompts,
+      group: p.group,
+      lr: p.lr,
+      kl: p.kl,
+      clip: p.clip,
+      miniBatches: p.mini_batches,
+      iterations: p.iterations,
+      adamw: { beta2: p.beta2, weightDecay: p.weight_decay },
+      temperature: p.temperature,
+      maxTokens: p.max_tokens,
+      rank: p.rank,
+      checkpointEvery: p.checkpoint_every,
+      seed: p.seed,
+      template: p.template,
+      evalEvery: p.eval_every,
       evalProblems: test.problems,
     };
     const config = { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length };
@@ -430,7 +407,7 @@ function rlHandler(env: HandlerEnv): CellHandler {
       env,
       ctx,
       model,
-      { kind: 'rl', model: model.handle, config, total: steps },
+      { kind: 'rl', model: model.handle, config, total: p.steps },
       (resume, hooks) => engine.rl(model.handle, { ...job, resume }, ctx.cell.id, hooks),
     );
     const rollouts = { label: `${ctx.cell.id} (training rollouts)`, steps: out.steps ?? [] };

@@ -1,7 +1,9 @@
 // What every cell handler may use: the store, the engine (absent where there is no GPU), and the secrets.
 import type { Store } from '../../store/db.ts';
 import type { Secrets } from '../../store/secrets.ts';
+import type { CellParamsOf } from '../../notebook/cells.ts';
 import type { CellContext } from '../../notebook/runner.ts';
+import type { CellKind } from '../../notebook/types.ts';
 import type { JsonValue, TraceRecord } from '../../store/schema.ts';
 import { tracesBy } from '../../store/traces.ts';
 import type { EngineService } from '../engineService.ts';
@@ -27,30 +29,17 @@ export interface HandlerEnv {
   chooseFolder?: (signal: AbortSignal) => Promise<ChosenFolder>;
 }
 
-export function str(ctx: CellContext, field: string, fallback?: string): string {
-  const v = ctx.params[field] ?? fallback;
-  if (typeof v !== 'string') throw new Error(`cell "${ctx.cell.id}": "${field}" must be text`);
-  return v;
+/** A cell's params as the runner hands them: checked against the kind's declaration and filled with its defaults. */
+export function paramsOf<K extends CellKind>(ctx: CellContext, kind: K): CellParamsOf<K> {
+  if (ctx.cell.kind !== kind) throw new Error(`cell "${ctx.cell.id}" is a ${ctx.cell.kind} cell, not a ${kind} cell`);
+  return ctx.params as CellParamsOf<K>;
 }
 
-export function num(ctx: CellContext, field: string, fallback: number): number {
-  const v = ctx.params[field] ?? fallback;
-  if (typeof v !== 'number') throw new Error(`cell "${ctx.cell.id}": "${field}" must be a number`);
-  return v;
-}
-
-export function strings(ctx: CellContext, field: string): string[] {
-  const v = ctx.params[field];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-/** The input named by a reference field (e.g. `from: survey`). */
-export function input(ctx: CellContext, field: string): { id: string; value: JsonValue } {
-  const id = ctx.params[field];
-  if (typeof id !== 'string' || !ctx.inputs[id])
-    throw new Error(`cell "${ctx.cell.id}": "${field}" must name an earlier cell`);
-  return { id, value: ctx.inputs[id].value };
+/** The result of the earlier cell a reference field names (e.g. `from: survey`). */
+export function inputOf(ctx: CellContext, id: string | undefined): { id: string; value: JsonValue } {
+  const input = id === undefined ? undefined : ctx.inputs[id];
+  if (id === undefined || !input) throw new Error(`cell "${ctx.cell.id}": "${String(id)}" is not an earlier cell`);
+  return { id, value: input.value };
 }
 
 /** The traces that an earlier cell's output points at (a sample, annotate, table or rl cell). */

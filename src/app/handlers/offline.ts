@@ -2,6 +2,7 @@
 import { summarizeStep } from '../../behaviors/metrics.ts';
 import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
 import type { Annotation } from '../../behaviors/types.ts';
+import type { CellParamsOf } from '../../notebook/cells.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { buildPrimingDataset, primingTrace } from '../../priming/build.ts';
 import { buildClaudePriming, problemKey } from '../../priming/claudeBuilder.ts';
@@ -9,27 +10,27 @@ import { isDerivable, primingCondition, type DerivableCondition } from '../../pr
 import { deriveControl, type CountTokensMany } from '../../priming/controls.ts';
 import type { PrimingDataset, PrimingTrace } from '../../priming/types.ts';
 import { adoptTraces, annotateTraces, appendTraces, getDataset, putDataset, tracesBy } from '../../store/traces.ts';
+import { taskNamed } from '../../tasks/registry.ts';
+import type { Task } from '../../tasks/task.ts';
 import type { DatasetRecord, TraceRecord } from '../../store/schema.ts';
 import { agreementNotes, judgeTraces, type TraceJudge } from '../judgeTraces.ts';
 import { toJson, type TracesOutput } from '../outputs.ts';
-import { asModel, engineOf, ensureLoaded, localGenerator, taskOf } from './engine.ts';
-import { datasetId, input, num, str, tracesOf, type HandlerEnv } from './env.ts';
+import { asModel, engineOf, ensureLoaded, localGenerator } from './engine.ts';
+import { datasetId, inputOf, paramsOf, tracesOf, type HandlerEnv } from './env.ts';
 
 /** A dataset cell: offline narrated search (or its derived controls), Claude, or traces an earlier cell made. */
 function datasetHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const source = str(ctx, 'source');
-    const size = num(ctx, 'size', 100);
+    const p = paramsOf(ctx, 'dataset');
+    const { source, size, condition } = p;
     ctx.progress({ what: 'traces', done: 0, total: size });
-    const asked = ctx.params.condition;
-    const dataset =
-      typeof asked === 'string' && isDerivable(asked)
-        ? await derivedDataset(env, ctx, asked, size)
-        : source === 'offline'
-          ? offlineDataset(ctx, size)
-          : source === 'claude'
-            ? await claudeDataset(env, ctx, size)
-            : await tracesDataset(env, ctx, size);
+    const dataset = isDerivable(condition)
+      ? await derivedDataset(env, ctx, p, condition)
+      : source === 'offline'
+        ? offlineDataset(p, condition)
+        : source === 'claude'
+          ? await claudeDataset(env, ctx, p)
+          : await tracesDataset(env, ctx, p);
     await putDataset(env.store, datasetRecord(ctx, dataset));
     if (source !== 'claude') await storeTraces(env, ctx, dataset.traces); // Claude's are stored as they arrive
     ctx.progress({ what: 'traces', done: dataset.traces.length, total: size });
@@ -41,7 +42,7 @@ function datasetHandler(env: HandlerEnv): CellHandler {
         annotation: { annotator: RULES_ANNOTATOR_NAME, spans: [], counts: t.counts },
       })),
     );
-    const condition = primingCondition(dataset.condition);
+    const made = primingCondition(dataset.condition);
     const output: TracesOutput = {
       type: 'traces',
       cellId: ctx.cell.id,
@@ -53,14 +54,19 @@ function datasetHandler(env: HandlerEnv): CellHandler {
       annotator: RULES_ANNOTATOR_NAME,
       model: dataset.source === 'claude' ? String(dataset.notes?.model ?? 'claude') : `${source} traces`,
       datasetId: datasetId(ctx.notebookId, ctx.cell.id),
-      notes: [`Priming dataset "${condition.name}" (${source}): ${condition.description}`],
+      notes: [`Priming dataset "${made.name}" (${source}): ${made.description}`],
     };
     return toJson(output);
   };
 }
 
-function offlineDataset(ctx: CellContext, size: number, condition = str(ctx, 'condition')): PrimingDataset {
-  return buildPrimingDataset({ condition, count: size, seed: num(ctx, 'seed', 1), task: taskOf(ctx) });
+/** The task whose priming problems a dataset cell narrates, and whose prompt its traces carry. */
+function datasetTask(ctx: CellContext): Task {
+  return taskNamed(paramsOf(ctx, 'dataset').task);
+}
+
+function offlineDataset(p: CellParamsOf<'dataset'>, condition: string): PrimingDataset {
+  return buildPrimingDataset({ condition, count: p.size, seed: p.seed, task: taskNamed(p.task) });
 }
 
 /**
@@ -71,26 +77,25 @@ function offlineDataset(ctx: CellContext, size: number, condition = str(ctx, 'co
 async function derivedDataset(
   env: HandlerEnv,
   ctx: CellContext,
+  p: CellParamsOf<'dataset'>,
   condition: DerivableCondition,
-  size: number,
 ): Promise<PrimingDataset> {
-  const named = ctx.params.from !== undefined;
-  if (!named && condition === 'incorrect_only') return offlineDataset(ctx, size, condition);
-  const base = named ? await namedDataset(env, ctx) : offlineDataset(ctx, size, 'all_strategies');
-  const derived = await deriveControl(condition, base, await modelTokenCounter(env, ctx));
+  if (p.from === undefined && condition === 'incorrect_only') return offlineDataset(p, condition);
+  const base = p.from !== undefined ? await namedDataset(env, ctx, p.from) : offlineDataset(p, 'all_strategies');
+  const derived = await deriveControl(condition, base, await modelTokenCounter(env, ctx, p.model));
   if (derived.traces.length === 0)
-    throw new Error(`cell "${String(ctx.params.from)}" has no traces that fit ${condition} (none has a wrong answer)`);
-  const traces = derived.traces.slice(0, size);
+    throw new Error(`cell "${String(p.from)}" has no traces that fit ${condition} (none has a wrong answer)`);
+  const traces = derived.traces.slice(0, p.size);
   return { ...derived, traces, problems: traces.map((t) => t.problem) };
 }
 
 /** The dataset `from` names: a dataset cell's stored set, or the traces another cell made. */
-async function namedDataset(env: HandlerEnv, ctx: CellContext): Promise<PrimingDataset> {
-  const from = input(ctx, 'from');
+async function namedDataset(env: HandlerEnv, ctx: CellContext, id: string): Promise<PrimingDataset> {
+  const from = inputOf(ctx, id);
   const stored = await getDataset(env.store, datasetId(ctx.notebookId, from.id));
   const rows = stored?.traces ?? (await tracesOf(env, ctx, from.value, from.id));
   if (rows.length === 0) throw new Error(`cell "${from.id}" has no traces to derive a control from`);
-  const traces = rows.map((t) => primingTrace(t.problem, t.completion, taskOf(ctx)));
+  const traces = rows.map((t) => primingTrace(t.problem, t.completion, datasetTask(ctx)));
   return {
     condition: stored ? primingCondition(stored.condition).name : 'all_strategies',
     source: stored?.source === 'claude' ? 'claude' : 'offline',
@@ -102,9 +107,13 @@ async function namedDataset(env: HandlerEnv, ctx: CellContext): Promise<PrimingD
 }
 
 /** Token counts in the tokenizer of the model cell `model` names (loaded in the engine), if one is named. */
-async function modelTokenCounter(env: HandlerEnv, ctx: CellContext): Promise<CountTokensMany | undefined> {
-  if (ctx.params.model === undefined) return undefined;
-  const ref = input(ctx, 'model');
+async function modelTokenCounter(
+  env: HandlerEnv,
+  ctx: CellContext,
+  id: string | undefined,
+): Promise<CountTokensMany | undefined> {
+  if (id === undefined) return undefined;
+  const ref = inputOf(ctx, id);
   const model = asModel(ref.value, ref.id);
   await ensureLoaded(env, ctx, model);
   return (texts) => engineOf(env).countTokens(model.handle, texts);
@@ -121,7 +130,7 @@ async function storeTraces(
     env.store,
     traces.map((t) => ({
       model,
-      task: taskOf(ctx).name,
+      task: datasetTask(ctx).name,
       problem: t.problem,
       prompt: t.prompt,
       completion: t.completion,
@@ -136,22 +145,22 @@ async function storeTraces(
 }
 
 /** Claude writes the traces (the paper's way); each kept one is stored at once, and a re-run continues. */
-async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): Promise<PrimingDataset> {
+async function claudeDataset(env: HandlerEnv, ctx: CellContext, p: CellParamsOf<'dataset'>): Promise<PrimingDataset> {
   const apiKey = env.secrets?.get('anthropic');
   if (!apiKey) throw new Error('source: claude needs an Anthropic API key: add it under Keys on the home screen');
-  const model = str(ctx, 'claude_model', 'claude-sonnet-4-5');
+  const model = p.claude_model;
   await adoptTraces(env.store, ctx.notebookId, ctx.cell.id, ctx.attempt, () => true); // paid for: a re-run continues
   const earlier = await tracesBy(env.store, 'cell', [ctx.notebookId, ctx.cell.id]);
-  const previous = earlier.map((t) => primingTrace(t.problem, t.completion, taskOf(ctx)));
+  const previous = earlier.map((t) => primingTrace(t.problem, t.completion, taskNamed(p.task)));
   return buildClaudePriming({
     apiKey,
     baseURL: env.anthropicBaseURL,
     model,
-    condition: primingCondition(str(ctx, 'condition')).name,
-    count: size,
+    condition: primingCondition(p.condition).name,
+    count: p.size,
     previous,
     signal: ctx.signal,
-    problems: taskOf(ctx).problems('priming', size * 3, num(ctx, 'seed', 1)),
+    problems: taskNamed(p.task).problems('priming', p.size * 3, p.seed),
     skip: new Set(earlier.map((t) => problemKey(t.problem))),
     onOutcome: async (o) => (o.kind === 'kept' ? storeTraces(env, ctx, [o.trace], model) : undefined),
     onProgress: (p) =>
@@ -160,15 +169,13 @@ async function claudeDataset(env: HandlerEnv, ctx: CellContext, size: number): P
 }
 
 /** Traces an earlier cell produced (e.g. a model's own samples); incorrect_only keeps the wrong ones. */
-async function tracesDataset(env: HandlerEnv, ctx: CellContext, size: number): Promise<PrimingDataset> {
-  const from = input(ctx, 'from');
-  const condition = primingCondition(
-    typeof ctx.params.condition === 'string' ? ctx.params.condition : 'all_strategies',
-  );
+async function tracesDataset(env: HandlerEnv, ctx: CellContext, p: CellParamsOf<'dataset'>): Promise<PrimingDataset> {
+  const from = inputOf(ctx, p.from);
+  const condition = primingCondition(p.condition);
   const rows = (await tracesOf(env, ctx, from.value, from.id)).filter(
     (t) => condition.answers === 'correct' || t.reward < 1,
   );
-  const traces = rows.slice(0, size).map((t) => primingTrace(t.problem, t.completion, taskOf(ctx)));
+  const traces = rows.slice(0, p.size).map((t) => primingTrace(t.problem, t.completion, taskNamed(p.task)));
   if (traces.length === 0) throw new Error(`cell "${from.id}" has no traces that fit ${condition.name}`);
   return {
     condition: condition.name,
@@ -199,29 +206,34 @@ function datasetRecord(ctx: CellContext, d: PrimingDataset): DatasetRecord {
   };
 }
 
-async function annotations(env: HandlerEnv, ctx: CellContext, traces: TraceRecord[]): Promise<Annotation[]> {
-  const who = str(ctx, 'annotator');
+async function annotations(
+  env: HandlerEnv,
+  ctx: CellContext,
+  p: CellParamsOf<'annotate'>,
+  traces: TraceRecord[],
+): Promise<Annotation[]> {
   const judge: TraceJudge =
-    who === 'rules'
+    p.annotator === 'rules'
       ? { annotator: 'rules' }
-      : who === 'claude'
+      : p.annotator === 'claude'
         ? {
             annotator: 'claude',
             apiKey: env.secrets?.get('anthropic'),
-            model: typeof ctx.params.claude_model === 'string' ? ctx.params.claude_model : undefined,
+            model: p.claude_model,
             baseURL: env.anthropicBaseURL,
           }
-        : { annotator: 'local', generator: await localGenerator(env, ctx, []) };
+        : { annotator: 'local', generator: await localGenerator(env, ctx, p.model, []) };
   return judgeTraces(judge, traces, ctx.signal);
 }
 
 function annotateHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const from = input(ctx, 'from');
+    const p = paramsOf(ctx, 'annotate');
+    const from = inputOf(ctx, p.from);
     const all = await tracesOf(env, ctx, from.value, from.id);
-    const traces = all.slice(0, num(ctx, 'limit', all.length));
+    const traces = all.slice(0, p.limit ?? all.length);
     ctx.progress({ what: 'traces', done: 0, total: traces.length });
-    const labels = await annotations(env, ctx, traces);
+    const labels = await annotations(env, ctx, p, traces);
     await annotateTraces(
       env.store,
       traces.map((t, i) => ({ id: t.id, annotation: labels[i] })),
@@ -241,7 +253,7 @@ function annotateHandler(env: HandlerEnv): CellHandler {
       behaviors: m.behaviors,
       annotator: labels[0]?.annotator ?? RULES_ANNOTATOR_NAME,
       model: traces[0]?.model,
-      notes: str(ctx, 'annotator') === 'rules' ? undefined : agreementNotes(traces, labels),
+      notes: p.annotator === 'rules' ? undefined : agreementNotes(traces, labels),
     };
     return toJson(output);
   };

@@ -5,13 +5,25 @@ import { annotateSpans } from '../../behaviors/rules.ts';
 import { BEHAVIORS } from '../../behaviors/types.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import { appendTraces } from '../../store/traces.ts';
+import { taskNamed } from '../../tasks/registry.ts';
+import type { PromptTemplate, Task } from '../../tasks/task.ts';
 import type { CountdownProblem } from '../../tasks/types.ts';
 import { toJson, type ModelOutput, type TracesOutput } from '../outputs.ts';
-import { asModel, problemSet, problemsFor, promptsFor, samplerFor, taskOf, type Generate } from './engine.ts';
-import { input, num, str, strings, type HandlerEnv } from './env.ts';
+import { asModel, problemSet, promptsFor, samplerFor, type Generate } from './engine.ts';
+import { inputOf, paramsOf, type HandlerEnv } from './env.ts';
 
 /** Solutions generated together: one batch fills one screen of the live view. */
 const BATCH = 16;
+
+/** How a cell samples: its task and template, and the generation settings its fields give. */
+interface Sampling {
+  task: Task;
+  template: PromptTemplate;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+}
 
 interface Column {
   /** Where the solutions show in the live view (one column per model). */
@@ -30,20 +42,21 @@ async function sampleSolutions(
   model: ModelOutput,
   generate: Generate,
   jobs: CountdownProblem[],
+  how: Sampling,
   where: Column,
 ): Promise<ScoredCompletion[]> {
-  const task = taskOf(ctx);
-  const jobPrompts = await promptsFor(env, ctx, model, task, jobs);
+  const task = how.task;
+  const jobPrompts = await promptsFor(env, ctx, model, task, how.template, jobs);
   const rows: ScoredCompletion[] = [];
   for (let i = 0; i < jobs.length; i += BATCH) {
     const part = jobs.slice(i, i + BATCH);
     const prompts = jobPrompts.slice(i, i + BATCH);
     ctx.live({ type: 'rows', column: where.column, label: where.label, problems: part });
     const gens = await generate(prompts, {
-      maxTokens: num(ctx, 'max_tokens', 256),
-      temperature: num(ctx, 'temperature', 1),
-      topP: num(ctx, 'top_p', 1),
-      seed: num(ctx, 'seed', 1) + i,
+      maxTokens: how.maxTokens,
+      temperature: how.temperature,
+      topP: how.topP,
+      seed: how.seed + i,
       onText: (row, delta, tokens = 1) => ctx.live({ type: 'text', column: where.column, row, delta, tokens }),
     });
     const traces = part.map((problem, j) => {
@@ -85,16 +98,25 @@ function solutionProgress(ctx: CellContext, total: number): (count: number) => v
 
 export function sampleHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const ref = input(ctx, 'model');
+    const p = paramsOf(ctx, 'sample');
+    const ref = inputOf(ctx, p.model);
     const model = asModel(ref.value, ref.id);
-    const set = await problemSet(ctx, num(ctx, 'problems', 16), str(ctx, 'split', 'test'));
-    const samples = num(ctx, 'samples', 1);
-    const jobs = set.problems.flatMap((p) => Array.from({ length: samples }, () => p));
+    const task = taskNamed(p.task);
+    const set = await problemSet(ctx, { task, problemSet: p.problem_set, seed: p.seed }, p.problems, p.split);
+    const jobs = set.problems.flatMap((problem) => Array.from({ length: p.samples }, () => problem));
     const notes: string[] = [...set.notes];
     const generate = await samplerFor(env, ctx, model, notes);
     const onStored = solutionProgress(ctx, jobs.length);
     const column = { column: 0, label: ref.id, onStored, annotate: false };
-    const rows = await sampleSolutions(env, ctx, model, generate, jobs, column);
+    const how = {
+      task,
+      template: p.template,
+      maxTokens: p.max_tokens,
+      temperature: p.temperature,
+      topP: p.top_p,
+      seed: p.seed,
+    };
+    const rows = await sampleSolutions(env, ctx, model, generate, jobs, how, column);
     const m = summarizeStep(0, rows);
     const output: TracesOutput = {
       type: 'traces',
@@ -120,16 +142,31 @@ export async function sampleSideBySide(
   ctx: CellContext,
   notes: string[],
 ): Promise<Record<string, string | number>[]> {
-  const ids = strings(ctx, 'models');
-  const models = ids.map((id) => asModel(ctx.inputs[id]?.value ?? null, id));
-  const split = str(ctx, 'split', 'test') === 'train' ? 'train' : 'test';
-  const jobs = problemsFor(ctx, taskOf(ctx), num(ctx, 'problems', 8), split);
+  const p = paramsOf(ctx, 'compare');
+  const ids = p.models ?? [];
+  const models = ids.map((id) => asModel(inputOf(ctx, id).value, id));
+  const task = taskNamed(p.task);
+  // Held-out problems, as sample cells take by default.
+  const jobs = task.problems('test', p.problems, p.seed);
+  const how = {
+    task,
+    template: p.template,
+    maxTokens: p.max_tokens,
+    temperature: p.temperature,
+    topP: 1,
+    seed: p.seed,
+  };
   // Every model is ready (loaded, or started in WebLLM) before any starts writing.
   const samplers: Generate[] = [];
   for (const model of models) samplers.push(await samplerFor(env, ctx, model, notes));
   const onStored = solutionProgress(ctx, jobs.length * models.length);
   const run = (model: ModelOutput, column: number) =>
-    sampleSolutions(env, ctx, model, samplers[column], jobs, { column, label: ids[column], onStored, annotate: true });
+    sampleSolutions(env, ctx, model, samplers[column], jobs, how, {
+      column,
+      label: ids[column],
+      onStored,
+      annotate: true,
+    });
   const together = new Set(models.map((m) => m.base)).size === models.length;
   const results: ScoredCompletion[][] = [];
   if (together) results.push(...(await Promise.all(models.map(run))));

@@ -8,10 +8,10 @@ import { importedCurves } from '../../scaleout/import/toStore.ts';
 import { PAPER_CITATION } from '../../charts/paper.ts';
 import type { CellContext, CellHandler } from '../../notebook/runner.ts';
 import type { JsonValue } from '../../store/schema.ts';
-import { toJson, type TracesOutput } from '../outputs.ts';
+import { toJson, type TraceView, type TracesOutput } from '../outputs.ts';
 import { tracesBy } from '../../store/traces.ts';
 import { notebookApi, runCellCode } from '../notebookApi.ts';
-import { input, num, str, strings, type HandlerEnv } from './env.ts';
+import { inputOf, paramsOf, type HandlerEnv } from './env.ts';
 import { sampleSideBySide } from './sample.ts';
 
 /** A result's curve over steps: an rl cell's held-out evaluations (else its rollouts), or one point for a sample/annotate cell. */
@@ -57,51 +57,49 @@ function paperRun(run: string): { model: PaperModel; condition: string; label: s
   return { model, condition, label: `paper: ${PAPER_MODEL_LABELS[model]} ${condition}` };
 }
 
-function refIds(ctx: CellContext): string[] {
-  const from = ctx.params.from;
-  return (Array.isArray(from) ? from : [from]).map(String);
+/** A point when both coordinates exist. */
+function pair(x: number | undefined, y: number | undefined): [number, number][] {
+  return x === undefined || y === undefined ? [] : [[x, y]];
 }
 
 /** The notebook's own results named in `from`, then the runs imported into it (primer import-run, "Import a run"). */
-async function curvesOf(env: HandlerEnv, ctx: CellContext): Promise<RunCurve[]> {
-  const own = refIds(ctx).map((id) => ({ label: id, steps: stepsOf(ctx.inputs[id].value) }));
+async function curvesOf(env: HandlerEnv, ctx: CellContext, from: readonly string[]): Promise<RunCurve[]> {
+  const own = from.map((id) => ({ label: id, steps: stepsOf(inputOf(ctx, id).value) }));
   return [...own, ...(await importedCurves(env.store, ctx.notebookId))];
 }
 
 function chartHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const curves = await curvesOf(env, ctx);
-    const metrics = strings(ctx, 'y') as Metric[];
-    const paper = strings(ctx, 'paper').map(paperRun);
-    const style = str(ctx, 'style', 'line');
-    const title = typeof ctx.params.title === 'string' ? ctx.params.title : metrics.join(', ');
+    const p = paramsOf(ctx, 'chart');
+    const curves = await curvesOf(env, ctx, p.from);
+    const metrics = p.y as readonly Metric[];
+    const paper = p.paper.map(paperRun);
+    const title = p.title ?? metrics.join(', ');
+    const xOf = (m: StepMetrics) => (p.x === 'step' ? m.step : pick(m, p.x));
+    const paperX = (q: PaperPoint) => (p.x === 'step' ? q.step : paperPick(q, p.x));
     const charts: ChartSpec[] = metrics.map((metric) => {
       const series: LineSeries[] = curves.map(({ label, steps }) => ({
         label,
-        points: steps.flatMap((m) =>
-          pick(m, metric) === undefined ? [] : [[m.step, pick(m, metric)!] as [number, number]],
-        ),
+        points: steps.flatMap((m) => pair(xOf(m), pick(m, metric))),
       }));
-      for (const p of paper) {
+      for (const run of paper) {
         series.push({
-          label: p.label,
+          label: run.label,
           dashed: true,
-          points: paperPoints(p.model, p.condition).flatMap((q) =>
-            paperPick(q, metric) === undefined ? [] : [[q.step, paperPick(q, metric)!] as [number, number]],
-          ),
+          points: paperPoints(run.model, run.condition).flatMap((q) => pair(paperX(q), paperPick(q, metric))),
         });
       }
       return {
         kind: 'line',
         title: metrics.length > 1 ? `${title}: ${metric}` : title,
-        xLabel: 'step',
+        xLabel: p.x,
         yLabel: metric,
         series,
         yMin: 0,
         note: paper.length ? `Dashed: ${PAPER_CITATION}` : undefined,
       };
     });
-    if (style === 'bar') {
+    if (p.style === 'bar') {
       const last = curves.map(({ label, steps }) => ({
         label,
         counts: steps.at(-1)?.behaviors ?? {
@@ -118,8 +116,12 @@ function chartHandler(env: HandlerEnv): CellHandler {
 }
 
 /** The last accuracy and behavior figures of each cell in `from`, then of each run imported into the notebook. */
-async function rowsFrom(env: HandlerEnv, ctx: CellContext): Promise<Record<string, string | number>[]> {
-  return (await curvesOf(env, ctx)).map(({ label, steps }) => {
+async function rowsFrom(
+  env: HandlerEnv,
+  ctx: CellContext,
+  from: readonly string[],
+): Promise<Record<string, string | number>[]> {
+  return (await curvesOf(env, ctx, from)).map(({ label, steps }) => {
     // An imported run's last step may hold only what its engine logged there: take the last step that has behaviors.
     const last = steps.findLast((m) => m.behaviors) ?? steps.at(-1);
     if (!last) throw new Error(`cell "${label}" has no accuracy or behavior results to compare`);
@@ -127,44 +129,65 @@ async function rowsFrom(env: HandlerEnv, ctx: CellContext): Promise<Record<strin
   });
 }
 
+/** Only the metrics a compare cell asks for, in its order, after the run's name. */
+function keep(row: Record<string, string | number>, metrics: readonly Metric[]): Record<string, string | number> {
+  const value = (m: Metric) => row[m === 'response_length' ? 'length' : m] ?? '';
+  return {
+    run: row.run,
+    ...Object.fromEntries(metrics.map((m) => [m === 'response_length' ? 'length' : m, value(m)])),
+  };
+}
+
 /** Compares earlier results (`from`), or samples `models` side by side on the same problems, live. */
 function compareHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const step = num(ctx, 'paper_step', 0);
+    const p = paramsOf(ctx, 'compare');
+    const step = p.paper_step;
     const notes: string[] = [];
-    const rows = ctx.params.models !== undefined ? await sampleSideBySide(env, ctx, notes) : await rowsFrom(env, ctx);
-    for (const run of strings(ctx, 'paper').map(paperRun)) {
+    const rows =
+      p.models !== undefined ? await sampleSideBySide(env, ctx, notes) : await rowsFrom(env, ctx, p.from ?? []);
+    for (const run of p.paper.map(paperRun)) {
       const points = paperPoints(run.model, run.condition);
-      const p = points.reduce(
+      const nearest = points.reduce(
         (best, q) => (Math.abs(q.step - step) < Math.abs(best.step - step) ? q : best),
         points[0],
       );
       rows.push({
-        run: `${run.label} @${p.step}`,
-        accuracy: p.accuracy,
-        verification: p.verification,
-        backtracking: p.backtracking,
-        subgoal: p.subgoal,
-        backward: p.backward,
-        length: p.length ?? '',
+        run: `${run.label} @${nearest.step}`,
+        accuracy: nearest.accuracy,
+        verification: nearest.verification,
+        backtracking: nearest.backtracking,
+        subgoal: nearest.subgoal,
+        backward: nearest.backward,
+        length: nearest.length ?? '',
       });
     }
+    const metrics = p.metrics as readonly Metric[];
+    const behaviors = BEHAVIORS.filter((b) => metrics.includes(b));
     const bars = behaviorBars(
       rows.map((r) => ({
         label: String(r.run),
         counts: Object.fromEntries(BEHAVIORS.map((b) => [b, Number(r[b])])) as BehaviorCounts,
       })),
+      behaviors,
     );
-    return toJson({ type: 'chart', charts: [bars], rows, notes: notes.length ? notes : undefined });
+    return toJson({
+      type: 'chart',
+      charts: behaviors.length ? [bars] : [],
+      rows: rows.map((r) => keep(r, metrics)),
+      notes: notes.length ? notes : undefined,
+    });
   };
 }
 
 function tableHandler(): CellHandler {
   return async (ctx) => {
-    const from = input(ctx, 'from');
+    const { from: id, columns, filter, limit } = paramsOf(ctx, 'table');
+    const from = inputOf(ctx, id);
     const v = from.value as Partial<TracesOutput> | null;
     if (v?.type !== 'traces') throw new Error(`cell "${from.id}" has no traces to show`);
-    return toJson({ ...(v as TracesOutput) });
+    const view: TraceView = { columns, filter, limit };
+    return toJson({ ...(v as TracesOutput), view });
   };
 }
 
@@ -175,15 +198,12 @@ function tableHandler(): CellHandler {
 function jsHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
     const traces = (cellId: string) => tracesBy(env.store, 'cell', [ctx.notebookId, cellId]);
-    if (typeof Worker === 'undefined') return runCellCode(ctx.cell.source, ctx.inputs, ctx.params, notebookApi(traces));
+    (paramsOf(ctx, 'js').from ?? []).forEach((id) => inputOf(ctx, id)); // every input the code may read is there
+    // The code gets all of its cell's params, its own fields included: they are the code's to read.
+    const run = { source: ctx.cell.source, inputs: ctx.inputs, params: ctx.params, traces, signal: ctx.signal };
+    if (typeof Worker === 'undefined') return runCellCode(run.source, run.inputs, run.params, notebookApi(traces));
     const { runJsInWorker } = await import('../jsCellClient.ts');
-    return runJsInWorker({
-      source: ctx.cell.source,
-      inputs: ctx.inputs,
-      params: ctx.params,
-      traces,
-      signal: ctx.signal,
-    });
+    return runJsInWorker(run);
   };
 }
 

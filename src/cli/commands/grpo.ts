@@ -8,7 +8,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BEHAVIORS } from '../../behaviors/types.ts';
 import { runTaskRl, type RlStepMetrics, type TaskRollout } from '../../app/taskRl.ts';
-import { GRPO_DEFAULTS } from '../../engine/train/grpo.ts';
+import { CELL_SPECS } from '../../notebook/cells.ts';
 import { taskNamed } from '../../tasks/registry.ts';
 import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags } from '../args.ts';
 import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
@@ -41,6 +41,8 @@ const FLAGS = [
 ];
 
 const ROLLOUTS = 'rollouts.jsonl';
+/** An rl cell's declaration gives the defaults. */
+const RL = CELL_SPECS.rl.fields;
 
 function stepLine(m: RlStepMetrics): string {
   const behaviors = BEHAVIORS.map((b) => `${b} ${m.behaviors[b].toFixed(2)}`).join(', ');
@@ -65,9 +67,9 @@ export async function run(args: string[]): Promise<void> {
   const method = methodFlag(flags);
   const out = outputFolder(flags, [ROLLOUTS]);
   const steps = integerFlag(flags, 'steps', 100, 1);
-  const prompts = integerFlag(flags, 'prompts', GRPO_DEFAULTS.prompts, 1);
+  const prompts = integerFlag(flags, 'prompts', RL.prompts.default, 1);
   const seed = integerFlag(flags, 'seed', 0);
-  const rank = integerFlag(flags, 'rank', GRPO_DEFAULTS.rank, 1);
+  const rank = integerFlag(flags, 'rank', RL.rank.default, 1);
   const options = {
     steps,
     prompts,
@@ -77,15 +79,15 @@ export async function run(args: string[]): Promise<void> {
     template,
     method,
     problems: task.problems('train', steps * prompts, seed),
-    group: integerFlag(flags, 'group', GRPO_DEFAULTS.group, 2),
-    lr: numberFlag(flags, 'lr', method === 'lora' ? GRPO_DEFAULTS.lr : 1e-6),
-    kl: numberFlag(flags, 'kl', GRPO_DEFAULTS.kl),
-    maxTokens: integerFlag(flags, 'max-tokens', GRPO_DEFAULTS.maxTokens, 1),
-    temperature: numberFlag(flags, 'temperature', GRPO_DEFAULTS.temperature),
+    group: integerFlag(flags, 'group', RL.group.default, 2),
+    lr: numberFlag(flags, 'lr', method === 'lora' ? RL.lr.default : 1e-6),
+    kl: numberFlag(flags, 'kl', RL.kl.default),
+    maxTokens: integerFlag(flags, 'max-tokens', RL.max_tokens.default, 1),
+    temperature: numberFlag(flags, 'temperature', RL.temperature.default),
     topP: numberFlag(flags, 'top-p', 1),
     alpha: numberFlag(flags, 'alpha', 2 * rank),
     algorithm: flag(flags, 'dr-grpo') === undefined ? 'grpo' : 'dr_grpo',
-    checkpointEvery: integerFlag(flags, 'checkpoint-every', GRPO_DEFAULTS.checkpointEvery),
+    checkpointEvery: integerFlag(flags, 'checkpoint-every', RL.checkpoint_every.default),
     microBatchTokens: integerFlag(flags, 'micro-batch-tokens', 2048, 1),
     checkpointing: flag(flags, 'checkpointing') !== undefined,
     resume: await resumeFlag(flags),

@@ -111,21 +111,6 @@ export interface GrpoCallbacks extends TrainCallbacks<GrpoStepMetrics> {
   onPolicy?: (step: number, policy: Decoder) => void | Promise<void>;
 }
 
-/** Laptop-sized defaults (LoRA). */
-export const GRPO_DEFAULTS = {
-  prompts: 4,
-  group: 8,
-  maxTokens: 256,
-  temperature: 1,
-  lr: 1e-5,
-  kl: 0,
-  clip: 0.2,
-  rank: 16,
-  checkpointEvery: 10,
-  algorithm: 'grpo',
-  method: 'lora',
-} as const satisfies Partial<GrpoSettings>;
-
 /** The LoRA learning rate matching the paper's 1e-6 full fine-tuning (TRL's ~10× rule for GRPO). */
 export const PAPER_LORA_LR = 1e-5;
 
