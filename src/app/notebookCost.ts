@@ -8,7 +8,7 @@
 //   rl:      steps × prompts × group × max_tokens decoded and (prompt + max_tokens) trained, plus each held-out
 //            evaluation's eval_problems × max_tokens decoded.
 // Completions are counted at max_tokens, so decode is an upper bound. A mean trace's length is measured on
-// narrated traces built here (the offline dataset); in tokens it is its characters for a byte-level model and a
+// narrated traces of the cell's task built here (as an offline dataset cell builds them); in tokens it is its characters for a byte-level model and a
 // quarter of them for a Hub model's BPE tokenizer (a rule of thumb for English text). Scaling by FLOPs assumes
 // the GPU is as efficient on the larger model as on the probe: on a real GPU a larger model usually uses it
 // better, so a Hub notebook's figure errs long. Loading, LLM judges and CPU work are not counted.
@@ -21,6 +21,7 @@ import { parseNotebook } from '../notebook/format.ts';
 import { primerCells, type Cell, type CellParams } from '../notebook/types.ts';
 import { resolveParams } from '../notebook/validate.ts';
 import { buildPrimingDataset } from '../priming/build.ts';
+import { taskNamed } from '../tasks/registry.ts';
 
 export interface NotebookCost {
   minutes: number;
@@ -31,17 +32,26 @@ export interface NotebookCost {
 const HUB_CHARS_PER_TOKEN = 4;
 const TRACE_SAMPLE = 16;
 
-let meanTrace: { prompt: number; completion: number } | undefined;
+const meanTraces = new Map<string, { prompt: number; completion: number }>();
 
-/** Mean characters of a narrated trace's prompt and completion (built once, offline, as a dataset cell does). */
-function meanTraceChars(): { prompt: number; completion: number } {
-  if (!meanTrace) {
-    const { traces } = buildPrimingDataset({ condition: 'all_strategies', count: TRACE_SAMPLE, seed: 1 });
-    const mean = (f: (t: (typeof traces)[number]) => number) => traces.reduce((n, t) => n + f(t), 0) / traces.length;
-    meanTrace = { prompt: mean((t) => t.prompt.length), completion: mean((t) => t.completion.length) };
+/** Mean characters of a narrated trace's prompt and completion for `task` (built once, as a dataset cell does). */
+function meanTraceChars(task: string): { prompt: number; completion: number } {
+  let mean = meanTraces.get(task);
+  if (!mean) {
+    const { traces } = buildPrimingDataset({
+      condition: 'all_strategies',
+      count: TRACE_SAMPLE,
+      seed: 1,
+      task: taskNamed(task),
+    });
+    const average = (f: (t: (typeof traces)[number]) => number) => traces.reduce((n, t) => n + f(t), 0) / traces.length;
+    mean = { prompt: average((t) => t.prompt.length), completion: average((t) => t.completion.length) };
+    meanTraces.set(task, mean);
   }
-  return meanTrace;
+  return mean;
 }
+
+const taskOf = (p: CellParams): string => (typeof p.task === 'string' ? p.task : 'countdown');
 
 const num = (p: CellParams, field: string, fallback: number): number =>
   typeof p[field] === 'number' ? (p[field] as number) : fallback;
@@ -64,17 +74,17 @@ function modelConfig(p: CellParams): ModelConfig {
 export function notebookCost(source: string, bench: GpuBenchmark): NotebookCost {
   const nb = parseNotebook(source);
   const models = new Map<string, ModelConfig>();
-  const datasetSizes = new Map<string, number>();
+  const datasets = new Map<string, { size: number; task: string }>();
   const cost: NotebookCost = { minutes: 0, decodeTokens: 0, trainTokens: 0 };
   for (const cell of primerCells(nb)) {
     const p = resolveParams(cell, nb.meta);
     if (cell.kind === 'model') models.set(cell.id, modelConfig(p));
-    if (cell.kind === 'dataset') datasetSizes.set(cell.id, num(p, 'size', 0));
+    if (cell.kind === 'dataset') datasets.set(cell.id, { size: num(p, 'size', 0), task: taskOf(p) });
     const config = typeof p.model === 'string' ? models.get(p.model) : undefined;
     if (!config || !['sample', 'prime', 'rl'].includes(cell.kind)) continue;
     if (cell.kind === 'prime' || cell.kind === 'rl') models.set(cell.id, config);
     const scale = forwardFlopsPerToken(config) / bench.probe_flops_per_token;
-    const tokens = cellTokens(cell, p, config, datasetSizes);
+    const tokens = cellTokens(cell, p, config, datasets);
     cost.decodeTokens += tokens.decode;
     cost.trainTokens += tokens.train;
     cost.minutes += (scale * (tokens.decode / bench.decode_tok_s + tokens.train / bench.train_tok_s)) / 60;
@@ -82,17 +92,23 @@ export function notebookCost(source: string, bench: GpuBenchmark): NotebookCost 
   return cost;
 }
 
-function cellTokens(cell: Cell, p: CellParams, config: ModelConfig, datasetSizes: Map<string, number>) {
+function cellTokens(
+  cell: Cell,
+  p: CellParams,
+  config: ModelConfig,
+  datasets: Map<string, { size: number; task: string }>,
+) {
   const charsPerToken = config.vocabSize > 1024 ? HUB_CHARS_PER_TOKEN : 1;
-  const trace = meanTraceChars();
-  const promptTokens = trace.prompt / charsPerToken;
   const maxTokens = num(p, 'max_tokens', 0);
   if (cell.kind === 'sample') return { decode: num(p, 'problems', 0) * maxTokens, train: 0 };
   if (cell.kind === 'prime') {
+    const dataset = typeof p.dataset === 'string' ? datasets.get(p.dataset) : undefined;
+    if (!dataset) return { decode: 0, train: 0 };
+    const trace = meanTraceChars(dataset.task);
     const traceTokens = Math.min(num(p, 'max_length', Infinity), (trace.prompt + trace.completion) / charsPerToken);
-    const size = typeof p.dataset === 'string' ? (datasetSizes.get(p.dataset) ?? 0) : 0;
-    return { decode: 0, train: size * num(p, 'epochs', 1) * traceTokens };
+    return { decode: 0, train: dataset.size * num(p, 'epochs', 1) * traceTokens };
   }
+  const promptTokens = meanTraceChars(taskOf(p)).prompt / charsPerToken;
   const steps = num(p, 'steps', 0);
   const rollouts = steps * num(p, 'prompts', 0) * num(p, 'group', 0);
   const every = num(p, 'eval_every', 0);

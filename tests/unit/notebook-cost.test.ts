@@ -44,6 +44,19 @@ describe('notebookCost: minutes from the benchmark figures', () => {
     expect(cost.minutes).toBeCloseTo((scale * (cost.decodeTokens / 100 + cost.trainTokens / 1000)) / 60, 9);
   });
 
+  it("measures a prime cell's traces in its dataset's task (countdown-short writes shorter ones)", () => {
+    const prime = (task: string) =>
+      notebook(
+        tiny +
+          cell('dataset', `id: d\nsource: offline\ncondition: all_strategies\nsize: 10\ntask: ${task}`) +
+          cell('prime', 'id: p\nmodel: m\ndataset: d\nmethod: full\nepochs: 2'),
+      );
+    const [long, short] = [notebookCost(prime('countdown'), bench), notebookCost(prime('countdown-short'), bench)];
+    expect(short.trainTokens).toBeGreaterThan(0);
+    expect(short.trainTokens).toBeLessThan(long.trainTokens);
+    expect(long.minutes).toBeCloseTo(long.trainTokens / 1000 / 60, 9);
+  });
+
   it('gives notebook 00 a finite positive estimate, and says why a folder model has none', () => {
     const nb00 = readFileSync('notebooks/00-start-here-offline.md', 'utf8');
     const cost = notebookCost(nb00, bench);
