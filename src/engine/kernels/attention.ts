@@ -3,7 +3,7 @@ import { bindingBytes, checkDims } from './checks.ts';
 import { params } from './params.ts';
 import code from './attention.wgsl?raw';
 import { attentionFlash } from './attentionFlash.ts';
-import { attentionSplit, SPLIT_ATTENTION_ROWS } from './attentionSplit.ts';
+import { attentionSplit, MAX_SPLIT_ROW_HEADS, SPLIT_ATTENTION_ROWS } from './attentionSplit.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 
 export const MAX_HEAD_DIM = 128;
@@ -50,6 +50,11 @@ export interface AttentionArgs extends AttentionLayout {
   lse: Bindable; // [nHeads, R], written
   /** The most keys any row attends to (default: every key row k's binding holds); sizes the split-K kernels' grids. */
   maxKeys?: number;
+  /**
+   * Each row is the one new token of its own KV-cache slot (a decode step): the gpu family then takes flash
+   * decoding at any row count, since a flash-attention block of rows from different slots shares no keys.
+   */
+  decodeStep?: boolean;
 }
 
 /** The most keys a row of `a` may attend to: `maxKeys`, or every row of k's binding. */
@@ -106,8 +111,10 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   if (a.nHeads % a.nKvHeads !== 0)
     throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
   if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
-  if (kernelFamily(device) === 'gpu')
-    return a.R <= SPLIT_ATTENTION_ROWS ? attentionSplit(device, encoder, a) : attentionFlash(device, encoder, a);
+  if (kernelFamily(device) === 'gpu') {
+    const split = a.R <= SPLIT_ATTENTION_ROWS || (a.decodeStep && a.R * a.nHeads <= MAX_SPLIT_ROW_HEADS);
+    return split ? attentionSplit(device, encoder, a) : attentionFlash(device, encoder, a);
+  }
   const l = resolvedLayout(a);
   const dims = params(device, [
     a.R,

@@ -9,6 +9,8 @@ import splitCode from './attentionSplit.wgsl?raw';
 
 /** The gpu family takes decode attention (at most this many rows) through the split-K kernels. */
 export const SPLIT_ATTENTION_ROWS = 16;
+/** The most rows × heads one split dispatch takes (its grid's y dimension). */
+export const MAX_SPLIT_ROW_HEADS = 65535;
 const CHUNK = 64; // keys per workgroup of pass 1
 const DIMS = 16; // head dimensions per workgroup of pass 2
 
@@ -65,7 +67,7 @@ function combine(
 }
 
 function partials(device: GPUDevice, rowHeads: number, chunks: number, headDim: number) {
-  if (rowHeads > 65535) throw new Error(`attention: ${rowHeads} row-heads exceed one split dispatch`);
+  if (rowHeads > MAX_SPLIT_ROW_HEADS) throw new Error(`attention: ${rowHeads} row-heads exceed one split dispatch`);
   return {
     partO: scratchBuffer(device, 'attention partial o', rowHeads * chunks * headDim * 4),
     partML: scratchBuffer(device, 'attention partial m, l', rowHeads * chunks * 8),

@@ -109,7 +109,7 @@ export function layerForward(
   };
   if (rows.cache) {
     writeKv(device, encoder, rows.cache, l, { src: acts.k, vSrc: acts.v, keys: rows.keys, R });
-    attention(device, encoder, { ...heads, k: rows.cache.k[l], v: rows.cache.v[l] });
+    attention(device, encoder, { ...heads, k: rows.cache.k[l], v: rows.cache.v[l], decodeStep: rows.decodeStep });
   } else {
     attention(device, encoder, { ...heads, k: acts.k, v: acts.v });
   }
