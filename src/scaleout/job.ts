@@ -2,12 +2,19 @@
 // checked against, the engine's launch files, primer-job.json (what was exported, so `primer import-run`
 // can label the results) and README.md. The CLI writes the files to a folder; the app zips them.
 import type { JsonObject } from '../store/schema.ts';
-import type { CountdownProblem } from '../tasks/types.ts';
 import rewardPy from './python/countdown_reward.py?raw';
-import { trlGrpoJsonl, trlSftJsonl, verlRlRows, verlSftRows, VERL_RL_SCHEMA, VERL_SFT_SCHEMA } from './layouts.ts';
+import {
+  trlGrpoJsonl,
+  trlSftJsonl,
+  verlRlRows,
+  verlSftRows,
+  VERL_RL_SCHEMA,
+  VERL_SFT_SCHEMA,
+  type RlRows,
+} from './layouts.ts';
 import type { Keys } from './mapping.ts';
 import { writeParquet } from './parquet.ts';
-import type { JobPlan } from './plan.ts';
+import type { JobPlan, RlData } from './plan.ts';
 import { jobReadme } from './readme.ts';
 import { rewardCases, rewardCasesJsonl } from './rewardCases.ts';
 import { trlGrpo, trlSft, zero3Config, TRL_VERSION } from './trl.ts';
@@ -25,6 +32,10 @@ export const MANIFEST = 'primer-job.json';
 /** The config keys a job sets, by the config they belong to (checked against the engines' own in tests). */
 export type JobKeys = Record<string, Keys>;
 
+function rlRows(data: RlData, split: 'train' | 'test'): RlRows {
+  return { task: data.task, template: data.template, problems: data[split]() };
+}
+
 function dataFiles(plan: JobPlan): JobFile[] {
   const files: JobFile[] = [];
   const { prime, rl } = plan;
@@ -37,11 +48,9 @@ function dataFiles(plan: JobPlan): JobFile[] {
       files.push({ path: 'data/prime_val.parquet', data: writeParquet(VERL_SFT_SCHEMA, verlSftRows(prime.data.val)) });
     }
     if (rl) {
-      const { train, test, template } = rl.data;
-      const rows = (problems: CountdownProblem[], split: string) =>
-        writeParquet(VERL_RL_SCHEMA, verlRlRows(problems, split, template));
-      files.push({ path: 'data/rl_train.parquet', data: rows(train(), 'train') });
-      files.push({ path: 'data/rl_test.parquet', data: rows(test(), 'test') });
+      const rows = (split: 'train' | 'test') => writeParquet(VERL_RL_SCHEMA, verlRlRows(rlRows(rl.data, split), split));
+      files.push({ path: 'data/rl_train.parquet', data: rows('train') });
+      files.push({ path: 'data/rl_test.parquet', data: rows('test') });
     }
     return files;
   }
@@ -50,8 +59,8 @@ function dataFiles(plan: JobPlan): JobFile[] {
     files.push({ path: 'data/prime_val.jsonl', data: trlSftJsonl(prime.data.val) });
   }
   if (rl) {
-    files.push({ path: 'data/rl_train.jsonl', data: trlGrpoJsonl(rl.data.train(), rl.data.template) });
-    files.push({ path: 'data/rl_test.jsonl', data: trlGrpoJsonl(rl.data.test(), rl.data.template) });
+    files.push({ path: 'data/rl_train.jsonl', data: trlGrpoJsonl(rlRows(rl.data, 'train')) });
+    files.push({ path: 'data/rl_test.jsonl', data: trlGrpoJsonl(rlRows(rl.data, 'test')) });
   }
   return files;
 }
@@ -109,12 +118,28 @@ export interface Job {
   keys: JobKeys;
 }
 
+/**
+ * countdown_reward.py and its cases, for a task whose reward it computes: the cases are scored by the task's own
+ * reward, and a task that scores any of them differently from the paper's scorer is refused.
+ */
+function rewardFiles({ task }: JobPlan): JobFile[] {
+  const cases = rewardCases();
+  const differs = cases.find((c) => task.reward(c.completion, c) !== c.reward);
+  if (differs)
+    throw new Error(
+      `task "${task.name}" rewards ${JSON.stringify(differs.completion)} with ${task.reward(differs.completion, differs)}, countdown_reward.py (the paper's scorer) with ${differs.reward}: the job has no Python reward for this task`,
+    );
+  return [
+    { path: 'countdown_reward.py', data: rewardPy },
+    { path: 'countdown_reward_cases.jsonl', data: rewardCasesJsonl(cases) },
+  ];
+}
+
 export function buildJob(plan: JobPlan): Job {
   const launch = launchFiles(plan);
   const files: JobFile[] = [
     ...dataFiles(plan),
-    { path: 'countdown_reward.py', data: rewardPy },
-    { path: 'countdown_reward_cases.jsonl', data: rewardCasesJsonl(rewardCases()) },
+    ...rewardFiles(plan),
     ...launch.files,
     { path: MANIFEST, data: JSON.stringify(manifest(plan, launch.keys), null, 2) + '\n' },
     { path: 'README.md', data: jobReadme(plan) },

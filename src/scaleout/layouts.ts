@@ -3,13 +3,10 @@
 // verl/utils/dataset/rl_dataset.py) and SFT rows as prompt/response columns (sft_dataset.py). TRL reads
 // JSONL through `datasets`: prompt/completion for SFTTrainer, prompt plus numbers/target columns for
 // GRPOTrainer (the columns reach the reward function as keyword arguments).
-import { countdownTask } from '../tasks/countdownTask.ts';
-import { renderPrompt } from '../tasks/task.ts';
+import { renderPrompt, type PromptTemplate, type Task } from '../tasks/task.ts';
 import type { ChatMessage, CountdownProblem } from '../tasks/types.ts';
 import type { ParquetSchema } from './parquet.ts';
 import type { PrimingExample } from './plan.ts';
-
-export const DATA_SOURCE = 'countdown';
 
 export const VERL_RL_SCHEMA: ParquetSchema = {
   data_source: 'string',
@@ -23,16 +20,28 @@ export const VERL_RL_SCHEMA: ParquetSchema = {
 
 export const VERL_SFT_SCHEMA: ParquetSchema = { prompt: 'string', response: 'string' };
 
-/** The RL prompt as chat messages: the paper's plain-text prompt as one user turn, or Primer's chat prompt. */
-export function rlMessages(problem: CountdownProblem, template: 'base' | 'chat'): ChatMessage[] {
-  if (template === 'base') return [{ role: 'user', content: renderPrompt(countdownTask, problem, 'base') }];
-  return countdownTask.prompt(problem, 'chat').messages;
+/** The problems of an RL split, and the Task whose prompt they are written in. */
+export interface RlRows {
+  task: Task<CountdownProblem>;
+  template: PromptTemplate;
+  problems: CountdownProblem[];
 }
 
-export function verlRlRows(problems: CountdownProblem[], split: string, template: 'base' | 'chat') {
+/** The RL prompt as chat messages: the task's plain-text prompt as one user turn, or its chat messages. */
+export function rlMessages(
+  task: Task<CountdownProblem>,
+  problem: CountdownProblem,
+  template: PromptTemplate,
+): ChatMessage[] {
+  if (template === 'base') return [{ role: 'user', content: renderPrompt(task, problem, 'base') }];
+  return task.prompt(problem, 'chat').messages;
+}
+
+/** veRL routes a row's reward by data_source: the task's name. */
+export function verlRlRows({ task, template, problems }: RlRows, split: string) {
   return problems.map((problem, index) => ({
-    data_source: DATA_SOURCE,
-    prompt: rlMessages(problem, template),
+    data_source: task.name,
+    prompt: rlMessages(task, problem, template),
     ability: 'math',
     reward_model: { style: 'rule', ground_truth: { target: problem.target, numbers: problem.numbers } },
     extra_info: { split, index },
@@ -51,10 +60,10 @@ export function trlSftJsonl(examples: PrimingExample[]): string {
   return jsonl(examples.map((e) => ({ prompt: e.prompt, completion: e.completion })));
 }
 
-export function trlGrpoJsonl(problems: CountdownProblem[], template: 'base' | 'chat'): string {
+export function trlGrpoJsonl({ task, template, problems }: RlRows): string {
   return jsonl(
     problems.map((problem) => ({
-      prompt: template === 'base' ? renderPrompt(countdownTask, problem, 'base') : rlMessages(problem, template),
+      prompt: template === 'base' ? renderPrompt(task, problem, 'base') : rlMessages(task, problem, template),
       numbers: problem.numbers,
       target: problem.target,
     })),

@@ -2,7 +2,8 @@
 // else the paper's, per the mapping table), the base model, the priming traces and the RL problems.
 import { resolveParams } from '../notebook/validate.ts';
 import { primerCells, type Cell, type Notebook } from '../notebook/types.ts';
-import { cellProblems } from '../tasks/countdown.ts';
+import { taskNamed } from '../tasks/registry.ts';
+import { renderPrompt, type PromptTemplate, type Task } from '../tasks/task.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
 import { rowsOf, type Settings, type TrainKind, type Value } from './mapping.ts';
 
@@ -12,6 +13,8 @@ export const ENGINES: readonly Engine[] = ['verl', 'trl'];
 export interface PrimingExample {
   prompt: string;
   completion: string;
+  /** Where known, the prompt is rendered again from it under the prime cell's task, as the cell trains on. */
+  problem?: CountdownProblem;
 }
 
 export interface Stage<T> {
@@ -24,9 +27,10 @@ export interface Stage<T> {
 
 /** The RL problems are drawn only when the files are written: a paper-sized job has 64,000 of them. */
 export interface RlData {
+  task: Task<CountdownProblem>;
   train: () => CountdownProblem[];
   test: () => CountdownProblem[];
-  template: 'base' | 'chat';
+  template: PromptTemplate;
 }
 
 export interface JobPlan {
@@ -37,6 +41,8 @@ export interface JobPlan {
   /** Hugging Face repo of the base model. */
   model: string;
   gpus: number;
+  /** The exported cell's task: its prompts, problems and reward. */
+  task: Task<CountdownProblem>;
   prime?: Stage<{ train: PrimingExample[]; val: PrimingExample[] }>;
   rl?: Stage<RlData>;
 }
@@ -77,6 +83,11 @@ function params(notebook: Notebook, cell: Cell): Record<string, unknown> {
   return resolveParams(cell, notebook.meta);
 }
 
+/** The task a cell names (`task:`), Countdown where it names none. */
+function taskOf(p: Record<string, unknown>): Task<CountdownProblem> {
+  return taskNamed(typeof p.task === 'string' ? p.task : 'countdown');
+}
+
 /** The hub repo behind a model / prime / rl cell, following prime and rl cells back to their model cell. */
 function hubModel(notebook: Notebook, cell: Cell): string | undefined {
   const p = params(notebook, cell);
@@ -96,7 +107,11 @@ async function primeStage(notebook: Notebook, cell: Cell, options: PlanOptions):
   const stage = resolveSettings('prime', p, cell);
   if (typeof p.dataset !== 'string') throw new Error(`prime cell "${cell.id}" names no dataset`);
   const datasetCell = cellById(notebook, p.dataset);
-  const examples = await options.datasetOf(datasetCell, params(notebook, datasetCell) as Settings);
+  const task = taskOf(p);
+  // A chat prompt needs the model's own chat template, which the cluster applies: those prompts stay as stored.
+  const rendered = (e: PrimingExample): PrimingExample =>
+    e.problem && p.template !== 'chat' ? { ...e, prompt: renderPrompt(task, e.problem, 'base') } : e;
+  const examples = (await options.datasetOf(datasetCell, params(notebook, datasetCell) as Settings)).map(rendered);
   if (examples.length < 2)
     throw new Error(`dataset "${datasetCell.id}" has ${examples.length} traces; a job needs 2 or more`);
   // The paper held out 200 of 1,200; keep the same one-in-six for validation.
@@ -114,11 +129,13 @@ function rlStage(notebook: Notebook, cell: Cell, prime: JobPlan['prime']): JobPl
     stage.fromPaper = stage.fromPaper.filter((f) => f !== 'rank');
   }
   const seed = Number(s.seed);
+  const task = taskOf(p);
   return {
     ...stage,
     data: {
-      train: () => cellProblems(seed, Number(s.steps) * Number(s.prompts), 'train'),
-      test: () => cellProblems(seed, Number(s.eval_problems), 'test'),
+      task,
+      train: () => task.problems('train', Number(s.steps) * Number(s.prompts), seed),
+      test: () => task.problems('test', Number(s.eval_problems), seed),
       template: p.template === 'chat' ? 'chat' : 'base',
     },
   };
@@ -143,6 +160,7 @@ export async function planJob(notebook: Notebook, options: PlanOptions): Promise
     cellId: cell.id,
     model,
     gpus,
+    task: taskOf(params(notebook, cell)),
     prime,
     rl: cell.kind === 'rl' ? rlStage(notebook, cell, prime) : undefined,
   };

@@ -13,6 +13,10 @@ import { mappingMarkdown } from '../../src/scaleout/mapping.ts';
 import { planJob, type Engine } from '../../src/scaleout/plan.ts';
 import { verlRl } from '../../src/scaleout/verl.ts';
 import { cellProblems } from '../../src/tasks/countdown.ts';
+import { countdownTask } from '../../src/tasks/countdownTask.ts';
+import { countdownShortTask, shortQuestion } from '../../src/tasks/countdownShortTask.ts';
+import type { Task } from '../../src/tasks/task.ts';
+import type { CountdownProblem } from '../../src/tasks/types.ts';
 import { python } from '../support/python.ts';
 import verlKeys from '../fixtures/scaleout/verl-v0.7.0-config-keys.json';
 import trlKeys from '../fixtures/scaleout/trl-v1.9.0-config-keys.json';
@@ -204,7 +208,9 @@ describe('the Parquet files, read back by parquet-wasm (arrow-rs), not the write
         (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v),
       ),
     ) as unknown;
-    expect(rows).toEqual(verlRlRows(cellProblems(1, 5, 'test'), 'test', 'base'));
+    expect(rows).toEqual(
+      verlRlRows({ task: countdownTask, template: 'base', problems: cellProblems(1, 5, 'test') }, 'test'),
+    );
   });
 
   it("have veRL's SFT layout (prompt, response)", { timeout: 120_000 }, async () => {
@@ -217,5 +223,84 @@ describe('the Parquet files, read back by parquet-wasm (arrow-rs), not the write
     expect(first.prompt).toMatch(/^A conversation between User and Assistant/);
     expect(first.response).toMatch(/<answer>.*<\/answer>$/);
     expect(table.numRows).toBe(Math.round(1000 / 6));
+  });
+});
+
+describe("a job reads the cell's Task", () => {
+  const SHORT = `
+\`\`\`primer model
+id: base
+source: hub
+name: Qwen/Qwen2.5-0.5B
+\`\`\`
+
+\`\`\`primer dataset
+id: d
+source: offline
+task: countdown-short
+condition: all_strategies
+size: 12
+\`\`\`
+
+\`\`\`primer prime
+id: primed
+model: base
+dataset: d
+task: countdown-short
+\`\`\`
+
+\`\`\`primer rl
+id: rl
+model: primed
+task: countdown-short
+steps: 2
+prompts: 3
+eval_problems: 4
+seed: 5
+\`\`\`
+`;
+  const short = countdownShortTask();
+  /** The dataset cell's traces, with their prompts in the paper's long Countdown prompt (as stored elsewhere). */
+  const datasetOf = async () =>
+    short.problems('priming', 12, 1).map((problem) => ({ prompt: 'a stored prompt', completion: 'x', problem }));
+  const text = (job: Job, path: string) => job.files.find((f) => f.path === path)!.data as string;
+  const lines = (job: Job, path: string) =>
+    text(job, path)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('problems, prompts and data_source come from the task the rl and prime cells name', async () => {
+    const job = buildJob(await planJob(parseNotebook(SHORT), { engine: 'trl', cellId: 'rl', datasetOf }));
+    const train = lines(job, 'data/rl_train.jsonl');
+    expect(train.map((r) => ({ numbers: r.numbers, target: r.target }))).toEqual(
+      short.problems('train', 6, 5).map((p) => ({ numbers: p.numbers, target: p.target })),
+    );
+    expect(train[0].prompt).toBe(`${shortQuestion(short.problems('train', 1, 5)[0])}\n<think>`);
+    expect(lines(job, 'data/rl_test.jsonl')).toHaveLength(4);
+    // The priming prompts are the prime cell's task's, rendered from each trace's problem.
+    const primed = [...lines(job, 'data/prime_train.jsonl'), ...lines(job, 'data/prime_val.jsonl')];
+    expect(primed.map((r) => r.prompt)).toEqual(
+      short.problems('priming', 12, 1).map((p) => `${shortQuestion(p)}\n<think>`),
+    );
+    const verl = buildJob(await planJob(parseNotebook(SHORT), { engine: 'verl', cellId: 'rl', datasetOf }));
+    const table = tableFromIPC(
+      parquetWasm
+        .readParquet(verl.files.find((f) => f.path === 'data/rl_test.parquet')!.data as Uint8Array)
+        .intoIPCStream(),
+    );
+    expect(table.toArray().map((r) => String(r.toJSON().data_source))).toEqual(Array(4).fill('countdown-short'));
+  });
+
+  it("ships the Python reward scored by the task's reward, and refuses a task whose reward it does not compute", async () => {
+    const plan = await planJob(parseNotebook(SHORT), { engine: 'trl', cellId: 'rl', datasetOf });
+    const cases = lines(buildJob(plan), 'countdown_reward_cases.jsonl');
+    expect(cases.length).toBeGreaterThan(2000);
+    for (const c of cases.slice(0, 50))
+      expect(c.reward).toBe(short.reward(String(c.completion), c as unknown as CountdownProblem));
+    const lenient: Task<CountdownProblem> = { ...countdownTask, name: 'lenient', reward: () => 1 };
+    expect(() => buildJob({ ...plan, task: lenient })).toThrow(
+      /task "lenient" rewards .* with 1, countdown_reward.py \(the paper's scorer\) with 0: the job has no Python reward/,
+    );
   });
 });

@@ -12,6 +12,7 @@ import { buildJob } from '../../scaleout/job.ts';
 import type { Settings } from '../../scaleout/mapping.ts';
 import { ENGINES, planJob, type Engine, type PrimingExample } from '../../scaleout/plan.ts';
 import { ByteTokenizer } from '../../engine/tokenizer.ts';
+import { taskNamed } from '../../tasks/registry.ts';
 import { checkKnownFlags, flag, integerFlag, parseFlags, requireFlag } from '../args.ts';
 
 const USAGE =
@@ -36,8 +37,9 @@ function datasetReader(file: string | undefined) {
       count: Number(params.size ?? 100),
       seed: Number(params.seed ?? 1),
       countTokens: (t) => bytes.encode(t).length,
+      task: taskNamed(typeof params.task === 'string' ? params.task : 'countdown'),
     });
-    return dataset.traces.map((t) => ({ prompt: t.prompt, completion: t.completion }));
+    return dataset.traces.map((t) => ({ prompt: t.prompt, completion: t.completion, problem: t.problem }));
   };
 }
 

@@ -36,7 +36,7 @@ export async function downloadJob(
     datasetOf: async (cell) => {
       const dataset = await getDataset(store, datasetId(notebookId, cell.id));
       if (!dataset) throw new Error(`run the dataset cell "${cell.id}" first: its traces are the priming data`);
-      return dataset.traces.map((t) => ({ prompt: t.prompt, completion: t.completion }));
+      return dataset.traces.map((t) => ({ prompt: t.prompt, completion: t.completion, problem: t.problem }));
     },
   });
   const folder = `${cellId}-${engine}`;
