@@ -40,6 +40,11 @@ export function resolvedLayout(
   return l;
 }
 
+/** The words every attention kernel's uniforms start with: rows, heads, kv heads, then q's and k, v's layout. */
+export function layoutParams(l: Required<AttentionLayout>): number[] {
+  return [l.R, l.nHeads, l.nKvHeads, l.qRowStride, l.qColOffset, l.kvRowStride, l.kColOffset, l.vColOffset];
+}
+
 export interface AttentionArgs extends AttentionLayout {
   q: Bindable; // [R, qRowStride]
   k: Bindable; // [key rows, kvRowStride]
@@ -105,28 +110,23 @@ function checkQuads(what: string, values: Record<string, number>): void {
   }
 }
 
+/** The shape checks every attention kernel needs: positive sizes, whole GQA groups, a head the kernels hold. */
+export function checkHeads(kernel: string, a: AttentionLayout): void {
+  checkDims(kernel, { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
+  if (a.nHeads % a.nKvHeads !== 0)
+    throw new Error(`${kernel}: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
+  if (a.headDim > MAX_HEAD_DIM) throw new Error(`${kernel}: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
+}
+
 /** Records causal GQA attention of R query rows into `encoder`. */
 export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionArgs): void {
-  checkDims('attention', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
-  if (a.nHeads % a.nKvHeads !== 0)
-    throw new Error(`attention: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
-  if (a.headDim > MAX_HEAD_DIM) throw new Error(`attention: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
+  checkHeads('attention', a);
   if (kernelFamily(device) === 'gpu') {
     const split = a.R <= SPLIT_ATTENTION_ROWS || (a.decodeStep && a.R * a.nHeads <= MAX_SPLIT_ROW_HEADS);
     return split ? attentionSplit(device, encoder, a) : attentionFlash(device, encoder, a);
   }
   const l = resolvedLayout(a);
-  const dims = params(device, [
-    a.R,
-    a.nHeads,
-    a.nKvHeads,
-    l.qRowStride,
-    l.qColOffset,
-    l.kvRowStride,
-    l.kColOffset,
-    l.vColOffset,
-    { f32: 1 / Math.sqrt(a.headDim) },
-  ]);
+  const dims = params(device, [...layoutParams(l), { f32: 1 / Math.sqrt(a.headDim) }]);
   const pipe = pipeline(device, code, { HEAD_DIM: a.headDim });
   dispatch(
     device,

@@ -1,14 +1,18 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
-import { attentionWork, keyBound, resolvedLayout, type AttentionLayout } from './attention.ts';
-import { checkDims } from './checks.ts';
+import {
+  attentionWork,
+  checkHeads,
+  keyBound,
+  layoutParams,
+  resolvedLayout,
+  type AttentionLayout,
+} from './attention.ts';
 import { params } from './params.ts';
 import { attentionFlashBackward } from './attentionFlash.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 import common from './attentionBackward.wgsl?raw';
 import keyValueCode from './attentionBackwardKeyValue.wgsl?raw';
 import queryCode from './attentionBackwardQuery.wgsl?raw';
-
-const MAX_HEAD_DIM = 128;
 
 /** The forward's layout (see the stride and offset fields of AttentionLayout). */
 export interface AttentionBackwardArgs extends AttentionLayout {
@@ -36,27 +40,13 @@ export interface AttentionBackwardArgs extends AttentionLayout {
  * gpu family's are flash-attention tiles (attentionFlash.ts).
  */
 export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: AttentionBackwardArgs): void {
-  checkDims('attentionBackward', { R: a.R, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim });
-  if (a.headDim > MAX_HEAD_DIM) throw new Error(`attentionBackward: headDim ${a.headDim} exceeds ${MAX_HEAD_DIM}`);
-  if (a.nHeads % a.nKvHeads !== 0)
-    throw new Error(`attentionBackward: ${a.nHeads} heads do not split into ${a.nKvHeads} kv heads`);
+  checkHeads('attentionBackward', a);
   const l = resolvedLayout(a);
   if (!a.dV && l.kColOffset === l.vColOffset) {
     throw new Error('attentionBackward: without dV, k and v must sit at different columns of one buffer');
   }
   if (kernelFamily(device) === 'gpu') return attentionFlashBackward(device, encoder, a);
-  const dims = params(device, [
-    a.R,
-    a.nHeads,
-    a.nKvHeads,
-    l.qRowStride,
-    l.qColOffset,
-    l.kvRowStride,
-    l.kColOffset,
-    l.vColOffset,
-    a.dV ? 0 : 1,
-    { f32: 1 / Math.sqrt(a.headDim) },
-  ]);
+  const dims = params(device, [...layoutParams(l), a.dV ? 0 : 1, { f32: 1 / Math.sqrt(a.headDim) }]);
   const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];
   const constants = { HEAD_DIM: a.headDim };
   const keys = a.maxKeys ?? keyBound(a);

@@ -3,7 +3,7 @@
 // head, streaming tiles of partner rows through workgroup memory (flashTile.wgsl). attention() and
 // attentionBackward() route here for the gpu family, after checking the shapes.
 import { dispatch, pipeline, placeholderBuffer } from '../compute.ts';
-import { attentionWork, keyBound, resolvedLayout, type AttentionArgs } from './attention.ts';
+import { attentionWork, keyBound, layoutParams, resolvedLayout, type AttentionArgs } from './attention.ts';
 import type { AttentionBackwardArgs } from './attentionBackward.ts';
 import { params } from './params.ts';
 import tile from './flashTile.wgsl?raw';
@@ -42,18 +42,7 @@ function blocks(R: number): number {
 
 function dims(device: GPUDevice, a: Parameters<typeof resolvedLayout>[0], dvInDk: boolean) {
   const l = resolvedLayout(a);
-  return params(device, [
-    a.R,
-    a.nHeads,
-    a.nKvHeads,
-    l.qRowStride,
-    l.qColOffset,
-    l.kvRowStride,
-    l.kColOffset,
-    l.vColOffset,
-    dvInDk ? 1 : 0,
-    { f32: 1 / Math.sqrt(a.headDim) },
-  ]);
+  return params(device, [...layoutParams(l), dvInDk ? 1 : 0, { f32: 1 / Math.sqrt(a.headDim) }]);
 }
 
 function flashPipeline(device: GPUDevice, kernel: FlashKernel, code: string, headDim: number) {

@@ -1,9 +1,18 @@
 import { dispatch, pipeline, scratchBuffer, type Bindable } from '../compute.ts';
-import { attentionWork, keyBound, resolvedLayout, type AttentionArgs, type AttentionLayout } from './attention.ts';
+import {
+  attentionWork,
+  checkHeads,
+  keyBound,
+  layoutParams,
+  resolvedLayout,
+  type AttentionArgs,
+  type AttentionLayout,
+} from './attention.ts';
 import chunkCode from './attentionChunk.wgsl?raw';
 import combineCode from './attentionCombine.wgsl?raw';
 import decodeCode from './attentionDecode.wgsl?raw';
 import sinCos from './sinCos.wgsl?raw';
+import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import splitCode from './attentionSplit.wgsl?raw';
 
@@ -24,18 +33,7 @@ export function attentionSplit(device: GPUDevice, encoder: GPUCommandEncoder, a:
   const chunks = Math.ceil(maxKeys / CHUNK);
   const rowHeads = a.R * a.nHeads;
   const { partO, partML } = partials(device, rowHeads, chunks, a.headDim);
-  const dims = params(device, [
-    a.R,
-    a.nHeads,
-    a.nKvHeads,
-    l.qRowStride,
-    l.qColOffset,
-    l.kvRowStride,
-    l.kColOffset,
-    l.vColOffset,
-    { f32: 1 / Math.sqrt(a.headDim) },
-    chunks,
-  ]);
+  const dims = params(device, [...layoutParams(l), { f32: 1 / Math.sqrt(a.headDim) }, chunks]);
   const constants = { HEAD_DIM: a.headDim };
   dispatch(
     device,
@@ -94,6 +92,8 @@ export interface DecodeAttentionArgs extends AttentionLayout {
  * combine): the gpu family's decode step runs its qkv product, then this.
  */
 export function decodeAttention(device: GPUDevice, encoder: GPUCommandEncoder, a: DecodeAttentionArgs): void {
+  checkHeads('decodeAttention', a);
+  checkDims('decodeAttention', { maxKeys: a.maxKeys });
   const chunks = Math.ceil(a.maxKeys / CHUNK);
   const parts = partials(device, a.R * a.nHeads, chunks, a.headDim);
   const dims = params(device, [
