@@ -2,22 +2,24 @@
 // Derivation, per cell, from the measured per-token costs of the probe model (notebook 00's shape):
 //   seconds per decode token   = 1 / decode_tok_s × (forward FLOPs per token of the cell's model / the probe's)
 //   seconds per training token = 1 / train_tok_s  × (the same ratio)
-// times the tokens the cell decodes or trains:
+// times the tokens the cell decodes or trains (its params with their declared defaults):
 //   sample:  problems × max_tokens decoded;
 //   prime:   dataset size × epochs × tokens of a mean trace (prompt + completion, at most max_length) trained;
-//   rl:      steps × prompts × group × max_tokens decoded and (prompt + max_tokens) trained, plus each held-out
-//            evaluation's eval_problems × max_tokens decoded.
+//   rl:      steps × prompts × group rollouts, each max_tokens decoded and (prompt + max_tokens) trained
+//            `iterations` times, plus each held-out evaluation's eval_problems × max_tokens decoded.
 // Completions are counted at max_tokens, so decode is an upper bound. A mean trace's length is measured on
-// narrated traces of the cell's task built here (as an offline dataset cell builds them); in tokens it is its characters for a byte-level model and a
-// quarter of them for a Hub model's BPE tokenizer (a rule of thumb for English text). Scaling by FLOPs assumes
-// the GPU is as efficient on the larger model as on the probe: on a real GPU a larger model usually uses it
-// better, so a Hub notebook's figure errs long. Loading, LLM judges and CPU work are not counted.
+// narrated traces of the cell's task built here (as an offline dataset cell builds them); in tokens it is its
+// characters for a byte-level model and a quarter of them for a Hub model's BPE tokenizer (a rule of thumb for
+// English text). Scaling by FLOPs assumes the GPU is as efficient on the larger model as on the probe: on a real
+// GPU a larger model usually uses it better, so a Hub notebook's figure errs long. Loading, LLM judges and CPU
+// work are not counted.
 import type { GpuBenchmark } from '../engine/gpuBenchmark.ts';
 import { forwardFlopsPerToken } from '../engine/gpuBenchmark.ts';
 import type { ModelConfig } from '../engine/model/config.ts';
 import { findModel } from '../engine/model/catalog.ts';
 import { scratchConfig } from '../engine/model/scratch.ts';
 import { parseNotebook } from '../notebook/format.ts';
+import { fillDefaults, type CellParamsOf } from '../notebook/cells.ts';
 import { primerCells, type Cell, type CellParams } from '../notebook/types.ts';
 import { resolveParams } from '../notebook/validate.ts';
 import { buildPrimingDataset } from '../priming/build.ts';
@@ -51,40 +53,32 @@ function meanTraceChars(task: string): { prompt: number; completion: number } {
   return mean;
 }
 
-const taskOf = (p: CellParams): string => (typeof p.task === 'string' ? p.task : 'countdown');
-
-const num = (p: CellParams, field: string, fallback: number): number =>
-  typeof p[field] === 'number' ? (p[field] as number) : fallback;
-
-function modelConfig(p: CellParams): ModelConfig {
+function modelConfig(p: CellParamsOf<'model'>): ModelConfig {
   if (p.source === 'scratch') {
-    return scratchConfig({
-      layers: num(p, 'layers', 0),
-      dim: num(p, 'dim', 0),
-      heads: num(p, 'heads', 0),
-      context: num(p, 'context', 1024),
-      seed: 1,
-    });
+    const { layers, dim, heads, context } = p;
+    if (layers === undefined || dim === undefined || heads === undefined)
+      throw new Error('a scratch model needs its size');
+    return scratchConfig({ layers, dim, heads, context, seed: 1 });
   }
-  if (p.source === 'hub' && typeof p.name === 'string') return findModel(p.name).config;
-  throw new Error(`a ${String(p.source)} model's size is not known before it is loaded`);
+  if (p.source === 'hub' && p.name !== undefined) return findModel(p.name).config;
+  throw new Error(`a ${p.source} model's size is not known before it is loaded`);
 }
 
 /** The minutes `source`'s GPU cells should take given `bench` (see the file header); throws when it cannot tell. */
 export function notebookCost(source: string, bench: GpuBenchmark): NotebookCost {
   const nb = parseNotebook(source);
   const models = new Map<string, ModelConfig>();
-  const datasets = new Map<string, { size: number; task: string }>();
+  const datasets = new Map<string, CellParamsOf<'dataset'>>();
   const cost: NotebookCost = { minutes: 0, decodeTokens: 0, trainTokens: 0 };
   for (const cell of primerCells(nb)) {
-    const p = resolveParams(cell, nb.meta);
-    if (cell.kind === 'model') models.set(cell.id, modelConfig(p));
-    if (cell.kind === 'dataset') datasets.set(cell.id, { size: num(p, 'size', 0), task: taskOf(p) });
+    const p = fillDefaults(cell.kind, resolveParams(cell, nb.meta));
+    if (cell.kind === 'model') models.set(cell.id, modelConfig(p as CellParamsOf<'model'>));
+    if (cell.kind === 'dataset') datasets.set(cell.id, p as CellParamsOf<'dataset'>);
     const config = typeof p.model === 'string' ? models.get(p.model) : undefined;
     if (!config || !['sample', 'prime', 'rl'].includes(cell.kind)) continue;
     if (cell.kind === 'prime' || cell.kind === 'rl') models.set(cell.id, config);
     const scale = forwardFlopsPerToken(config) / bench.probe_flops_per_token;
-    const tokens = cellTokens(cell, p, config, datasets);
+    const tokens = cellTokens(cell, p, config.vocabSize > 1024 ? HUB_CHARS_PER_TOKEN : 1, datasets);
     cost.decodeTokens += tokens.decode;
     cost.trainTokens += tokens.train;
     cost.minutes += (scale * (tokens.decode / bench.decode_tok_s + tokens.train / bench.train_tok_s)) / 60;
@@ -92,29 +86,30 @@ export function notebookCost(source: string, bench: GpuBenchmark): NotebookCost 
   return cost;
 }
 
+/** Tokens `cell` (sample, prime or rl, with its params `p` filled) decodes and trains. */
 function cellTokens(
   cell: Cell,
   p: CellParams,
-  config: ModelConfig,
-  datasets: Map<string, { size: number; task: string }>,
-) {
-  const charsPerToken = config.vocabSize > 1024 ? HUB_CHARS_PER_TOKEN : 1;
-  const maxTokens = num(p, 'max_tokens', 0);
-  if (cell.kind === 'sample') return { decode: num(p, 'problems', 0) * maxTokens, train: 0 };
+  charsPerToken: number,
+  datasets: Map<string, CellParamsOf<'dataset'>>,
+): { decode: number; train: number } {
+  if (cell.kind === 'sample') {
+    const s = p as CellParamsOf<'sample'>;
+    return { decode: s.problems * s.max_tokens, train: 0 };
+  }
   if (cell.kind === 'prime') {
-    const dataset = typeof p.dataset === 'string' ? datasets.get(p.dataset) : undefined;
+    const s = p as CellParamsOf<'prime'>;
+    const dataset = datasets.get(s.dataset);
     if (!dataset) return { decode: 0, train: 0 };
     const trace = meanTraceChars(dataset.task);
-    const traceTokens = Math.min(num(p, 'max_length', Infinity), (trace.prompt + trace.completion) / charsPerToken);
-    return { decode: 0, train: dataset.size * num(p, 'epochs', 1) * traceTokens };
+    const traceTokens = Math.min(s.max_length, (trace.prompt + trace.completion) / charsPerToken);
+    return { decode: 0, train: dataset.size * s.epochs * traceTokens };
   }
-  const promptTokens = meanTraceChars(taskOf(p)).prompt / charsPerToken;
-  const steps = num(p, 'steps', 0);
-  const rollouts = steps * num(p, 'prompts', 0) * num(p, 'group', 0);
-  const every = num(p, 'eval_every', 0);
-  const evaluations = every > 0 ? Math.ceil(steps / every) + 1 : 0;
+  const s = p as CellParamsOf<'rl'>;
+  const rollouts = s.steps * s.prompts * s.group;
+  const evaluations = s.eval_every > 0 ? Math.ceil(s.steps / s.eval_every) + 1 : 0;
   return {
-    decode: (rollouts + evaluations * num(p, 'eval_problems', 0)) * maxTokens,
-    train: rollouts * (promptTokens + maxTokens),
+    decode: (rollouts + evaluations * s.eval_problems) * s.max_tokens,
+    train: rollouts * s.iterations * (meanTraceChars(s.task).prompt / charsPerToken + s.max_tokens),
   };
 }
