@@ -1,14 +1,16 @@
 // Countdown problems: a seeded generator whose every problem is checked solvable, and an exhaustive solver
 // over +, -, * and exact / (each number used once, all numbers used), which keeps the steps it took.
 import { applyOp, type BinaryOp } from './expression.ts';
-import { createRng } from './random.ts';
+import { createRng, type Rng } from './random.ts';
 import type { ProblemSplit } from './task.ts';
 import type { CountdownProblem } from './types.ts';
 
 export interface CountdownPreset {
   name: string;
-  /** How many numbers a problem has; one of these, chosen uniformly. */
+  /** How many numbers a problem has; one of these, chosen uniformly unless `sizeShares` says otherwise. */
   sizes: number[];
+  /** The share of problems with each of `sizes` (a data set's measured mix), summing to 1. */
+  sizeShares?: number[];
   /** Each number is uniform in [lo, hi]. */
   numberRange: [number, number];
   /** The target is uniform in [lo, hi]. */
@@ -142,7 +144,7 @@ export function generateCountdownProblems({
   const maxDraws = 2000;
   while (problems.length < count) {
     // The size is drawn once per problem, so unsolvable draws do not tilt the mix toward 4 numbers.
-    const size = rng.pick(preset.sizes);
+    const size = preset.sizeShares ? weightedPick(rng, preset.sizes, preset.sizeShares) : rng.pick(preset.sizes);
     for (let draws = 0; ; draws++) {
       if (draws >= maxDraws)
         throw new Error(
@@ -172,7 +174,22 @@ export function cellProblems(seed: number, count: number, split: ProblemSplit): 
   });
 }
 
+function weightedPick(rng: Rng, items: number[], shares: number[]): number {
+  let left = rng.next();
+  for (const [i, share] of shares.entries()) if ((left -= share) < 0) return items[i];
+  return items[items.length - 1];
+}
+
 function validatePreset(preset: CountdownPreset): void {
+  const shares = preset.sizeShares;
+  if (
+    shares &&
+    (shares.length !== preset.sizes.length ||
+      shares.some((s) => !(s >= 0)) ||
+      Math.abs(shares.reduce((a, b) => a + b, 0) - 1) > 1e-6)
+  ) {
+    throw new Error(`preset "${preset.name}": sizeShares must give each size a share, summing to 1`);
+  }
   const ranges = [preset.numberRange, preset.targetRange];
   if (preset.sizes.length === 0 || preset.sizes.some((s) => !Number.isInteger(s) || s < 2 || s > 6)) {
     throw new Error(`preset "${preset.name}": sizes must be integers in 2..6`);

@@ -1,8 +1,9 @@
 // The paper's RL problems, HF Jiayi-Pan/Countdown-Tasks-3to4 (fields nums, target), read page by page from
-// the public datasets-server when the network allows, else drawn from the local generator with the RL
-// preset. The result says which of the two it is, so a run records where its problems came from. Pages are
-// kept in a cache (Cache Storage in the browser, as models are), so a set is downloaded once; the result
-// gives the bytes it took, and the measured ranges can be set beside the generator's preset.
+// the public datasets-server when the network allows, else drawn from the local generator: fitted to the ranges
+// measured on the rows read before (numbers, targets, the mix of 3 and 4 numbers), or its RL preset where none
+// were. The result says which, so a run records where its problems came from. Pages are kept in a cache (Cache
+// Storage in the browser, as models are), so a set is downloaded once; the result gives the bytes it took, and
+// the measured ranges can be set beside the generator's preset.
 import { COUNTDOWN_RL_PRESET, generateCountdownProblems, type CountdownPreset } from './countdown.ts';
 import type { CountdownProblem } from './types.ts';
 
@@ -94,16 +95,49 @@ export async function loadCountdownTasks(options: LoadOptions): Promise<LoadedPr
       bytes += page.bytes;
       if (page.downloaded) downloadedBytes += page.bytes;
     }
+    await keepMeasuredRanges(options, measureRanges(problems));
     const source = `${COUNTDOWN_TASKS_DATASET} train rows ${offset}..${offset + count - 1}`;
     return { problems, source, bytes, downloadedBytes };
   } catch (err) {
     signal?.throwIfAborted();
     const reason = err instanceof Error ? err.message : String(err);
+    const measured = await measuredRanges(options);
+    const preset = measured ? fittedPreset(measured) : COUNTDOWN_RL_PRESET;
     return {
-      problems: generateCountdownProblems({ count, seed, preset: COUNTDOWN_RL_PRESET }),
-      source: `local generator (preset ${COUNTDOWN_RL_PRESET.name}, seed ${seed}); ${COUNTDOWN_TASKS_DATASET} unavailable: ${reason}`,
+      problems: generateCountdownProblems({ count, seed, preset }),
+      source: `local generator (preset ${preset.name}, seed ${seed}); ${COUNTDOWN_TASKS_DATASET} unavailable: ${reason}`,
     };
   }
+}
+
+/** Where the ranges measured on the most rows read so far are kept, beside the pages. */
+function rangesKey(o: LoadOptions): string {
+  return `${o.rowsUrl ?? ROWS_URL}?dataset=${encodeURIComponent(COUNTDOWN_TASKS_DATASET)}&measured-ranges`;
+}
+
+async function measuredRanges(o: LoadOptions): Promise<MeasuredRanges | undefined> {
+  const text = await o.cache?.get(rangesKey(o)).catch(() => undefined);
+  return text ? (JSON.parse(text) as MeasuredRanges) : undefined;
+}
+
+async function keepMeasuredRanges(o: LoadOptions, measured: MeasuredRanges): Promise<void> {
+  const kept = await measuredRanges(o);
+  if (!kept || measured.rows > kept.rows) await o.cache?.put(rangesKey(o), JSON.stringify(measured));
+}
+
+/** The generator's preset with the ranges and the mix of sizes measured on a data set's rows. */
+export function fittedPreset(measured: MeasuredRanges): CountdownPreset {
+  const sizes = Object.keys(measured.sizes)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const total = sizes.reduce((sum, n) => sum + measured.sizes[n], 0);
+  return {
+    name: `fitted to ${measured.rows} rows of ${COUNTDOWN_TASKS_DATASET}`,
+    sizes,
+    sizeShares: sizes.map((n) => measured.sizes[n] / total),
+    numberRange: measured.numberRange,
+    targetRange: measured.targetRange,
+  };
 }
 
 export interface MeasuredRanges {

@@ -196,7 +196,9 @@ export async function problemSet(ctx: CellContext, from: ProblemSource, count: n
     problems: loaded.problems,
     notes: [
       `${split} problems from ${loaded.source}${size}`,
-      ...differences.map((d) => `Offline generator vs the data set, ${d}`),
+      ...differences.map(
+        (d) => `The generator's default preset vs the data set (offline, it is fitted to these ranges), ${d}`,
+      ),
     ],
   };
 }
