@@ -1,12 +1,15 @@
 // `primer <command> [options]`: the engine and the runner on Dawn in Node. Each command is a module in
-// commands/ that exports `run(args)`; a bad input throws, and the cause is printed on one line.
+// commands/ that exports its flags' declaration (`spec`) and `run(args)`; a bad input throws, and the cause is
+// printed on one line. `primer COMMAND --help` prints the declaration; `primer --help` lists the commands.
 import { readdirSync } from 'node:fs';
+import { helpText, type CommandSpec } from './args.ts';
 
-interface CommandModule {
+export interface CommandModule {
+  spec: CommandSpec;
   run(args: string[]): Promise<void>;
 }
 
-function commandNames(): string[] {
+export function commandNames(): string[] {
   const dir = new URL('./commands/', import.meta.url);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
@@ -14,15 +17,30 @@ function commandNames(): string[] {
     .sort();
 }
 
-async function main(argv: string[]): Promise<void> {
+const asksHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
+/** `primer --help`: every command with its one-line summary. */
+async function overview(names: string[]): Promise<string> {
+  const lines = await Promise.all(
+    names.map(
+      async (name) => `  ${name.padEnd(12)}${((await import(`./commands/${name}.ts`)) as CommandModule).spec.summary}`,
+    ),
+  );
+  return ['usage: primer <command> [flags]   (primer <command> --help lists its flags)', '', ...lines, ''].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const names = commandNames();
-  if (!name || !names.includes(name)) {
-    console.error(`usage: primer <${names.join('|')}> [options]`);
-    process.exit(2);
+  if (name === undefined || name === 'help' || asksHelp([name])) {
+    process[name === undefined ? 'stderr' : 'stdout'].write(await overview(names));
+    return name === undefined ? 2 : 0;
   }
+  if (!names.includes(name)) throw new Error(`unknown command "${name}" (known: ${names.join(', ')})`);
   const command = (await import(`./commands/${name}.ts`)) as CommandModule;
-  await command.run(rest);
+  if (asksHelp(rest)) process.stdout.write(helpText(name, command.spec));
+  else await command.run(rest);
+  return 0;
 }
 
 /** Resolves once everything written so far to `stream` has reached the OS (a pipe may still be draining). */
@@ -38,7 +56,7 @@ async function exitAfterFlush(code: number): Promise<never> {
 }
 
 main(process.argv.slice(2)).then(
-  () => exitAfterFlush(0),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     console.error(`primer: ${err instanceof Error ? err.message : String(err)}`);
     return exitAfterFlush(1);

@@ -6,9 +6,34 @@ import { GpuLoraAdapter } from '../engine/lora/gpuAdapter.ts';
 import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../engine/lora/peft.ts';
 import type { Decoder } from '../engine/model/decoder.ts';
 import type { Quantization } from '../engine/model/gpuWeights.ts';
-import { flag, requireFlag, type Flags } from './args.ts';
+import { flag, requireFlag, type Flags, type FlagSpec } from './args.ts';
 
-const QUANTIZATIONS: readonly Quantization[] = ['none', 'f16', 'f32', 'q4'];
+const QUANTIZATIONS = ['none', 'f16', 'f32', 'q4'] as const satisfies readonly Quantization[];
+
+/** --model DIR, as the engine commands declare it. */
+export const MODEL_FLAG = {
+  type: 'text',
+  required: true,
+  placeholder: 'DIR',
+  help: 'the model folder: config.json (or mlc-chat-config.json), the weights and tokenizer.json',
+} as const satisfies FlagSpec;
+
+/** --adapter DIR: a PEFT adapter on top of the weights. */
+export const ADAPTER_FLAG = {
+  type: 'text',
+  placeholder: 'DIR',
+  help: 'a PEFT adapter folder (adapter_model.safetensors, adapter_config.json) on top of the weights',
+} as const satisfies FlagSpec;
+
+/** --quant, with the command's default (none for a training command: it depends on --method). */
+export function quantFlag<const D extends Quantization | undefined>(fallback: D, help = '') {
+  return {
+    type: 'text',
+    oneOf: QUANTIZATIONS,
+    default: fallback,
+    help: `weights on the GPU: the checkpoint's own precision (none), 16-bit, f32, or q4 quantized as uploaded${help}`,
+  } as const satisfies FlagSpec;
+}
 
 /**
  * --quant none|f16|f32|q4: keep the checkpoint's precision (f32, f16 or bf16), hold 16-bit weights (rounding f32

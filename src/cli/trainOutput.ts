@@ -6,16 +6,23 @@ import { requestGpu } from '../engine/gpu.ts';
 import type { Decoder } from '../engine/model/decoder.ts';
 import { openDecoder } from '../engine/openDecoder.ts';
 import type { TrainMethod } from '../engine/train/trainLoop.ts';
-import { flag, requireFlag, type Flags } from './args.ts';
-import { attachPeftAdapter, modelDirFlag, quantizationFlag } from './modelFlags.ts';
+import { flag, requireFlag, type Flags, type FlagSpec } from './args.ts';
+import { attachPeftAdapter, modelDirFlag, quantFlag, quantizationFlag } from './modelFlags.ts';
 import { checkOutputFolder, refuseInputAsOutput } from './outputs.ts';
 
-/** --method lora|full (default lora). */
-export function methodFlag(flags: Flags): TrainMethod {
-  const method = flag(flags, 'method') ?? 'lora';
-  if (method !== 'lora' && method !== 'full') throw new Error(`--method must be lora or full, got "${method}"`);
-  return method;
-}
+/** The flags `sft` and `grpo` share beyond the cell's fields: how the run is held in memory and resumed. */
+export const TRAINING_FLAGS = {
+  quant: quantFlag(undefined, '; default: q4 for LoRA, f32 for --method full'),
+  'micro-batch-tokens': {
+    type: 'number',
+    integer: true,
+    min: 1,
+    default: 2048,
+    help: 'tokens per forward/backward pass (a step accumulates passes)',
+  },
+  checkpointing: { type: 'switch', help: 'recompute activations in the backward pass: less memory, more time' },
+  resume: { type: 'text', placeholder: 'FILE', help: 'a checkpoint-STEP.bin of an earlier run of this command' },
+} as const satisfies Record<string, FlagSpec>;
 
 /**
  * Loads --model for training: LoRA keeps the layers in q4 by default (--quant none keeps the checkpoint's

@@ -207,8 +207,8 @@ export function parseNumberList(text: string): number[] {
     .filter((p) => p !== '');
   if (parts.length === 0) throw new Error(`no numbers in "${text}"`);
   return parts.map((p) => {
-    const n = Number(p);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`"${p}" in "${text}" is not a non-negative integer`);
-    return n;
+    // Digits only: Number() would also take "0x10", "1e3" or "1_0".
+    if (!/^\d+$/.test(p)) throw new Error(`"${p}" in "${text}" is not a non-negative integer`);
+    return Number(p);
   });
 }

@@ -104,7 +104,7 @@ describe('primer logits', () => {
     mkdirSync(emptyDir, { recursive: true });
     const base = ['logits', '--out', join(root, 'not-written.f32')];
     for (const [args, cause] of [
-      [[...base, '--ids', '1,2'], /^primer: missing --model$/],
+      [[...base, '--ids', '1,2'], /^primer: missing --model \(the model folder/],
       [[...base, '--model', join(root, 'nowhere'), '--ids', '1'], /--model .*nowhere: no such directory/],
       [[...base, '--model', emptyDir, '--ids', '1'], /empty: file config\.json not found/],
       [[...base, '--model', modelDir, '--ids', '1,x'], /"x" in "1,x" is not a token id/],
@@ -150,7 +150,18 @@ describe('primer generate', () => {
     expect(ids[0]).toBe(151644); // <|im_start|>: the template was applied
     const [want] = await generateIds(decoder, [ids], { maxTokens: 6, temperature: 0 });
     expect(want.tokens).toBeGreaterThan(0);
-    const r = primer(['generate', '--model', modelDir, '--prompt', content, '--chat', '--max-tokens', '6']);
+    const r = primer([
+      'generate',
+      '--model',
+      modelDir,
+      '--prompt',
+      content,
+      '--chat',
+      '--max-tokens',
+      '6',
+      '--temperature',
+      '0',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${want.text}\n`);
     expect(r.stderr).toContain(`completion 1: ${want.tokens} tokens, finish ${want.finish}`);
@@ -191,8 +202,8 @@ describe('primer generate', () => {
     const base = ['generate', '--model', modelDir];
     for (const [args, cause] of [
       [base, /missing --prompt/],
-      [[...base, '--prompt', 'x', '--top-p', '1.5'], /--top-p must be in \(0, 1\], got 1\.5/],
-      [[...base, '--prompt', 'x', '--batch', '0'], /--batch must be an integer ≥ 1, got "0"/],
+      [[...base, '--prompt', 'x', '--top-p', '1.5'], /--top-p must be between 0\.01 and 1, got 1\.5/],
+      [[...base, '--prompt', 'x', '--batch', '0'], /--batch must be between 1 and 1024, got 0/],
       [[...base, '--prompt', 'x', '--temperature', 'hot'], /--temperature must be a number, got "hot"/],
       [['generate', '--model', tinyDir, '--prompt', 'x'], /has no tokenizer\.json/],
     ] as const) {

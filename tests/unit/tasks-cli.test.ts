@@ -35,7 +35,16 @@ describe('primer reward', { timeout: 90_000 }, () => {
     for (const [args, cause] of [
       [['reward', '--numbers', '3,x', '--target', '22'], /"x" in "3,x" is not a non-negative integer/],
       [['reward', '--numbers', '3,5'], /missing --target/],
-      [['reward', '--task', 'gsm8k', '--numbers', '3', '--target', '3'], /unknown task "gsm8k"/],
+      [
+        ['reward', '--task', 'gsm8k', '--numbers', '3', '--target', '3'],
+        /--task must be one of countdown, countdown-short, got "gsm8k"/,
+      ],
+      [
+        ['reward', '--numbers', '3,5,7', '--target', '22', '--acuracy'],
+        /unknown flag --acuracy \(did you mean --accuracy\?\)/,
+      ],
+      [['reward', '--numbers', '0x10,1e3', '--target', '22'], /"0x10" in "0x10,1e3" is not a non-negative integer/],
+      [['reward', '--numbers', '3,5', '--target', ''], /--target must be a number, got ""/],
     ] as const) {
       const r = primer([...args]);
       expect(r.code).toBe(1);
@@ -94,7 +103,7 @@ describe('primer annotate', { timeout: 90_000 }, () => {
     expect(r.stderr).toMatch(/bad\.jsonl line 2: no numbers \(looked for numbers, nums/);
     expect(primer(['annotate', '--jsonl', join(dir, 'missing.jsonl')]).stderr).toMatch(/cannot read .*missing\.jsonl/);
     expect(primer(['annotate', '--judge', 'oracle', '--numbers', '1,2', '--target', '3']).stderr).toMatch(
-      /unknown judge "oracle"/,
+      /--judge must be one of rules, got "oracle"/,
     );
   });
 });
@@ -120,9 +129,9 @@ describe('primer dataset', { timeout: 90_000 }, () => {
   });
 
   it('fails on an unknown condition or preset', () => {
-    expect(primer(['dataset', '--condition', 'dots']).stderr).toMatch(/unknown priming condition "dots"/);
+    expect(primer(['dataset', '--condition', 'dots']).stderr).toMatch(/--condition must be one of .*, got "dots"/);
     expect(primer(['dataset', '--condition', 'all_strategies', '--preset', 'huge']).stderr).toMatch(
-      /unknown preset "huge"/,
+      /--preset must be one of .*, got "huge"/,
     );
   });
 });

@@ -5,8 +5,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { annotateSpans, RULES_ANNOTATOR_NAME } from '../../behaviors/rules.ts';
 import { parseNumberList } from '../../tasks/countdown.ts';
 import { traceFromRecord } from '../../tasks/records.ts';
-import { flag, numberFlag, parseFlags, readStdin, requireFlag, type Flags } from '../args.ts';
+import { FORCE, parseCommand, readStdin, type CommandSpec, type FlagValues } from '../args.ts';
 import { checkOutputFile } from '../outputs.ts';
+
+export const spec = {
+  summary: 'finds the four behaviors in one completion (standard input) or in every trace of a JSONL file',
+  flags: {
+    judge: { type: 'text', oneOf: [RULES_ANNOTATOR_NAME], default: RULES_ANNOTATOR_NAME, help: 'who annotates' },
+    jsonl: {
+      type: 'text',
+      placeholder: 'FILE',
+      help: "a file of traces, one JSON object a line (Primer's, TRL's or veRL's field names)",
+    },
+    out: { type: 'text', placeholder: 'FILE', help: 'where to write the annotated lines (default: standard output)' },
+    numbers: { type: 'text', placeholder: 'LIST', help: "without --jsonl: the problem's numbers, e.g. 3,5,7" },
+    target: { type: 'number', integer: true, min: 0, help: "without --jsonl: the problem's target" },
+    force: FORCE,
+  },
+} as const satisfies CommandSpec;
 
 function readText(path: string): string {
   try {
@@ -35,21 +51,20 @@ function annotateFile(path: string): string {
   return out.map((l) => `${l}\n`).join('');
 }
 
-async function annotateStdin(flags: Flags): Promise<string> {
-  const problem = { numbers: parseNumberList(requireFlag(flags, 'numbers')), target: numberFlag(flags, 'target', NaN) };
-  if (Number.isNaN(problem.target)) throw new Error('missing --target');
+async function annotateStdin(v: FlagValues<typeof spec>): Promise<string> {
+  if (v.numbers === undefined) throw new Error('missing --numbers (or --jsonl FILE)');
+  if (v.target === undefined) throw new Error('missing --target');
+  const problem = { numbers: parseNumberList(v.numbers), target: v.target };
   const { counts, spans } = annotateSpans(problem, await readStdin());
   return `${JSON.stringify({ counts, spans })}\n`;
 }
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  const judge = flag(flags, 'judge') ?? RULES_ANNOTATOR_NAME;
-  if (judge !== RULES_ANNOTATOR_NAME) throw new Error(`unknown judge "${judge}" (known: ${RULES_ANNOTATOR_NAME})`);
-  const file = flag(flags, 'jsonl');
-  const outPath = flag(flags, 'out');
+  const { values: v, flags } = parseCommand('annotate', spec, args);
+  const file = v.jsonl;
+  const outPath = v.out;
   if (outPath) checkOutputFile(flags, outPath, [['--jsonl', file]]);
-  const text = file ? annotateFile(file) : await annotateStdin(flags);
+  const text = file ? annotateFile(file) : await annotateStdin(v);
   if (outPath) writeFileSync(outPath, text);
   else process.stdout.write(text);
 }

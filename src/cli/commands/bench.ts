@@ -24,8 +24,8 @@ import { findModel } from '../../engine/model/catalog.ts';
 import type { Decoder } from '../../engine/model/decoder.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
 import { TextBatcher } from '../../app/textBatcher.ts';
-import { checkKnownFlags, flag, integerFlag, parseFlags } from '../args.ts';
-import { modelDirFlag, quantizationFlag } from '../modelFlags.ts';
+import { parseCommand, type CommandSpec } from '../args.ts';
+import { MODEL_FLAG, modelDirFlag, quantFlag } from '../modelFlags.ts';
 
 type Figures = Record<string, string | number | boolean>;
 
@@ -207,13 +207,21 @@ async function auditFigures(device: GPUDevice, own: KernelFamily, figures: Figur
   }
 }
 
+export const spec = {
+  summary: "measures this machine's WebGPU adapter: kernels, a model's prefill and decode, training, memory",
+  flags: {
+    model: { ...MODEL_FLAG, required: false, help: 'the model to time (default: a synthetic one)' },
+    quant: quantFlag('q4'),
+    'prompt-tokens': { type: 'number', integer: true, min: 1, default: 128, help: 'prompt length for prefill' },
+    'decode-tokens': { type: 'number', integer: true, min: 1, default: 32, help: 'tokens decoded' },
+  },
+  notes: ['The last line printed is one JSON object with every figure.'],
+} as const satisfies CommandSpec;
+
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  checkKnownFlags(flags, ['model', 'quant', 'prompt-tokens', 'decode-tokens']);
-  const promptTokens = integerFlag(flags, 'prompt-tokens', 128, 1);
-  const decodeTokens = integerFlag(flags, 'decode-tokens', 32, 1);
-  const quantization = quantizationFlag(flags, 'q4');
-  const dir = flag(flags, 'model') === undefined ? undefined : await modelDirFlag(flags);
+  const { values: v, flags } = parseCommand('bench', spec, args);
+  const { 'prompt-tokens': promptTokens, 'decode-tokens': decodeTokens, quant: quantization } = v;
+  const dir = v.model === undefined ? undefined : await modelDirFlag(flags);
   const { device, info } = await requestGpu();
   const adapter = `${info.vendor} ${info.architecture}`;
   console.log(`adapter: ${adapter}${info.isSoftware ? ' (software: these figures say nothing about a real GPU)' : ''}`);

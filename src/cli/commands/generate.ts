@@ -2,60 +2,59 @@
 // [--top-k K] [--top-p P] [--quant none|f16|f32|q4] [--adapter DIR]`: B completions of one prompt, decoded together
 // (a GRPO group: the prompt is prefilled once). The first completion streams to stdout as it is generated;
 // with B > 1 each completion follows a "--- completion i of B ---" line. Counts and speed go to stderr.
-// Defaults: greedy (temperature 0), 256 tokens, f32 weights; generation ends at the eos ids of config.json and
-// generation_config.json.
+// Defaults (temperature, top-p, tokens, seed) are a sample cell's (notebook/cells.ts); --temperature 0 is greedy.
+// The checkpoint's own precision; generation ends at the eos ids of config.json and generation_config.json.
 import type { GenerateRequest } from '../../tasks/types.ts';
 import { generateIds } from '../../engine/generate.ts';
 import { requestGpu } from '../../engine/gpu.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
-import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags, requireFlag, type Flags } from '../args.ts';
-import { attachPeftAdapter, modelDirFlag, quantizationFlag } from '../modelFlags.ts';
+import { CELL_SPECS } from '../../notebook/cells.ts';
+import { fromField, parseCommand, type CommandSpec } from '../args.ts';
+import { ADAPTER_FLAG, attachPeftAdapter, MODEL_FLAG, modelDirFlag, quantFlag } from '../modelFlags.ts';
 
-const FLAGS = [
-  'model',
-  'prompt',
-  'chat',
-  'max-tokens',
-  'temperature',
-  'seed',
-  'batch',
-  'top-k',
-  'top-p',
-  'quant',
-  'adapter',
-];
+/** A sample cell's declaration gives the sampling defaults, ranges and help. */
+const SAMPLE = CELL_SPECS.sample.fields;
+
+export const spec = {
+  summary: 'completes one prompt, streaming the first completion to standard output',
+  flags: {
+    model: MODEL_FLAG,
+    prompt: { type: 'text', required: true, help: 'the prompt text' },
+    chat: { type: 'switch', help: "wrap the prompt in the model's chat template as a user turn" },
+    'max-tokens': fromField(SAMPLE.max_tokens),
+    temperature: fromField(SAMPLE.temperature),
+    'top-p': fromField(SAMPLE.top_p),
+    'top-k': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 0,
+      help: 'sample from the k likeliest tokens (0 = all)',
+    },
+    seed: fromField(SAMPLE.seed),
+    batch: { type: 'number', integer: true, min: 1, max: 1024, default: 1, help: 'completions decoded together' },
+    quant: quantFlag('none'),
+    adapter: ADAPTER_FLAG,
+  },
+} as const satisfies CommandSpec;
 
 type Sampling = Omit<GenerateRequest, 'prompts'>;
-
-function samplingFlags(flags: Flags): Sampling {
-  const temperature = numberFlag(flags, 'temperature', 0);
-  if (temperature < 0) throw new Error(`--temperature must be ≥ 0, got ${temperature}`);
-  const topP = numberFlag(flags, 'top-p', 1);
-  if (!(topP > 0 && topP <= 1)) throw new Error(`--top-p must be in (0, 1], got ${topP}`);
-  return {
-    maxTokens: integerFlag(flags, 'max-tokens', 256, 1),
-    temperature,
-    topK: integerFlag(flags, 'top-k', 0),
-    topP,
-    seed: integerFlag(flags, 'seed', 0),
-  };
-}
 
 function header(row: number, batch: number): string {
   return batch > 1 ? `--- completion ${row + 1} of ${batch} ---\n` : '';
 }
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  checkKnownFlags(flags, FLAGS);
-  const prompt = requireFlag(flags, 'prompt');
-  const chat = flag(flags, 'chat') !== undefined;
-  if (chat && flag(flags, 'chat') !== 'true') throw new Error(`--chat takes no value, got "${flag(flags, 'chat')}"`);
-  const sampling = samplingFlags(flags);
-  const batch = integerFlag(flags, 'batch', 1, 1);
-  const quantization = quantizationFlag(flags, 'none');
+  const { values: v, flags } = parseCommand('generate', spec, args);
+  const { prompt, chat, batch, quant: quantization, adapter: adapterDir } = v;
+  const sampling: Sampling = {
+    maxTokens: v['max-tokens'],
+    temperature: v.temperature,
+    topK: v['top-k'],
+    topP: v['top-p'],
+    seed: v.seed,
+  };
   const dir = await modelDirFlag(flags);
-  const adapterDir = flag(flags, 'adapter');
 
   const { device } = await requestGpu();
   const decoder = await openDecoder(device, { source: 'path', dir, quantization });

@@ -1,5 +1,5 @@
 // `primer grpo --model DIR --task countdown --steps N --out DIR [--adapter DIR] [--prompts P --group G --lr LR
-// --kl BETA --max-tokens N --temperature T --top-p P --seed S --dr-grpo --method lora|full --rank R --alpha A
+// --kl BETA --max-tokens N --temperature T --top-p P --seed S --algorithm grpo|dr_grpo --method lora|full --rank R --alpha A
 // --template base|chat --checkpoint-every N --resume CKPT --quant none|f16|f32|q4 --micro-batch-tokens N --checkpointing]`
 // GRPO on Countdown problems drawn from --seed. Continues from --adapter when given (it is also the KL
 // reference). Writes the trained adapter (or model) into --out with checkpoint-STEP.bin files and every
@@ -10,39 +10,45 @@ import { BEHAVIORS } from '../../behaviors/types.ts';
 import { runTaskRl, type RlStepMetrics, type TaskRollout } from '../../app/taskRl.ts';
 import { CELL_SPECS } from '../../notebook/cells.ts';
 import { taskNamed } from '../../tasks/registry.ts';
-import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags } from '../args.ts';
-import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
-
-const FLAGS = [
-  'model',
-  'task',
-  'adapter',
-  'steps',
-  'out',
-  'prompts',
-  'group',
-  'lr',
-  'kl',
-  'max-tokens',
-  'temperature',
-  'top-p',
-  'seed',
-  'dr-grpo',
-  'method',
-  'rank',
-  'alpha',
-  'template',
-  'checkpoint-every',
-  'resume',
-  'quant',
-  'micro-batch-tokens',
-  'checkpointing',
-  'force',
-];
+import { FORCE, fromField, parseCommand, type CommandSpec } from '../args.ts';
+import { ADAPTER_FLAG, MODEL_FLAG } from '../modelFlags.ts';
+import { clockText, outputFolder, resumeFlag, TRAINING_FLAGS, trainingModel } from '../trainOutput.ts';
 
 const ROLLOUTS = 'rollouts.jsonl';
-/** An rl cell's declaration gives the defaults. */
+/** An rl cell's declaration gives the defaults, ranges and help. */
 const RL = CELL_SPECS.rl.fields;
+
+export const spec = {
+  summary: "GRPO on a task's training problems, printing one line of metrics per step",
+  flags: {
+    model: MODEL_FLAG,
+    task: fromField(RL.task),
+    template: fromField(RL.template),
+    steps: fromField(RL.steps),
+    out: {
+      type: 'text',
+      required: true,
+      placeholder: 'DIR',
+      help: 'where the trained files, checkpoints and rollouts go',
+    },
+    adapter: { ...ADAPTER_FLAG, help: 'a PEFT adapter to continue from (also the KL reference)' },
+    prompts: fromField(RL.prompts),
+    group: fromField(RL.group),
+    lr: fromField(RL.lr),
+    kl: fromField(RL.kl),
+    'max-tokens': fromField(RL.max_tokens),
+    temperature: fromField(RL.temperature),
+    'top-p': fromField(CELL_SPECS.sample.fields.top_p),
+    seed: fromField(RL.seed),
+    algorithm: fromField(RL.algorithm),
+    method: fromField(CELL_SPECS.prime.fields.method),
+    rank: fromField(RL.rank),
+    alpha: { type: 'number', min: 0.01, max: 1024, help: 'LoRA alpha (scale = alpha / rank); default: 2 × rank' },
+    'checkpoint-every': fromField(RL.checkpoint_every),
+    ...TRAINING_FLAGS,
+    force: FORCE,
+  },
+} as const satisfies CommandSpec;
 
 function stepLine(m: RlStepMetrics): string {
   const behaviors = BEHAVIORS.map((b) => `${b} ${m.behaviors[b].toFixed(2)}`).join(', ');
@@ -59,17 +65,10 @@ function rolloutLine(r: TaskRollout): string {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  checkKnownFlags(flags, FLAGS);
-  const task = taskNamed(flag(flags, 'task') ?? 'countdown');
-  const template = flag(flags, 'template') ?? 'base';
-  if (template !== 'base' && template !== 'chat') throw new Error(`--template must be base or chat, got "${template}"`);
-  const method = methodFlag(flags);
+  const { values: v, flags } = parseCommand('grpo', spec, args);
+  const task = taskNamed(v.task);
+  const { method, steps, prompts, seed, rank, template } = v;
   const out = outputFolder(flags, [ROLLOUTS]);
-  const steps = integerFlag(flags, 'steps', 100, 1);
-  const prompts = integerFlag(flags, 'prompts', RL.prompts.default, 1);
-  const seed = integerFlag(flags, 'seed', 0);
-  const rank = integerFlag(flags, 'rank', RL.rank.default, 1);
   const options = {
     steps,
     prompts,
@@ -79,17 +78,17 @@ export async function run(args: string[]): Promise<void> {
     template,
     method,
     problems: task.problems('train', steps * prompts, seed),
-    group: integerFlag(flags, 'group', RL.group.default, 2),
-    lr: numberFlag(flags, 'lr', method === 'lora' ? RL.lr.default : 1e-6),
-    kl: numberFlag(flags, 'kl', RL.kl.default),
-    maxTokens: integerFlag(flags, 'max-tokens', RL.max_tokens.default, 1),
-    temperature: numberFlag(flags, 'temperature', RL.temperature.default),
-    topP: numberFlag(flags, 'top-p', 1),
-    alpha: numberFlag(flags, 'alpha', 2 * rank),
-    algorithm: flag(flags, 'dr-grpo') === undefined ? 'grpo' : 'dr_grpo',
-    checkpointEvery: integerFlag(flags, 'checkpoint-every', RL.checkpoint_every.default),
-    microBatchTokens: integerFlag(flags, 'micro-batch-tokens', 2048, 1),
-    checkpointing: flag(flags, 'checkpointing') !== undefined,
+    group: v.group,
+    lr: v.lr,
+    kl: v.kl,
+    maxTokens: v['max-tokens'],
+    temperature: v.temperature,
+    topP: v['top-p'],
+    alpha: v.alpha ?? 2 * rank,
+    algorithm: v.algorithm,
+    checkpointEvery: v['checkpoint-every'],
+    microBatchTokens: v['micro-batch-tokens'],
+    checkpointing: v.checkpointing,
     resume: await resumeFlag(flags),
   } as const;
   const { device, model } = await trainingModel(flags, method);

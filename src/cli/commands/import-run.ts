@@ -8,7 +8,21 @@ import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import { chartToSvg } from '../../charts/svg.ts';
 import type { RunFile } from '../../scaleout/import/folder.ts';
 import { importRun } from '../../scaleout/import/importRun.ts';
-import { checkKnownFlags, flag, integerFlag, parseFlags } from '../args.ts';
+import { parseCommand, type CommandSpec } from '../args.ts';
+
+export const spec = {
+  summary:
+    "reads what veRL or TRL wrote and writes the run's curve, an annotated sample of its generations and its charts",
+  positional: 'DIR',
+  flags: {
+    out: {
+      type: 'text',
+      placeholder: 'DIR',
+      help: 'where run.json, traces.jsonl and the charts go (default: DIR/primer-import)',
+    },
+    sample: { type: 'number', integer: true, min: 0, default: 16, help: 'generations kept and annotated per step' },
+  },
+} as const satisfies CommandSpec;
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -41,16 +55,14 @@ export async function nodeRunFiles(dir: string): Promise<RunFile[]> {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const [dir, ...rest] = args;
-  if (!dir || dir.startsWith('--')) throw new Error('usage: primer import-run DIR [--out DIR] [--sample N]');
-  const flags = parseFlags(rest);
-  checkKnownFlags(flags, ['out', 'sample']);
-  const out = flag(flags, 'out') ?? join(dir, 'primer-import');
+  const { values: v, positional } = parseCommand('import-run', spec, args);
+  const dir = positional!;
+  const out = v.out ?? join(dir, 'primer-import');
   await mkdir(out, { recursive: true });
   const traces = createWriteStream(join(out, 'traces.jsonl'));
   const files = (await nodeRunFiles(dir)).filter((f) => !join(dir, f.path).startsWith(out));
   const result = await importRun(files, {
-    samplePerStep: integerFlag(flags, 'sample', 16, 0),
+    samplePerStep: v.sample,
     onTraces: async (batch) => {
       if (!traces.write(batch.map((t) => JSON.stringify(t) + '\n').join('')))
         await new Promise<void>((resolve) => traces.once('drain', () => resolve()));

@@ -5,9 +5,21 @@
 import { writeFile } from 'node:fs/promises';
 import { requestGpu } from '../../engine/gpu.ts';
 import { openDecoder } from '../../engine/openDecoder.ts';
-import { checkKnownFlags, parseFlags, requireFlag, flag } from '../args.ts';
-import { attachPeftAdapter, modelDirFlag, quantizationFlag } from '../modelFlags.ts';
+import { FORCE, parseCommand, type CommandSpec } from '../args.ts';
+import { ADAPTER_FLAG, attachPeftAdapter, MODEL_FLAG, modelDirFlag, quantFlag } from '../modelFlags.ts';
 import { checkOutputFile } from '../outputs.ts';
+
+export const spec = {
+  summary: 'writes the logits of one sequence of token ids as little-endian float32 [ids, vocab]',
+  flags: {
+    model: MODEL_FLAG,
+    ids: { type: 'text', required: true, placeholder: 'LIST', help: 'the token ids, e.g. 1,2,3' },
+    quant: quantFlag('none'),
+    adapter: ADAPTER_FLAG,
+    out: { type: 'text', required: true, placeholder: 'FILE', help: 'where to write the logits' },
+    force: FORCE,
+  },
+} as const satisfies CommandSpec;
 
 /** "1,2,3" → [1, 2, 3]; each entry must be a non-negative integer (the vocabulary is checked once loaded). */
 export function parseIds(text: string): number[] {
@@ -27,17 +39,14 @@ function littleEndianF32(values: Float32Array): Uint8Array {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  checkKnownFlags(flags, ['model', 'ids', 'quant', 'adapter', 'out', 'force']);
-  const ids = parseIds(requireFlag(flags, 'ids'));
-  const out = requireFlag(flags, 'out');
+  const { values: v, flags } = parseCommand('logits', spec, args);
+  const ids = parseIds(v.ids);
+  const { out, quant: quantization, adapter: adapterDir } = v;
   checkOutputFile(flags, out, [
-    ['--model', flag(flags, 'model')],
-    ['--adapter', flag(flags, 'adapter')],
+    ['--model', v.model],
+    ['--adapter', adapterDir],
   ]);
-  const quantization = quantizationFlag(flags, 'none');
   const dir = await modelDirFlag(flags);
-  const adapterDir = flag(flags, 'adapter');
   const { device } = await requestGpu();
   const decoder = await openDecoder(device, { source: 'path', dir, quantization, idsOnly: true });
   if (adapterDir !== undefined) console.error(await attachPeftAdapter(decoder, adapterDir));

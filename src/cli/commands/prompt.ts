@@ -7,20 +7,25 @@ import { readTokenizerConfig } from '../../engine/openDecoder.ts';
 import { parseNumberList } from '../../tasks/countdown.ts';
 import { taskNamed } from '../../tasks/registry.ts';
 import { renderPrompt } from '../../tasks/task.ts';
-import { checkKnownFlags, flag, integerFlag, parseFlags, requireFlag } from '../args.ts';
-import { modelDirFlag } from '../modelFlags.ts';
+import { CELL_SPECS } from '../../notebook/cells.ts';
+import { fromField, parseCommand, type CommandSpec } from '../args.ts';
+import { MODEL_FLAG, modelDirFlag } from '../modelFlags.ts';
 
-const FLAGS = ['task', 'numbers', 'target', 'template', 'model'];
+export const spec = {
+  summary: 'prints the exact prompt text a model is given for one problem',
+  flags: {
+    task: fromField(CELL_SPECS.sample.fields.task),
+    numbers: { type: 'text', required: true, placeholder: 'LIST', help: "the problem's numbers, e.g. 3,5,7" },
+    target: { type: 'number', integer: true, min: 0, required: true, help: "the problem's target" },
+    template: fromField(CELL_SPECS.sample.fields.template),
+    model: { ...MODEL_FLAG, required: false, help: 'the model whose chat template renders --template chat' },
+  },
+} as const satisfies CommandSpec;
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  checkKnownFlags(flags, FLAGS);
-  const task = taskNamed(flag(flags, 'task') ?? 'countdown');
-  const template = flag(flags, 'template') ?? 'base';
-  if (template !== 'base' && template !== 'chat') throw new Error(`--template must be base or chat, got "${template}"`);
-  const problem = { numbers: parseNumberList(requireFlag(flags, 'numbers')), target: integerFlag(flags, 'target', 0) };
-  requireFlag(flags, 'target');
-  const dir = flag(flags, 'model') === undefined ? undefined : await modelDirFlag(flags);
+  const { values: v, flags } = parseCommand('prompt', spec, args);
+  const problem = { numbers: parseNumberList(v.numbers), target: v.target };
+  const dir = v.model === undefined ? undefined : await modelDirFlag(flags);
   const config = dir === undefined ? undefined : await readTokenizerConfig({ source: 'path', dir });
-  process.stdout.write(renderPrompt(task, problem, template, chatTemplateOfConfig(config)));
+  process.stdout.write(renderPrompt(taskNamed(v.task), problem, v.template, chatTemplateOfConfig(config)));
 }

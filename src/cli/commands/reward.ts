@@ -2,20 +2,27 @@
 // (0, 0.1 or 1) of the completion on standard input; --accuracy prints the binary score, --lenient the
 // forgiving variant. One trailing newline is taken as the end of the file, not part of the completion
 // (the reward reads the last line, so it would otherwise always be empty).
+import { CELL_SPECS } from '../../notebook/cells.ts';
 import { parseNumberList } from '../../tasks/countdown.ts';
 import { taskNamed } from '../../tasks/registry.ts';
 import { countdownAccuracy, countdownRewardLenient } from '../../tasks/reward.ts';
-import { flag, numberFlag, parseFlags, readStdin, requireFlag } from '../args.ts';
+import { fromField, parseCommand, readStdin, type CommandSpec } from '../args.ts';
+
+export const spec = {
+  summary: "prints the reward of the completion on standard input (the paper's 0, 0.1 or 1)",
+  flags: {
+    task: fromField(CELL_SPECS.sample.fields.task),
+    numbers: { type: 'text', required: true, placeholder: 'LIST', help: "the problem's numbers, e.g. 3,5,7" },
+    target: { type: 'number', integer: true, min: 0, required: true, help: "the problem's target" },
+    accuracy: { type: 'switch', help: 'print the binary score (1 for a correct answer, else 0)' },
+    lenient: { type: 'switch', help: 'print the forgiving variant of the reward' },
+  },
+} as const satisfies CommandSpec;
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  const task = taskNamed(flag(flags, 'task') ?? 'countdown');
-  const problem = { numbers: parseNumberList(requireFlag(flags, 'numbers')), target: numberFlag(flags, 'target', NaN) };
-  if (Number.isNaN(problem.target)) throw new Error('missing --target');
-  const score = flag(flags, 'accuracy')
-    ? countdownAccuracy
-    : flag(flags, 'lenient')
-      ? countdownRewardLenient
-      : task.reward;
+  const { values: v } = parseCommand('reward', spec, args);
+  const task = taskNamed(v.task);
+  const problem = { numbers: parseNumberList(v.numbers), target: v.target };
+  const score = v.accuracy ? countdownAccuracy : v.lenient ? countdownRewardLenient : task.reward;
   console.log(String(score((await readStdin()).replace(/\r?\n$/, ''), problem)));
 }

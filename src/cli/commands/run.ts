@@ -17,7 +17,7 @@ import { primerCells, type Notebook } from '../../notebook/types.ts';
 import { Store } from '../../store/db.ts';
 import type { JsonValue } from '../../store/schema.ts';
 import { tracesBy } from '../../store/traces.ts';
-import { flag, parseFlags } from '../args.ts';
+import { parseCommand, type CommandSpec } from '../args.ts';
 import { RunProgress } from '../runProgress.ts';
 
 /** Applies `--set` values: `name=value` sets a notebook param ($name in cells), `cell.name=value` a cell's param. */
@@ -40,14 +40,33 @@ export function applySettings(nb: Notebook, settings: string[]): Notebook {
   return { ...nb, meta, cells };
 }
 
+export const spec = {
+  summary: "runs a notebook headless with the app's runner and handlers, writing outputs, traces and charts",
+  positional: 'NOTEBOOK.md',
+  flags: {
+    set: {
+      type: 'texts',
+      placeholder: 'NAME=VALUE',
+      help: 'a notebook param (name=value) or a cell field (cell.name=value), in YAML',
+    },
+    out: {
+      type: 'text',
+      placeholder: 'DIR',
+      help: 'where outputs.json, traces.jsonl and the charts go (default: primer-out/NOTEBOOK)',
+    },
+    trust: {
+      type: 'switch',
+      help: "run js cells: in this process, with the user's rights (files, network), so only for code you have read",
+    },
+  },
+} as const satisfies CommandSpec;
+
 export async function run(args: string[]): Promise<void> {
-  const [file, ...rest] = args;
-  if (!file || file.startsWith('--'))
-    throw new Error('usage: primer run NOTEBOOK.md [--set key=value] [--out DIR] [--trust]');
-  const flags = parseFlags(rest);
-  const notebook = applySettings(parseNotebook(await readFile(file, 'utf8')), flags.get('set') ?? []);
+  const { values: v, positional } = parseCommand('run', spec, args);
+  const file = positional!;
+  const notebook = applySettings(parseNotebook(await readFile(file, 'utf8')), v.set);
   const id = basename(file).replace(/\.md$/, '');
-  const out = flag(flags, 'out') ?? join('primer-out', id);
+  const out = v.out ?? join('primer-out', id);
   const store = await Store.open({ name: `primer-run-${Date.now()}` });
   const progress = new RunProgress({
     progress: (line) => process.stderr.write(`${line}\n`),
@@ -56,7 +75,7 @@ export async function run(args: string[]): Promise<void> {
   const runner = new NotebookRunner({
     notebookId: id,
     notebook,
-    trusted: flags.has('trust'),
+    trusted: v.trust,
     handlers: createHandlers({ store, engine: new LocalEngine(), anthropicBaseURL: process.env.ANTHROPIC_BASE_URL }),
     outputs: storeOutputs(store),
     onChange: (cellId, state) => progress.change(cellId, state),

@@ -9,31 +9,41 @@ import { basename } from 'node:path';
 import type { Tokenizer } from '../../engine/tokenizer.ts';
 import { runSft, type SftPair } from '../../engine/train/sft.ts';
 import { parseSftJsonl, type SftExample } from '../../priming/export.ts';
-import { checkKnownFlags, flag, integerFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
-import { clockText, methodFlag, outputFolder, resumeFlag, trainingModel } from '../trainOutput.ts';
+import { CELL_SPECS } from '../../notebook/cells.ts';
+import { FORCE, fromField, parseCommand, type CommandSpec } from '../args.ts';
+import { ADAPTER_FLAG, MODEL_FLAG } from '../modelFlags.ts';
+import { clockText, outputFolder, resumeFlag, TRAINING_FLAGS, trainingModel } from '../trainOutput.ts';
 
-const FLAGS = [
-  'model',
-  'data',
-  'out',
-  'method',
-  'rank',
-  'alpha',
-  'lr',
-  'epochs',
-  'batch',
-  'max-length',
-  'warmup',
-  'schedule',
-  'micro-batch-tokens',
-  'checkpoint-every',
-  'resume',
-  'seed',
-  'quant',
-  'checkpointing',
-  'adapter',
-  'force',
-];
+/** A prime cell's declaration gives the defaults, ranges and help. */
+const PRIME = CELL_SPECS.prime.fields;
+
+export const spec = {
+  summary: 'fine-tunes a model (LoRA or all weights) on TRL prompt/completion JSONL',
+  flags: {
+    model: MODEL_FLAG,
+    data: { type: 'text', required: true, placeholder: 'FILE', help: 'TRL JSONL: prompt/completion, or messages' },
+    out: { type: 'text', required: true, placeholder: 'DIR', help: 'where the trained files and checkpoints go' },
+    method: fromField(PRIME.method),
+    rank: fromField(PRIME.rank),
+    alpha: fromField(PRIME.alpha),
+    lr: fromField(PRIME.lr),
+    epochs: fromField(PRIME.epochs),
+    batch: fromField(PRIME.batch_size),
+    'max-length': fromField(PRIME.max_length),
+    warmup: fromField(PRIME.warmup),
+    schedule: {
+      type: 'text',
+      oneOf: ['cosine', 'constant'],
+      default: 'cosine',
+      help: 'learning-rate schedule after warmup',
+    },
+    'checkpoint-every': fromField(PRIME.checkpoint_every),
+    seed: fromField(PRIME.seed),
+    adapter: ADAPTER_FLAG,
+    ...TRAINING_FLAGS,
+    force: FORCE,
+  },
+} as const satisfies CommandSpec;
 
 /** Chat-form prompts become text through the model's own chat template, ending with the assistant's turn. */
 export function sftPairs(examples: SftExample[], tokenizer: Tokenizer, file: string): SftPair[] {
@@ -46,34 +56,28 @@ export function sftPairs(examples: SftExample[], tokenizer: Tokenizer, file: str
 }
 
 export async function run(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
-  checkKnownFlags(flags, FLAGS);
-  const dataPath = requireFlag(flags, 'data');
-  const method = methodFlag(flags);
-  const schedule = flag(flags, 'schedule') ?? 'cosine';
-  if (schedule !== 'cosine' && schedule !== 'constant')
-    throw new Error(`--schedule must be cosine or constant, got "${schedule}"`);
+  const { values: v, flags } = parseCommand('sft', spec, args);
+  const { data: dataPath, method, rank, schedule } = v;
   const text = await readFile(dataPath, 'utf8').catch(() => {
     throw new Error(`--data ${dataPath}: cannot read the file`);
   });
   const examples = parseSftJsonl(text, basename(dataPath));
   const out = outputFolder(flags);
   const resume = await resumeFlag(flags);
-  const rank = integerFlag(flags, 'rank', 16, 1);
   const options = {
     method,
     rank,
     schedule,
-    alpha: numberFlag(flags, 'alpha', 2 * rank),
-    lr: numberFlag(flags, 'lr', method === 'lora' ? 2e-4 : 1e-5),
-    epochs: integerFlag(flags, 'epochs', 3, 1),
-    batchSize: integerFlag(flags, 'batch', 8, 1),
-    maxLength: integerFlag(flags, 'max-length', 1024, 2),
-    warmup: numberFlag(flags, 'warmup', 0.1),
-    microBatchTokens: integerFlag(flags, 'micro-batch-tokens', 2048, 1),
-    checkpointEvery: integerFlag(flags, 'checkpoint-every', 50),
-    checkpointing: flag(flags, 'checkpointing') !== undefined,
-    seed: integerFlag(flags, 'seed', 0),
+    alpha: v.alpha,
+    lr: v.lr,
+    epochs: v.epochs,
+    batchSize: v.batch,
+    maxLength: v['max-length'],
+    warmup: v.warmup,
+    microBatchTokens: v['micro-batch-tokens'],
+    checkpointEvery: v['checkpoint-every'],
+    checkpointing: v.checkpointing,
+    seed: v.seed,
     resume,
   } as const;
 
