@@ -41,8 +41,8 @@ run() {
   echo "gpu-check: $name exited $(cat "$logs/$name.status") after $(cat "$logs/$name.seconds") s" >&2
 }
 
-NOTEBOOK_00_SIZES=(--set narrated.size=200 --set primed.epochs=1 --set before_rl.problems=32
-  --set rl.steps=4 --set rl.eval_every=4 --set rl.eval_problems=16)
+NOTEBOOK_00_SIZES=(--set traces=200 --set epochs=1 --set before_rl.problems=32
+  --set rl_steps=4 --set eval_problems=16)
 
 PRIMER_KERNELS=gpu run bench-gpu 180 node bin/primer.js bench
 PRIMER_KERNELS=emulator run bench-emulator 180 node bin/primer.js bench

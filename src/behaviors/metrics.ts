@@ -10,6 +10,8 @@ export interface StepMetrics {
   meanLength: number;
   /** Mean count per completion of each behavior. */
   behaviors: BehaviorCounts;
+  /** Share of the annotated completions that show each behavior at least once. */
+  shown?: BehaviorCounts;
   kl?: number;
   clipFraction?: number;
   loss?: number;
@@ -27,13 +29,22 @@ export function summarizeStep(step: number, rows: ScoredCompletion[]): StepMetri
   const n = Math.max(1, rows.length);
   const annotated = rows.filter((r) => r.annotation);
   const behaviors = zeroCounts();
-  for (const r of annotated) for (const b of BEHAVIORS) behaviors[b] += r.annotation!.counts[b];
-  for (const b of BEHAVIORS) behaviors[b] /= Math.max(1, annotated.length);
+  const shown = zeroCounts();
+  for (const r of annotated)
+    for (const b of BEHAVIORS) {
+      behaviors[b] += r.annotation!.counts[b];
+      shown[b] += r.annotation!.counts[b] > 0 ? 1 : 0;
+    }
+  for (const b of BEHAVIORS) {
+    behaviors[b] /= Math.max(1, annotated.length);
+    shown[b] /= Math.max(1, annotated.length);
+  }
   return {
     step,
     meanReward: rows.reduce((s, r) => s + r.reward, 0) / n,
     accuracy: rows.filter((r) => r.reward >= 1).length / n,
     meanLength: rows.reduce((s, r) => s + r.completion.length, 0) / n,
     behaviors,
+    shown,
   };
 }

@@ -12,7 +12,7 @@ const annotation = (v: number, b: number) => ({
 });
 
 describe('step metrics and charts', () => {
-  it('summarises a step: accuracy is binary, behaviors are means over annotated completions', () => {
+  it('summarises a step: accuracy is binary, behaviors are means and shares over annotated completions', () => {
     const m = summarizeStep(3, [
       { completion: 'abcd', reward: 1, annotation: annotation(2, 1) },
       { completion: 'ab', reward: 0.1, annotation: annotation(0, 3) },
@@ -22,6 +22,7 @@ describe('step metrics and charts', () => {
     expect(m.meanReward).toBeCloseTo(1.1 / 3);
     expect(m.meanLength).toBe(2);
     expect(m.behaviors).toEqual({ verification: 1, backtracking: 2, subgoal: 0, backward: 0 });
+    expect(m.shown).toEqual({ verification: 0.5, backtracking: 1, subgoal: 0, backward: 0 });
   });
 
   it('keeps the paper figures equal to the published tables', () => {

@@ -61,9 +61,24 @@ export const spec = {
   },
 } as const satisfies CommandSpec;
 
-export async function run(args: string[]): Promise<void> {
-  const { values: v, positional } = parseCommand('run', spec, args);
-  const file = positional!;
+/** What a headless run of a notebook leaves: whether every cell completed, each cell's state, and where it wrote. */
+export interface NotebookRun {
+  /** The notebook as run, its --set values applied. */
+  notebook: Notebook;
+  ok: boolean;
+  outputs: Record<string, CellState>;
+  out: string;
+}
+
+/** How a notebook is run: its --set values, where its outputs go, whether its js cells may run. */
+export interface RunOptions {
+  set: string[];
+  out?: string;
+  trust: boolean;
+}
+
+/** Runs a notebook file headless and writes its outputs, traces and charts. */
+export async function runNotebookFile(file: string, v: RunOptions): Promise<NotebookRun> {
   const notebook = applySettings(parseNotebook(await readFile(file, 'utf8')), v.set);
   const id = basename(file).replace(/\.md$/, '');
   const out = v.out ?? join('primer-out', id);
@@ -97,5 +112,11 @@ export async function run(args: string[]): Promise<void> {
   await writeFile(join(out, 'outputs.json'), JSON.stringify(outputs, null, 2));
   await writeFile(join(out, 'traces.jsonl'), traces.join('\n') + (traces.length ? '\n' : ''));
   console.log(`wrote ${out}/outputs.json, ${traces.length} traces and the charts`);
+  return { notebook, ok, outputs, out };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values, positional } = parseCommand('run', spec, args);
+  const { ok } = await runNotebookFile(positional!, values);
   if (!ok) throw new Error('the notebook stopped at a failed cell (see above)');
 }
