@@ -13,9 +13,9 @@ import {
   type GrpoStepMetrics,
 } from '../engine/train/grpo.ts';
 import type { TrainCallbacks, TrainOutcome } from '../engine/train/trainLoop.ts';
-import { taskPrompts } from './rlEval.ts';
+import { ProblemSequence } from '../tasks/problemSequence.ts';
 import { taskNamed } from '../tasks/registry.ts';
-import type { PromptTemplate } from '../tasks/task.ts';
+import { chatTemplateOf, renderPrompt, type PromptTemplate } from '../tasks/task.ts';
 import type { CountdownProblem } from '../tasks/types.ts';
 
 /**
@@ -26,10 +26,17 @@ import type { CountdownProblem } from '../tasks/types.ts';
 export type RlJob = GrpoSettings & {
   task: string;
   template: PromptTemplate;
-  problems: CountdownProblem[];
+  /** The problems themselves (e.g. the paper's data set), or the task's training problems made as the run reaches them. */
+  problems: CountdownProblem[] | DrawnProblems;
   evalEvery?: number;
   evalProblems?: CountdownProblem[];
 };
+
+/** `count` training problems of the job's task from `seed`, the same as `task.problems('train', count, seed)`. */
+export interface DrawnProblems {
+  count: number;
+  seed: number;
+}
 
 export type RlStepMetrics = GrpoStepMetrics & StepMetrics;
 
@@ -41,13 +48,15 @@ export interface TaskRlCallbacks extends TrainCallbacks<RlStepMetrics>, Pick<Grp
 
 export async function runTaskRl(decoder: Decoder, job: RlJob, callbacks: TaskRlCallbacks): Promise<TrainOutcome> {
   const task = taskNamed(job.task);
+  const problems = problemsOf(job);
+  const chat = chatTemplateOf(decoder.tokenizer);
   let summary: StepMetrics | undefined;
   return runGrpo(
     decoder,
     {
       ...job,
-      problemPrompts: taskPrompts(decoder, job.task, job.problems, job.template),
-      score: (completion, i) => task.reward(completion, job.problems[i]),
+      problemPrompts: { count: problems.count, at: (i) => renderPrompt(task, problems.at(i), job.template, chat) },
+      score: (completion, i) => task.reward(completion, problems.at(i)),
     },
     {
       signal: callbacks.signal,
@@ -56,7 +65,7 @@ export async function runTaskRl(decoder: Decoder, job: RlJob, callbacks: TaskRlC
       onProgress: callbacks.onProgress,
       onRollouts: async (rows) => {
         const full = rows.map((r): TaskRollout => {
-          const problem = job.problems[r.problem];
+          const problem = problems.at(r.problem);
           return { ...r, problem, annotation: annotateSpans(task.hints(problem), r.completion) };
         });
         summary = summarizeStep(rows[0]?.step ?? 0, full);
@@ -65,4 +74,12 @@ export async function runTaskRl(decoder: Decoder, job: RlJob, callbacks: TaskRlC
       onStep: (m) => callbacks.onStep?.({ ...summary!, ...m }),
     },
   );
+}
+
+/** The job's problems by index: a list given, or the task's made step by step. */
+function problemsOf(job: RlJob): { count: number; at(i: number): CountdownProblem } {
+  const given = job.problems;
+  if (Array.isArray(given)) return { count: given.length, at: (i) => given[i] };
+  const drawn = given as DrawnProblems;
+  return new ProblemSequence(taskNamed(job.task), 'train', drawn.count, drawn.seed);
 }

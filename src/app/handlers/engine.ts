@@ -32,6 +32,7 @@ import { mayRead, takeOfferedFolder, type ChosenFolder } from '../modelFolder.ts
 import { keepFolder, keptFolder } from '../../store/folders.ts';
 import { packFiles, unpackFiles } from '../../store/adapterFiles.ts';
 import { trainRun, type RunSpec } from './trainRun.ts';
+import { freeStorageBytes, rlSizeProblem } from '../rlBudget.ts';
 
 export function engineOf(env: HandlerEnv): EngineService {
   if (!env.engine)
@@ -373,14 +374,22 @@ function primeHandler(env: HandlerEnv): CellHandler {
 
 function rlHandler(env: HandlerEnv): CellHandler {
   return async (ctx) => {
-    const engine = engineOf(env);
     const p = paramsOf(ctx, 'rl');
+    const size = { steps: p.steps, prompts: p.prompts, group: p.group, maxTokens: p.max_tokens };
+    const tooBig = rlSizeProblem(size, await freeStorageBytes());
+    if (tooBig) throw new Error(tooBig);
+    const engine = engineOf(env);
     const modelRef = inputOf(ctx, p.model);
     const model = asModel(modelRef.value, modelRef.id);
     await ensureLoaded(env, ctx, model);
     const task = taskNamed(p.task);
     const source = { task, problemSet: p.problem_set, seed: p.seed };
-    const train = await problemSet(ctx, source, p.steps * p.prompts, 'train');
+    // The generator's problems are made in the engine as the run reaches them; the paper's set is read here.
+    const count = p.steps * p.prompts;
+    const train =
+      p.problem_set === PAPER_PROBLEM_SET
+        ? await problemSet(ctx, source, count, 'train')
+        : { problems: { count, seed: p.seed }, notes: [] };
     const test = await problemSet(ctx, source, p.eval_every > 0 ? p.eval_problems : 0, 'test');
     const job = {
       task: task.name,
@@ -404,7 +413,7 @@ function rlHandler(env: HandlerEnv): CellHandler {
       evalEvery: p.eval_every,
       evalProblems: test.problems,
     };
-    const config = { ...job, problems: job.problems.length, evalProblems: job.evalProblems.length };
+    const config = { ...job, problems: count, evalProblems: job.evalProblems.length };
     const out = await trainedModel(
       env,
       ctx,

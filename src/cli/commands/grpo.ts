@@ -7,6 +7,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BEHAVIORS } from '../../behaviors/types.ts';
+import { rlSizeProblem } from '../../app/rlBudget.ts';
 import { runTaskRl, type RlStepMetrics, type TaskRollout } from '../../app/taskRl.ts';
 import { CELL_SPECS } from '../../notebook/cells.ts';
 import { taskNamed } from '../../tasks/registry.ts';
@@ -68,6 +69,8 @@ export async function run(args: string[]): Promise<void> {
   const { values: v, flags } = parseCommand('grpo', spec, args);
   const task = taskNamed(v.task);
   const { method, steps, prompts, seed, rank, template } = v;
+  const tooBig = rlSizeProblem({ steps, prompts, group: v.group, maxTokens: v['max-tokens'] });
+  if (tooBig) throw new Error(tooBig);
   const out = outputFolder(flags, [ROLLOUTS]);
   const options = {
     steps,
@@ -77,7 +80,7 @@ export async function run(args: string[]): Promise<void> {
     task: task.name,
     template,
     method,
-    problems: task.problems('train', steps * prompts, seed),
+    problems: { count: steps * prompts, seed },
     group: v.group,
     lr: v.lr,
     kl: v.kl,
@@ -96,7 +99,7 @@ export async function run(args: string[]): Promise<void> {
   const rolloutsPath = join(out.dir, ROLLOUTS);
   if (!options.resume) await writeFile(rolloutsPath, '');
   console.log(
-    `GRPO on ${options.problems.length} ${task.name} problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`,
+    `GRPO on ${options.problems.count} ${task.name} problems: ${prompts} × ${options.group} rollouts per step, lr ${options.lr}, kl ${options.kl}`,
   );
   const outcome = await runTaskRl(model, options, {
     onStep: (m) => console.log(stepLine(m)),

@@ -60,9 +60,15 @@ export interface GrpoSettings {
   adamw?: Partial<AdamWConfig>;
 }
 
+/** Prompt texts made as a run reaches them (a long run's problems are not all made before its first step). */
+export interface PromptSource {
+  count: number;
+  at(problem: number): string;
+}
+
 export type GrpoOptions = GrpoSettings & {
-  /** One prompt text per problem; step s uses problems s·P … s·P + P − 1, cycling through the list. */
-  problemPrompts: string[];
+  /** One prompt text per problem; step s uses problems s·P … s·P + P − 1, cycling through them. */
+  problemPrompts: readonly string[] | PromptSource;
   /** The reward of a completion of problem `problem` (an index into problemPrompts): the task's, never the engine's. */
   score: (completion: string, problem: number) => number;
 };
@@ -139,6 +145,14 @@ export const PAPER_GRPO_PRESET = {
 } as const satisfies Partial<GrpoSettings>;
 
 const DEFAULT_MICRO_BATCH_TOKENS = 2048;
+/** Tokens a later step's prompt may run past the first step's longest. */
+const PROMPT_SLACK = 32;
+
+function promptSource(prompts: readonly string[] | PromptSource): PromptSource {
+  if (!Array.isArray(prompts)) return prompts as PromptSource;
+  const list = prompts as readonly string[];
+  return { count: list.length, at: (i) => list[i] };
+}
 
 export async function runGrpo(
   model: Decoder,
@@ -150,10 +164,12 @@ export async function runGrpo(
   const progress = pacedProgress(callbacks.onProgress);
   const report = (step: number, doing: string, within = 0, force = true) =>
     progress({ step, steps: o.steps, doing, within }, force);
-  report(0, `tokenizing ${o.problemPrompts.length.toLocaleString()} prompts`);
-  const prompts = o.problemPrompts;
-  const promptIds = prompts.map((text) => model.tokenizer.encodePrompt(text));
-  const longest = promptIds.reduce((n, ids) => Math.max(n, ids.length), 0) + o.maxTokens + 1;
+  const prompts = promptSource(o.problemPrompts);
+  const pickedAt = (s: number) => Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % prompts.count);
+  // Each step's prompts are tokenized when it starts. The micro-batch budget is sized from the first step's
+  // (with slack: a task's prompts differ only in the problem's few numbers), never below the default.
+  const firstIds = pickedAt(0).map((i) => model.tokenizer.encodePrompt(prompts.at(i)));
+  const longest = firstIds.reduce((n, ids) => Math.max(n, ids.length), 0) + PROMPT_SLACK + o.maxTokens + 1;
   report(0, 'preparing the model for training');
   const session = await TrainSession.open(model, {
     kind: 'grpo',
@@ -167,21 +183,19 @@ export async function runGrpo(
     microBatchTokens: Math.max(o.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS, longest),
   });
   try {
-    if (session.saved && session.saved.problems !== o.problemPrompts.length)
-      throw new Error(
-        `checkpoint: made for ${String(session.saved.problems)} problems, this run has ${o.problemPrompts.length}`,
-      );
+    if (session.saved && session.saved.problems !== prompts.count)
+      throw new Error(`checkpoint: made for ${String(session.saved.problems)} problems, this run has ${prompts.count}`);
     const objective = objectiveOf(o);
     const clock = new StepClock();
     const last = Math.min(o.steps, o.stopAfter ?? o.steps);
     if (session.step === 0) await callbacks.onPolicy?.(0, session.model);
     while (session.step < last) {
       const s = session.step;
-      const picked = Array.from({ length: o.prompts }, (_, i) => (s * o.prompts + i) % o.problemPrompts.length);
+      const picked = pickedAt(s);
       report(s, `sampling ${o.prompts * o.group} completions`);
       const rollouts = await sampleGroups(
         session,
-        picked.map((i) => promptIds[i]),
+        picked.map((i) => model.tokenizer.encodePrompt(prompts.at(i))),
         o,
         callbacks.signal,
         (token) =>
@@ -214,7 +228,7 @@ export async function runGrpo(
       const rows: GrpoRollout[] = rollouts.gens.map((g, row) => ({
         step: s,
         problem: problemOf(row),
-        prompt: prompts[problemOf(row)],
+        prompt: prompts.at(problemOf(row)),
         completion: g.text,
         reward: rewards[row],
         advantage: advantages[row],
@@ -236,7 +250,7 @@ export async function runGrpo(
       });
       await callbacks.onPolicy?.(session.step, session.model);
       if (o.checkpointEvery > 0 && session.step % o.checkpointEvery === 0) {
-        await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: o.problemPrompts.length }));
+        await callbacks.onCheckpoint?.(session.step, await session.checkpoint({ problems: prompts.count }));
       }
     }
     return { steps: session.step, files: await session.files() };
@@ -304,7 +318,7 @@ export function validateGrpo(o: GrpoOptions): GrpoOptions {
   if ((o.miniBatches ?? 1) > o.prompts * o.group)
     bad('miniBatches', `must be at most the ${o.prompts * o.group} rollouts of a step`);
   if (o.group < 2) bad('group', 'must be at least 2 (advantages compare completions within a group)');
-  if (!Array.isArray(o.problemPrompts) || o.problemPrompts.length === 0) throw new Error('grpo: no problems');
+  if (promptSource(o.problemPrompts).count === 0) throw new Error('grpo: no problems');
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr', 'must be a positive number');
   if (!(o.kl >= 0) || !Number.isFinite(o.kl)) bad('kl', 'must be a non-negative number');
   if (o.kl > 0 && o.method === 'full')
