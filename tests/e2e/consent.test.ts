@@ -1,13 +1,17 @@
 // Consent in the browser, with real IndexedDB: js cells run only in a notebook the user trusted (a restored
 // backup claiming trust does not count), a backup never replaces a shipped notebook, and each share link
 // becomes a notebook of its own (replacing one of the same title only when the user says so).
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openPage, startApp, type AppSession } from '../support/browser.ts';
+import { parseNotebook } from '../../src/notebook/format.ts';
 import { encodeShareFragment } from '../../src/notebook/share.ts';
 import { UNTRUSTED_JS } from '../../src/notebook/runner.ts';
 import { DB_VERSION } from '../../src/store/migrations.ts';
 
+/** The shipped "Start here" notebook's title, read from its file so the test follows the notebook. */
+const START_HERE = parseNotebook(readFileSync('notebooks/00-start-here-offline.md', 'utf8')).meta.title ?? '';
 const JS_NOTEBOOK = '---\ntitle: Runs code\n---\n\n```primer js\nid: code\n---\nreturn 6 * 7;\n```\n';
 
 function notebookText(title: string, body: string): string {
@@ -67,7 +71,7 @@ describe('consent and imports', () => {
     expect(await page.getByRole('button', { name: 'Trust this notebook' }).count()).toBe(0);
 
     await page.goto(app.url);
-    await openListed(page, 'Start here: a tiny reasoner');
+    await openListed(page, START_HERE);
     expect(await page.locator('[data-testid="cell-code"]').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
