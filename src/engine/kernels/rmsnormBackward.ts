@@ -2,6 +2,7 @@ import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
+import { kernelFamily } from '../kernelFamily.ts';
 import code from './rmsnormBackward.wgsl?raw';
 import reduceCode from './reduce.wgsl?raw';
 
@@ -23,12 +24,22 @@ export interface RmsnormBackwardArgs {
 export function rmsnormBackward(device: GPUDevice, encoder: GPUCommandEncoder, a: RmsnormBackwardArgs): void {
   checkDims('rmsnormBackward', { T: a.T, D: a.D });
   const dims = params(device, [a.T, a.D, a.accumulate ? 1 : 0]);
+  const shape = rowThreads(device, a.D);
   dispatch(
     device,
     encoder,
-    pipeline(device, reduceCode + code),
+    pipeline(device, reduceCode + code, shape),
     [dims, a.dy, a.x, a.w, a.rstd, a.dx],
-    foldWorkgroups(a.T),
+    foldWorkgroups(Math.ceil(a.T / (shape.WG / shape.ROW))),
   );
   if (a.dw) columnSum(device, encoder, { a: a.dy, b: a.x, r: a.rstd, out: a.dw, T: a.T, C: a.D });
+}
+
+/**
+ * Threads per row (ROW) and per workgroup (WG): the gpu family's ROW is the power of two that covers D, at most
+ * 256; the emulator family walks each row with one thread, 64 rows to a workgroup, as the forward does.
+ */
+function rowThreads(device: GPUDevice, D: number): { WG: number; ROW: number } {
+  if (kernelFamily(device) === 'emulator') return { WG: 64, ROW: 1 };
+  return { WG: 256, ROW: Math.min(256, 2 ** Math.ceil(Math.log2(D))) };
 }

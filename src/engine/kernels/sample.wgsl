@@ -42,7 +42,7 @@ fn orderKey(z: f32) -> u32 {
 
 /** The workgroup's count: summed as f32 (reduce.wgsl), exact for counts below 2^24, far above any vocabulary. */
 fn countAll(x: u32, t: u32) -> u32 {
-  return u32(workgroupSum(t, f32(x)));
+  return u32(segmentSum(t, f32(x), WG));
 }
 
 /** The lowest id holding the row's largest logit. */
@@ -97,7 +97,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let z = logits[base + v];
       if (orderKey(z) >= keyK) { mass += exp((z - zMax) * invTemperature); }
     }
-    let needed = workgroupSum(t, mass) * row.topP;
+    let needed = segmentSum(t, mass, WG) * row.topP;
     for (var bit = 31i; bit >= 0i; bit--) {
       let candidate = key | (1u << u32(bit));
       let lowest = max(candidate, keyK);
@@ -106,7 +106,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         let z = logits[base + v];
         if (orderKey(z) >= lowest) { m += exp((z - zMax) * invTemperature); }
       }
-      if (workgroupSum(t, m) >= needed) { key = candidate; }
+      if (segmentSum(t, m, WG) >= needed) { key = candidate; }
     }
   }
   key = max(key, keyK);

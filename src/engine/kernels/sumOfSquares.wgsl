@@ -23,6 +23,6 @@ fn main(
     let v = x[i];
     if (dims.square != 0u) { s += v * v; } else { s += v; }
   }
-  let total = workgroupSum(lid, s);
+  let total = segmentSum(lid, s, WG);
   if (lid == 0u) { out[dims.outIndex + wg.x] = total; }
 }
