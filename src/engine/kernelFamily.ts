@@ -39,6 +39,17 @@ export function parseKernelFamily(value: string | null | undefined, where: strin
   throw new Error(`${where} = "${value}": the kernel family must be "gpu" or "emulator"`);
 }
 
+/**
+ * Threads for a kernel that reduces rows of `length` values (RMSNorm's backward, the loss's log-sum-exp): ROW per
+ * row and WG per workgroup, WG / ROW rows each. The gpu family's ROW is the power of two that covers the row, at
+ * most 256, so a short row leaves no thread idle at the barriers; the emulator family walks a row with one thread,
+ * 64 rows to a workgroup, with no barrier at all.
+ */
+export function rowThreads(device: GPUDevice, length: number): { WG: number; ROW: number } {
+  if (kernelFamily(device) === 'emulator') return { WG: 64, ROW: 1 };
+  return { WG: 256, ROW: Math.min(256, 2 ** Math.ceil(Math.log2(length))) };
+}
+
 /** The family an adapter gets unless forced: CPU implementations (and fallback adapters) the emulator's. */
 export function defaultFamily(adapter: { isSoftware: boolean; isFallback: boolean }): KernelFamily {
   return adapter.isSoftware || adapter.isFallback ? 'emulator' : 'gpu';

@@ -2,7 +2,7 @@ import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
-import { kernelFamily } from '../kernelFamily.ts';
+import { rowThreads } from '../kernelFamily.ts';
 import code from './rmsnormBackward.wgsl?raw';
 import reduceCode from './reduce.wgsl?raw';
 
@@ -33,13 +33,4 @@ export function rmsnormBackward(device: GPUDevice, encoder: GPUCommandEncoder, a
     foldWorkgroups(Math.ceil(a.T / (shape.WG / shape.ROW))),
   );
   if (a.dw) columnSum(device, encoder, { a: a.dy, b: a.x, r: a.rstd, out: a.dw, T: a.T, C: a.D });
-}
-
-/**
- * Threads per row (ROW) and per workgroup (WG): the gpu family's ROW is the power of two that covers D, at most
- * 256; the emulator family walks each row with one thread, 64 rows to a workgroup, as the forward does.
- */
-function rowThreads(device: GPUDevice, D: number): { WG: number; ROW: number } {
-  if (kernelFamily(device) === 'emulator') return { WG: 64, ROW: 1 };
-  return { WG: 256, ROW: Math.min(256, 2 ** Math.ceil(Math.log2(D))) };
 }

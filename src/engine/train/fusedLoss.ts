@@ -12,6 +12,7 @@ import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, type Bindable 
 import { params } from '../kernels/params.ts';
 import { linearWeightBackward } from '../kernels/linearBackward.ts';
 import { matmul } from '../kernels/matmul.ts';
+import { rowThreads } from '../kernelFamily.ts';
 import gradCode from './lossGrad.wgsl?raw';
 import lseCode from './lossLogSumExp.wgsl?raw';
 
@@ -67,16 +68,16 @@ export class FusedLoss {
   /** Records pass 1: logp and lse for every token. */
   forward(encoder: GPUCommandEncoder, a: FusedLossInputs): void {
     this.checkTokens(a.T);
-    const pipe = pipeline(this.device, lseCode);
     this.eachChunk((start, rows) => {
+      const threads = rowThreads(this.device, rows);
       this.logits(encoder, a, start, rows);
       const dims = params(this.device, [a.T, rows, start, start === 0 ? 1 : 0, { f32: this.invT }]);
       dispatch(
         this.device,
         encoder,
-        pipe,
+        pipeline(this.device, lseCode, threads),
         [{ buffer: dims }, this.z, a.targets, this.stats, this.lse, this.logp],
-        foldWorkgroups(a.T),
+        foldWorkgroups(Math.ceil(a.T / (threads.WG / threads.ROW))),
       );
     });
   }
