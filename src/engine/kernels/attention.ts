@@ -1,6 +1,7 @@
 import { dispatch, foldWorkgroups, pipeline, type Bindable, type DispatchWork } from '../compute.ts';
 import { bindingBytes, checkDims } from './checks.ts';
 import { params } from './params.ts';
+import { unrollQuadLoops } from './unrollQuads.ts';
 import code from './attention.wgsl?raw';
 import { attentionFlash } from './attentionFlash.ts';
 import { attentionSplit, MAX_SPLIT_ROW_HEADS, SPLIT_ATTENTION_ROWS } from './attentionSplit.ts';
@@ -127,7 +128,7 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   }
   const l = resolvedLayout(a);
   const dims = params(device, [...layoutParams(l), { f32: 1 / Math.sqrt(a.headDim) }]);
-  const pipe = pipeline(device, code, { HEAD_DIM: a.headDim });
+  const pipe = pipeline(device, unrollQuadLoops(code, a.headDim / 4), { HEAD_DIM: a.headDim });
   dispatch(
     device,
     encoder,

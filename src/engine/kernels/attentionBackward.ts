@@ -8,6 +8,7 @@ import {
   type AttentionLayout,
 } from './attention.ts';
 import { params } from './params.ts';
+import { unrollQuadLoops } from './unrollQuads.ts';
 import { attentionFlashBackward } from './attentionFlash.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 import common from './attentionBackward.wgsl?raw';
@@ -53,7 +54,7 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   dispatch(
     device,
     encoder,
-    pipeline(device, common + queryCode, constants),
+    pipeline(device, unrollQuadLoops(common + queryCode, a.headDim / 4), constants),
     [...shared, a.o, a.delta, a.dQ],
     foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
     attentionWork(a, keys, 6), // S, dP and dQ
@@ -61,7 +62,7 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   dispatch(
     device,
     encoder,
-    pipeline(device, common + keyValueCode, constants),
+    pipeline(device, unrollQuadLoops(common + keyValueCode, a.headDim / 4), constants),
     [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)],
     foldWorkgroups(Math.ceil((a.R * a.nKvHeads) / 64)),
     attentionWork(a, keys, 8), // S, dP, dV and dK

@@ -14,7 +14,9 @@
 // Like the forward, one thread per row walks that row's partners with its own vectors in registers: the query
 // pass owns (query row, head) and the key/value pass (key row, kv head), so every gradient row has one writer
 // and no atomics or workgroup memory are needed. An earlier version staged 16 × 16 blocks in workgroup memory,
-// as GPUs like; on SwiftShader its barriers made it 15× slower than the forward.
+// as GPUs like; on SwiftShader its barriers made it 15× slower than the forward. The wrapper unrolls the
+// `i < QUADS` loops over a head's vec4s (unrollQuads.ts), so the per-thread arrays are indexed by constants and
+// stay in registers: 3× faster on SwiftShader at d = 16.
 
 override HEAD_DIM: u32 = 64u;
 override QUADS: u32 = HEAD_DIM / 4u;

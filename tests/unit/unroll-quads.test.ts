@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { unrollQuadLoops } from '../../src/engine/kernels/unrollQuads.ts';
+
+describe('unrollQuadLoops (the emulator attention kernels)', () => {
+  it('copies each quad loop body once per quad with its variable a constant, nested braces kept', () => {
+    const code = [
+      'var s = 0.0;',
+      'for (var i = 0u; i < QUADS; i++) { if (i > 0u) { s += q[i] * k[kb + i]; } }',
+      'for (var j = 0u; j < QUADS; j++) { o[j] = oi[j]; }',
+      'for (var j = 0u; j < count; j++) { x += j; }',
+    ].join('\n');
+    expect(unrollQuadLoops(code, 2).split('\n')).toEqual([
+      'var s = 0.0;',
+      '{ if (0u > 0u) { s += q[0u] * k[kb + 0u]; } } { if (1u > 0u) { s += q[1u] * k[kb + 1u]; } }',
+      '{ o[0u] = oi[0u]; } { o[1u] = oi[1u]; }',
+      'for (var j = 0u; j < count; j++) { x += j; }',
+    ]);
+  });
+
+  it('refuses a loop it cannot close and a quad loop inside another', () => {
+    expect(() => unrollQuadLoops('for (var i = 0u; i < QUADS; i++) { x += 1.0;', 4)).toThrow(/closing brace/);
+    const nested = 'for (var i = 0u; i < QUADS; i++) { for (var j = 0u; j < QUADS; j++) { } }';
+    expect(() => unrollQuadLoops(nested, 4)).toThrow(/inside another/);
+  });
+});
