@@ -50,8 +50,13 @@ const ROWS_PER_THREAD = 8;
 export function rowThreads(M: number): number {
   return Math.min(8, 2 ** Math.ceil(Math.log2(Math.ceil(M / ROWS_PER_THREAD))));
 }
-/** Columns a thread group of the tile covers: the tile is 32 or 128 columns wide (one or four groups). */
+/** Columns a thread group of the tile covers: the tile is 32, 64 or 128 columns wide (one, two or four groups). */
 const GROUP_N = 32;
+
+/** Column groups of a tile for N columns (the matmuls' COLUMN_GROUPS): the fewest that cover N, at most 4. */
+export function columnGroups(N: number): number {
+  return N <= GROUP_N ? 1 : N <= 2 * GROUP_N ? 2 : 4;
+}
 
 /** The audit's description of a product's dispatch (dispatchAudit.ts): 2·M·N·K multiply-adds. */
 export function productWork(a: { M: number; N: number; K: number }): DispatchWork {
@@ -81,7 +86,7 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
     { f32: a.scale ?? 1 },
     a.accumulate ? 1 : 0,
   ]);
-  const groups = a.N <= GROUP_N ? 1 : 4;
+  const groups = columnGroups(a.N);
   const stacked = rowThreads(a.M);
   const pipe = pipeline(device, tileStore + matmulCode, {
     W_KN: kn ? 1 : 0,

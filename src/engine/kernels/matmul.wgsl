@@ -5,8 +5,9 @@
 //   W_KN = true:  W [K, N], B = W: the input gradient dx = dy W of the layer above (W [out, in] = [K, N] here).
 //
 // Each thread owns an 8 × 16 block of Y: rows r..r+7 and four groups of four adjacent columns c + 32j..+3.
-// 8 × 8 threads make a 64 × 128 tile. For a thin Y (a LoRA rank's few columns) COLUMN_GROUPS = 1 keeps only
-// the first group: a 64 × 32 tile, instead of computing 96 clamped copies of the last column. For a short Y
+// 8 × 8 threads make a 64 × 128 tile. For a narrower Y COLUMN_GROUPS = 1 or 2 keeps only the first groups: a
+// 64 × 32 tile for a LoRA rank's few columns, 64 × 64 for a small model's hidden size, instead of computing
+// clamped copies of the last column (half of every 64-column product's work). For a short Y
 // (a decode step's few rows through a LoRA adapter) ROW_THREADS < 8 shrinks the tile's height the same way. The block sits in eight named mat4x4 accumulators acc{g}{j} (rows
 // 4g..4g+3, column group j; matrix column i holds row 4g+i), never an array, which compilers may spill.
 // Per step of four k: Xg = mat4x4(rows' k-quads), Pj = mat4x4(k-rows of B over the 4 columns of group j), and
@@ -98,9 +99,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let xb = mat4x4<f32>(xQuad(rowsB.x, k), xQuad(rowsB.y, k), xQuad(rowsB.z, k), xQuad(rowsB.w, k));
     let w0 = weightBlock(c, k);
     acc00 += w0 * xa; acc10 += w0 * xb;
-    if (COLUMN_GROUPS == 4u) {
+    if (COLUMN_GROUPS >= 2u) {
       let w1 = weightBlock(c + 32u, k);
       acc01 += w1 * xa; acc11 += w1 * xb;
+    }
+    if (COLUMN_GROUPS == 4u) {
       let w2 = weightBlock(c + 64u, k);
       acc02 += w2 * xa; acc12 += w2 * xb;
       let w3 = weightBlock(c + 96u, k);
@@ -108,8 +111,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
   }
   storeBlock(r, c, acc00); storeBlock(r + 4u, c, acc10);
+  if (COLUMN_GROUPS >= 2u) { storeBlock(r, c + 32u, acc01); storeBlock(r + 4u, c + 32u, acc11); }
   if (COLUMN_GROUPS == 4u) {
-    storeBlock(r, c + 32u, acc01); storeBlock(r, c + 64u, acc02); storeBlock(r, c + 96u, acc03);
-    storeBlock(r + 4u, c + 32u, acc11); storeBlock(r + 4u, c + 64u, acc12); storeBlock(r + 4u, c + 96u, acc13);
+    storeBlock(r, c + 64u, acc02); storeBlock(r, c + 96u, acc03);
+    storeBlock(r + 4u, c + 64u, acc12); storeBlock(r + 4u, c + 96u, acc13);
   }
 }
