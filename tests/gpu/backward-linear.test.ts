@@ -6,7 +6,9 @@ import { relativeError } from '../support/compare.ts';
 import { randomF32, testGpu } from '../support/gpu.ts';
 
 describe('linear-layer gradients on WebGPU', () => {
-  // Ragged shapes take the scalar path; the last two are thin (LoRA's dB [out, r] and dA [r, in]) on the vec4 path.
+  // Ragged shapes take the scalar path; [50, 136, 16] and [50, 16, 132] are thin (LoRA's dB [out, r] and dA [r, in])
+  // on the vec4 path. Small dW over many tokens is summed in token slices (100: 2 slices; 1000: 16; 333: 6, the
+  // last one short).
   for (const [M, N, K, scale] of [
     [1, 1, 1, 1],
     [33, 45, 70, 1],
@@ -14,6 +16,8 @@ describe('linear-layer gradients on WebGPU', () => {
     [64, 64, 64, 1],
     [50, 136, 16, 0.25],
     [50, 16, 132, 1],
+    [1000, 64, 64, 0.5],
+    [333, 20, 37, 1],
   ] as const) {
     it(`accumulates dW += ${scale}·dyᵀx and db += Σdy for M=${M} N=${N} K=${K}`, async () => {
       const { device } = await testGpu();

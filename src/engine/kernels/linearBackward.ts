@@ -1,4 +1,4 @@
-import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, scratchBuffer, type Bindable } from '../compute.ts';
 import { productWork } from './matmul.ts';
 import { bindingBytes, checkDims } from './checks.ts';
 import { kernelFamily } from '../kernelFamily.ts';
@@ -6,6 +6,13 @@ import { tiledGemm } from './gemmTiled.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
 import code from './linearWeightBackward.wgsl?raw';
+import epilogue from './gemmEpilogue.wgsl?raw';
+import slicesCode from './gemmSlices.wgsl?raw';
+
+/** Workgroups an emulator weight gradient launches at least (token slices make up for few blocks), for the cores. */
+const MIN_WORKGROUPS = 16;
+/** Tokens a slice covers at least, so the partials' extra traffic stays small. */
+const MIN_SLICE_TOKENS = 64;
 
 export interface LinearWeightBackwardArgs {
   dy: Bindable; // [M, N]
@@ -27,17 +34,38 @@ export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncod
     const product = { x: a.dy, aTransposed: true, w, layout: 'KN' as const, y: a.dw, M: a.N, N: a.K, K: a.M };
     return tiledGemm(device, encoder, { ...product, scale: a.scale, accumulate: true });
   }
-  const dims = params(device, [a.M, a.N, a.K, { f32: a.scale ?? 1 }]);
   const vec4 = a.N % 4 === 0 && a.K % 4 === 0 && bindingBytes(a.dy) % 16 === 0 && bindingBytes(a.x) % 16 === 0;
   const none = placeholderBuffer(device);
-  const blocks = Math.ceil(a.N / 8) * Math.ceil(a.K / 8);
+  const workgroups = Math.ceil((Math.ceil(a.N / 8) * Math.ceil(a.K / 8)) / 64);
+  const wanted = Math.min(Math.ceil(MIN_WORKGROUPS / workgroups), Math.ceil(a.M / MIN_SLICE_TOKENS));
+  const mSlice = Math.ceil(a.M / Math.max(1, wanted));
+  const slices = Math.ceil(a.M / mSlice);
+  const sliced = slices > 1;
+  const target = sliced ? scratchBuffer(device, 'weight-gradient-slices', slices * a.N * a.K * 4) : a.dw;
   dispatch(
     device,
     encoder,
-    pipeline(device, code, { VEC4: vec4 ? 1 : 0 }),
-    [dims, a.dy, vec4 ? a.dy : none, a.x, vec4 ? a.x : none, a.dw],
-    foldWorkgroups(Math.ceil(blocks / 64)),
+    pipeline(device, code, { VEC4: vec4 ? 1 : 0, SLICED: sliced ? 1 : 0 }),
+    [
+      params(device, [a.M, a.N, a.K, { f32: a.scale ?? 1 }, mSlice]),
+      a.dy,
+      vec4 ? a.dy : none,
+      a.x,
+      vec4 ? a.x : none,
+      target,
+    ],
+    [...foldWorkgroups(workgroups), slices],
     productWork(a),
+  );
+  if (!sliced) return;
+  // dW (an [N, K] "Y") += scale · Σ slices, with gemmSlices' epilogue: no bias, accumulating.
+  const sums = params(device, [a.N, a.K, a.M, 0, 0, { f32: a.scale ?? 1 }, 1, mSlice, slices]);
+  dispatch(
+    device,
+    encoder,
+    pipeline(device, epilogue + slicesCode),
+    [sums, none, a.dw, target],
+    foldWorkgroups(Math.ceil((a.N * a.K) / 256)),
   );
 }
 

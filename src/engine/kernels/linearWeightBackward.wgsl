@@ -6,12 +6,16 @@
 // products, 64 multiply-adds per 4 quad loads. Blocks are numbered along K first and dealt one per thread, so a
 // thin dW (LoRA's dA [r, in] and dB [out, r]) idles no thread on blocks past its edge. Like matmul.wgsl, no
 // workgroup memory: a version that staged 16-token chunks in shared memory ran 3-4× slower on SwiftShader,
-// whose barriers are expensive. VEC4 (N % 4 == 0, K % 4 == 0, bindings of whole vec4s) reads the quads as
+// whose barriers are expensive. A small dW (a 64 × 64 projection is 64 blocks: one workgroup, one CPU core) is
+// SLICED over the tokens: workgroup z sums tokens z · mSlice.. of its blocks and stores them, unscaled, to its
+// own [N, K] slice of dW (then a partials buffer [slices, N, K]), and gemmSlices.wgsl adds the slices to the
+// real dW in a fixed order, so the result is the same every run. VEC4 (N % 4 == 0, K % 4 == 0, bindings of whole vec4s) reads the quads as
 // vec4s; otherwise from scalars, with zeros past the edges. Stores are masked.
 
 override VEC4: bool = false;
+override SLICED: bool = false;
 
-struct Dims { M: u32, N: u32, K: u32, scale: f32 }
+struct Dims { M: u32, N: u32, K: u32, scale: f32, mSlice: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> dY: array<f32>;
@@ -43,11 +47,14 @@ fn outer(g: vec4<f32>, x: vec4<f32>) -> mat4x4<f32> {
   return mat4x4<f32>(x * g.x, x * g.y, x * g.z, x * g.w);
 }
 
-fn addBlock(n: u32, k: u32, acc: mat4x4<f32>) {
+fn addBlock(n: u32, k: u32, acc: mat4x4<f32>, slice: u32) {
   for (var j = 0u; j < 4u; j++) {
     if (n + j >= dims.N) { return; }
     for (var i = 0u; i < 4u; i++) {
-      if (k + i < dims.K) { dW[(n + j) * dims.K + k + i] += dims.scale * acc[j][i]; }
+      let at = (n + j) * dims.K + k + i;
+      if (k + i < dims.K) {
+        if (SLICED) { dW[slice * dims.N * dims.K + at] = acc[j][i]; } else { dW[at] += dims.scale * acc[j][i]; }
+      }
     }
   }
 }
@@ -60,7 +67,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let n0 = (block / blocksK) * 8u;
   let k0 = (block % blocksK) * 8u;
   var acc00 = mat4x4<f32>(); var acc01 = mat4x4<f32>(); var acc10 = mat4x4<f32>(); var acc11 = mat4x4<f32>();
-  for (var m = 0u; m < dims.M; m++) {
+  let slice = gid.z;
+  for (var m = slice * dims.mSlice; m < min(dims.M, (slice + 1u) * dims.mSlice); m++) {
     let g0 = quad(m, n0, dims.N, false);
     let g1 = quad(m, n0 + 4u, dims.N, false);
     let x0 = quad(m, k0, dims.K, true);
@@ -68,6 +76,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     acc00 += outer(g0, x0); acc01 += outer(g0, x1);
     acc10 += outer(g1, x0); acc11 += outer(g1, x1);
   }
-  addBlock(n0, k0, acc00); addBlock(n0, k0 + 4u, acc01);
-  addBlock(n0 + 4u, k0, acc10); addBlock(n0 + 4u, k0 + 4u, acc11);
+  addBlock(n0, k0, acc00, slice); addBlock(n0, k0 + 4u, acc01, slice);
+  addBlock(n0 + 4u, k0, acc10, slice); addBlock(n0 + 4u, k0 + 4u, acc11, slice);
 }
