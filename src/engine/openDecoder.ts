@@ -14,7 +14,16 @@ import { ByteTokenizer, TextTokenizer, type Tokenizer } from './tokenizer.ts';
 import type { OnProgress } from './progress.ts';
 
 export type ModelSpec =
-  | { source: 'scratch'; layers: number; dim: number; heads: number; context: number; seed: number }
+  | {
+      source: 'scratch';
+      layers: number;
+      dim: number;
+      heads: number;
+      context: number;
+      seed: number;
+      /** The tokenizer's word pieces beyond bytes (fitPieces); absent: bytes only. */
+      pieces?: string[];
+    }
   | { source: 'hub'; name: string; quantization?: Quantization; token?: string; keepOutputF32?: boolean }
   | { source: 'path'; dir: string; quantization?: Quantization; idsOnly?: boolean; keepOutputF32?: boolean }
   /** A folder the user picked or dropped in the browser: its files, or (Chromium) its directory handle. */
@@ -100,7 +109,7 @@ export async function openDecoder(device: GPUDevice, spec: ModelSpec, onProgress
     return new Decoder(
       device,
       uploadWeights(device, config, scratchWeights(config, spec.seed), 'f32'),
-      new ByteTokenizer(),
+      new ByteTokenizer(spec.pieces),
       specName(spec),
     );
   }

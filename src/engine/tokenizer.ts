@@ -75,19 +75,43 @@ export class TextTokenizer implements Tokenizer {
   }
 }
 
+/** Pieces text is cut into before lookup: a tag, a word or a number (with the space before it), one other character. */
+const PIECES = / ?<\/?[a-z]+>| ?[A-Za-z']+| ?[0-9]+| ?[^\sA-Za-z0-9]|\s/gu;
+
+export function splitPieces(text: string): string[] {
+  return text.match(PIECES) ?? [];
+}
+
 /**
- * Every UTF-8 byte is a token (ids 0-255) plus one end-of-text token (256): the tokenizer of models built
- * from scratch, which need no vocabulary file.
+ * The tokenizer of models built from scratch, which need no vocabulary file: every UTF-8 byte is a token (ids
+ * 0-255), one end-of-text token (256), then optional `pieces` (ids 257…): whole words, numbers and tags fitted to
+ * a data set (fitPieces), each one token, so a narrated trace is about a third as many tokens as its bytes. A
+ * piece not in the list is spelled in bytes, so every text round-trips.
  */
 export class ByteTokenizer implements Tokenizer {
   static readonly EOS = 256;
-  readonly vocabSize = 257;
+  readonly vocabSize: number;
   readonly hasChatTemplate = false;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
+  private readonly ids = new Map<string, number>();
+  private readonly pieceBytes: Uint8Array[];
+
+  constructor(readonly pieces: readonly string[] = []) {
+    this.vocabSize = ByteTokenizer.EOS + 1 + pieces.length;
+    this.pieceBytes = pieces.map((p) => this.encoder.encode(p));
+    pieces.forEach((p, i) => {
+      if (this.ids.has(p)) throw new Error(`tokenizer: the piece ${JSON.stringify(p)} is listed twice`);
+      this.ids.set(p, ByteTokenizer.EOS + 1 + i);
+    });
+  }
 
   encode(text: string): number[] {
-    return [...this.encoder.encode(text)];
+    if (this.pieces.length === 0) return [...this.encoder.encode(text)];
+    return splitPieces(text).flatMap((p) => {
+      const id = this.ids.get(p);
+      return id === undefined ? [...this.encoder.encode(p)] : [id];
+    });
   }
 
   encodePrompt(text: string): number[] {
@@ -95,7 +119,12 @@ export class ByteTokenizer implements Tokenizer {
   }
 
   decode(ids: number[]): string {
-    return this.decoder.decode(new Uint8Array(ids.filter((id) => id < 256)));
+    const bytes: number[] = [];
+    for (const id of ids) {
+      if (id < ByteTokenizer.EOS) bytes.push(id);
+      else if (id > ByteTokenizer.EOS) bytes.push(...(this.pieceBytes[id - ByteTokenizer.EOS - 1] ?? []));
+    }
+    return this.decoder.decode(new Uint8Array(bytes));
   }
 
   applyChatTemplate(): string {
@@ -105,4 +134,18 @@ export class ByteTokenizer implements Tokenizer {
   streamDecoder(): (ids: number[]) => string {
     return streamDecoderOf((ids) => this.decode(ids));
   }
+}
+
+/**
+ * The pieces (splitPieces) of `texts` worth a token of their own: longer than one byte and seen at least twice,
+ * the most frequent first (ties in code-point order), at most `max`. The same texts give the same list.
+ */
+export function fitPieces(texts: Iterable<string>, max: number): string[] {
+  const counts = new Map<string, number>();
+  for (const text of texts) for (const p of splitPieces(text)) counts.set(p, (counts.get(p) ?? 0) + 1);
+  return [...counts]
+    .filter(([p, n]) => n >= 2 && new TextEncoder().encode(p).length > 1)
+    .sort(([a, n], [b, m]) => m - n || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, max)
+    .map(([p]) => p);
 }

@@ -139,6 +139,10 @@ export const CELL_SPECS = {
       dim: int('model width (scratch)', 8, 8192, 128),
       heads: int('attention heads (scratch); must divide dim', 1, 128, 4),
       context: int('longest sequence in tokens (scratch)', 16, 32768, 512),
+      vocabulary: optionalRef(
+        "a dataset cell whose traces the tokenizer's word pieces are fitted to, so a word or number is one token (scratch); unset: one token per byte",
+        ['dataset'],
+      ),
       seed,
     },
     check: (p) =>
@@ -148,6 +152,9 @@ export const CELL_SPECS = {
         : null) ??
       (p.source === 'scratch' && p.backend === 'webllm'
         ? { field: 'backend', message: 'WebLLM cannot run a scratch model' }
+        : null) ??
+      (p.source !== 'scratch' && p.vocabulary !== undefined
+        ? { field: 'vocabulary', message: 'only a scratch model has a tokenizer fitted here' }
         : null),
   },
   sample: {

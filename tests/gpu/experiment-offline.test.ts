@@ -60,6 +60,8 @@ describe('primer experiment offline (CI size)', () => {
     // What the twins were primed on: every narrated trace shows all four behaviors, the empty ones none, and
     // both sets hold the same problems with the same answers, under the short prompt.
     const outputs = JSON.parse(await readFile(join(out, 'outputs.json'), 'utf8'));
+    // The twins' tokenizer: word pieces fitted to the narrated traces (a number or a word is one token).
+    expect(outputs.tiny.value.spec.pieces).toEqual(expect.arrayContaining(['<think>', ' Target']));
     for (const b of BEHAVIORS) {
       expect(outputs.narrated.value.behaviors[b]).toBeGreaterThan(0);
       expect(outputs.empty.value.behaviors[b]).toBe(0);

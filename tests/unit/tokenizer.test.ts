@@ -65,6 +65,49 @@ describe('ByteTokenizer', () => {
     expect(deltas.join('')).toBe('15 − 7 = 8 ✓');
     expect(deltas.some((d) => d.includes('\uFFFD'))).toBe(false);
   });
+
+  it('with word pieces fitted to traces, spends one token on each piece it knows and round-trips any text', async () => {
+    const { ByteTokenizer, fitPieces, splitPieces } = await import('../../src/engine/tokenizer.ts');
+    const traces = [
+      'Numbers: 3 5 7. Target: 22.\n<think> 3 * 5 = 15. 15 + 7 = 22. Let me check: indeed it works.\n</think>',
+      'Numbers: 2 9 7. Target: 32.\n<think> 9 + 7 = 16. 16 * 2 = 32. Let me check: it works.\n</think>',
+    ];
+    expect(splitPieces('Try 8 * (8 - 4) = 32.\n<answer>')).toEqual([
+      'Try',
+      ' 8',
+      ' *',
+      ' (',
+      '8',
+      ' -',
+      ' 4',
+      ')',
+      ' =',
+      ' 32',
+      '.',
+      '\n',
+      '<answer>',
+    ]);
+    const pieces = fitPieces(traces, 100);
+    expect(pieces).toContain(' check');
+    expect(pieces).toContain(' 22');
+    expect(pieces).not.toContain(' indeed'); // seen once
+    expect(pieces.every((p) => new TextEncoder().encode(p).length > 1)).toBe(true);
+    expect(fitPieces([...traces].reverse(), 100)).toEqual(pieces);
+    expect(fitPieces(traces, 3)).toEqual(pieces.slice(0, 3));
+
+    const tok = new ByteTokenizer(pieces);
+    expect(tok.vocabSize).toBe(257 + pieces.length);
+    const ids = tok.encode(traces[0]);
+    expect(ids.length).toBeLessThan(traces[0].length / 2);
+    expect(ids.some((id) => id > ByteTokenizer.EOS)).toBe(true);
+    expect(tok.decode(ids)).toBe(traces[0]);
+    const unseen = 'Zebra 1234 − ✓ <tag>\t';
+    expect(tok.decode(tok.encode(unseen))).toBe(unseen);
+    const next = tok.streamDecoder();
+    const all = tok.encode(unseen + traces[1]);
+    expect(all.map((_, i) => next(all.slice(0, i + 1))).join('')).toBe(unseen + traces[1]);
+    expect(() => new ByteTokenizer([' a', ' a'])).toThrow(/listed twice/);
+  });
 });
 
 describe('encodePrompt', () => {

@@ -24,6 +24,7 @@ import {
 import type { CountdownProblem, GenerateRequest, Generation, TextGenerator } from '../../tasks/types.ts';
 import { chatTemplateOfConfig } from '../../engine/chatTemplate.ts';
 import { hubLocation, readTokenizerConfig } from '../../engine/openDecoder.ts';
+import { fitPieces } from '../../engine/tokenizer.ts';
 import { accuracyChart, behaviorChart } from '../../charts/runCharts.ts';
 import type { EngineService, ModelSpec, TrainHooks, TrainResult } from '../engineService.ts';
 import { toJson, type ModelOutput } from '../outputs.ts';
@@ -46,10 +47,13 @@ function chooseFolder(env: HandlerEnv, signal: AbortSignal): Promise<ChosenFolde
 }
 
 async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> {
-  const { source, layers, dim, heads, context, seed, name, quantization: asked } = paramsOf(ctx, 'model');
+  const { source, layers, dim, heads, context, seed, name, quantization: asked, vocabulary } = paramsOf(ctx, 'model');
   // WebLLM's two 4-bit builds are one q4 in Primer's engine.
   const quantization = asked === 'f32' || asked === 'f16' ? asked : 'q4';
-  if (source === 'scratch') return { source, layers, dim, heads, context, seed };
+  if (source === 'scratch') {
+    if (vocabulary === undefined) return { source, layers, dim, heads, context, seed };
+    return { source, layers, dim, heads, context, seed, pieces: await datasetPieces(env, ctx, vocabulary) };
+  }
   if (source === 'folder') {
     // A folder dropped onto the cell, else the chooser; a handle is kept so that a reload can reopen the folder.
     const folder = await (takeOfferedFolder(ctx.cell) ?? chooseFolder(env, ctx.signal));
@@ -58,6 +62,19 @@ async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> 
   }
   if (name === undefined) throw new Error(`model cell "${ctx.cell.id}": a hub model needs a name`);
   return { source: 'hub', name, quantization };
+}
+
+/** Most word pieces a scratch model's tokenizer takes from a dataset: each one a row of the embedding. */
+const MAX_PIECES = 2048;
+
+/** The word pieces of a dataset cell's traces (prompts and completions), for a scratch model's tokenizer. */
+async function datasetPieces(env: HandlerEnv, ctx: CellContext, cell: string): Promise<string[]> {
+  const data = await getDataset(env.store, datasetId(ctx.notebookId, inputOf(ctx, cell).id));
+  if (!data) throw new Error(`the dataset of cell "${cell}" is missing from storage: run that cell again`);
+  return fitPieces(
+    data.traces.map((t) => t.prompt + t.completion),
+    MAX_PIECES,
+  );
 }
 
 /** What an output keeps of a spec: never a secret, never the folder's files or handle. */

@@ -15,6 +15,8 @@ export interface ScratchOptions {
   /** MLP width; defaults to 4 × dim rounded to a multiple of 32. */
   intermediate?: number;
   seed: number;
+  /** Word pieces the tokenizer has beyond bytes (ByteTokenizer); none: bytes only. */
+  pieces?: readonly string[];
 }
 
 export function scratchConfig(o: ScratchOptions): ModelConfig {
@@ -30,7 +32,7 @@ export function scratchConfig(o: ScratchOptions): ModelConfig {
     numHeads: o.heads,
     numKvHeads: kvHeads,
     headDim: o.dim / o.heads,
-    vocabSize: new ByteTokenizer().vocabSize,
+    vocabSize: new ByteTokenizer(o.pieces).vocabSize,
     rmsNormEps: 1e-5,
     ropeTheta: 10000,
     tieWordEmbeddings: true,
