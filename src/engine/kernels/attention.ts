@@ -8,6 +8,8 @@ import { attentionSplit, MAX_SPLIT_ROW_HEADS, SPLIT_ATTENTION_ROWS } from './att
 import { kernelFamily } from '../kernelFamily.ts';
 
 export const MAX_HEAD_DIM = 128;
+/** Query rows one thread of the emulator's attention takes (ROWS in attention.wgsl), sharing each key's loads. */
+const EMULATOR_BLOCK_ROWS = 4;
 
 /** R query rows, their heads, and where the heads sit in q's and k, v's rows (shared by the backward and the twin). */
 export interface AttentionLayout {
@@ -128,13 +130,14 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   }
   const l = resolvedLayout(a);
   const dims = params(device, [...layoutParams(l), { f32: 1 / Math.sqrt(a.headDim) }]);
-  const pipe = pipeline(device, unrollQuadLoops(code, a.headDim / 4), { HEAD_DIM: a.headDim });
+  const rows = a.decodeStep ? 1 : EMULATOR_BLOCK_ROWS;
+  const pipe = pipeline(device, unrollQuadLoops(code, a.headDim / 4, rows), { HEAD_DIM: a.headDim, ROWS: rows });
   dispatch(
     device,
     encoder,
     pipe,
     [dims, a.q, a.k, a.v, a.keys, a.o, a.lse],
-    foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
+    foldWorkgroups(Math.ceil((Math.ceil(a.R / rows) * a.nHeads) / 64)),
     attentionWork(a, keyBound(a), 4),
   );
 }

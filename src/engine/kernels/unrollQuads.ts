@@ -1,24 +1,26 @@
-// Loop unrolling over a head's quads for the emulator family's attention kernels. SwiftShader compiles a loop as
-// written (WGSL has no unroll hint and no pass of its unrolls one), and a private array indexed by a loop variable
-// is read and written lane by lane through memory; with constant indices the same array lives in registers. The
-// kernels keep their readable loops; the wrappers unroll them for the head size they run.
-
-const QUAD_LOOP = /for \(var (\w+) = 0u; \1 < QUADS; \1\+\+\) \{/g;
+// Loop unrolling for the emulator family's attention kernels. SwiftShader compiles a loop as written (WGSL has
+// no unroll hint and no pass of its unrolls one), and a private array indexed by a loop variable is read and
+// written lane by lane through memory; with constant indices the same array lives in registers. The kernels keep
+// their readable loops over a head's quads (`i < QUADS`) and a thread's rows (`r < ROWS`); the wrappers unroll
+// them for the sizes they run.
 
 /**
- * `code` with each `for (var i = 0u; i < QUADS; i++) { body }` replaced by `quads` copies of `{ body }`, the k-th
- * with the loop variable replaced by the constant k (`ku`). Bodies may nest braces but not another quad loop.
+ * `code` with each `for (var i = 0u; i < QUADS; i++) { body }` replaced by `quads` copies of `{ body }` (and each
+ * such loop to ROWS by `rows` copies), the k-th with the loop variable replaced by the constant k (`ku`); loops
+ * nested in a body are unrolled too.
  */
-export function unrollQuadLoops(code: string, quads: number): string {
+export function unrollQuadLoops(code: string, quads: number, rows = 1): string {
+  const loop = /for \(var (\w+) = 0u; \1 < (QUADS|ROWS); \1\+\+\) \{/g;
   let out = '';
   let from = 0;
-  for (const match of code.matchAll(QUAD_LOOP)) {
-    if (match.index < from) throw new Error('unrollQuadLoops: a quad loop inside another');
+  for (const match of code.matchAll(loop)) {
+    if (match.index < from) continue; // nested in a body unrolled above
     const open = match.index + match[0].length;
     const close = matchingBrace(code, open);
-    const body = code.slice(open, close);
+    const body = unrollQuadLoops(code.slice(open, close), quads, rows);
     const variable = new RegExp(`\\b${match[1]}\\b`, 'g');
-    const copies = Array.from({ length: quads }, (_, k) => `{${body.replace(variable, `${k}u`)}}`);
+    const n = match[2] === 'QUADS' ? quads : rows;
+    const copies = Array.from({ length: n }, (_, k) => `{${body.replace(variable, `${k}u`)}}`);
     out += code.slice(from, match.index) + copies.join(' ');
     from = close + 1;
   }
