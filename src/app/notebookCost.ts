@@ -9,8 +9,9 @@
 //            `iterations` times, plus each held-out evaluation's eval_problems × max_tokens decoded.
 // Completions are counted at max_tokens, so decode is an upper bound. A mean trace's length is measured on
 // narrated traces of the cell's task built here (as an offline dataset cell builds them); in tokens it is its
-// characters for a byte-level model and a quarter of them for a Hub model's BPE tokenizer (a rule of thumb for
-// English text). Scaling by FLOPs assumes the GPU is as efficient on the larger model as on the probe: on a real
+// characters for a byte-level model, a quarter of them for a Hub model's BPE tokenizer (a rule of thumb for
+// English text), and for a scratch model whose tokenizer is fitted to a dataset cell (`vocabulary`), what a
+// tokenizer fitted to a sample of that dataset makes of the sample. Scaling by FLOPs assumes the GPU is as efficient on the larger model as on the probe: on a real
 // GPU a larger model usually uses it better, so a Hub notebook's figure errs long. Loading, LLM judges and CPU
 // work are not counted.
 import type { GpuBenchmark } from '../engine/gpuBenchmark.ts';
@@ -18,6 +19,7 @@ import { forwardFlopsPerToken } from '../engine/gpuBenchmark.ts';
 import type { ModelConfig } from '../engine/model/config.ts';
 import { findModel } from '../engine/model/catalog.ts';
 import { scratchConfig } from '../engine/model/scratch.ts';
+import { ByteTokenizer, fitPieces } from '../engine/tokenizer.ts';
 import { parseNotebook } from '../notebook/format.ts';
 import { fillDefaults, type CellParamsOf } from '../notebook/cells.ts';
 import { primerCells, type Cell, type CellParams } from '../notebook/types.ts';
@@ -33,6 +35,14 @@ export interface NotebookCost {
 
 const HUB_CHARS_PER_TOKEN = 4;
 const TRACE_SAMPLE = 16;
+/** Traces a scratch model's word pieces are fitted to here, to estimate its vocabulary and its characters per token. */
+const VOCABULARY_SAMPLE = 256;
+
+/** A model's shape and how many characters of text a token of it holds. */
+interface ModelCost {
+  config: ModelConfig;
+  charsPerToken: number;
+}
 
 const meanTraces = new Map<string, { prompt: number; completion: number }>();
 
@@ -53,32 +63,48 @@ function meanTraceChars(task: string): { prompt: number; completion: number } {
   return mean;
 }
 
-function modelConfig(p: CellParamsOf<'model'>): ModelConfig {
+function modelCost(p: CellParamsOf<'model'>, datasets: Map<string, CellParamsOf<'dataset'>>): ModelCost {
   if (p.source === 'scratch') {
     const { layers, dim, heads, context } = p;
     if (layers === undefined || dim === undefined || heads === undefined)
       throw new Error('a scratch model needs its size');
-    return scratchConfig({ layers, dim, heads, context, seed: 1 });
+    const dataset = p.vocabulary === undefined ? undefined : datasets.get(p.vocabulary);
+    if (!dataset) return { config: scratchConfig({ layers, dim, heads, context, seed: 1 }), charsPerToken: 1 };
+    const { traces } = buildPrimingDataset({
+      condition: dataset.condition,
+      count: VOCABULARY_SAMPLE,
+      seed: 1,
+      task: taskNamed(dataset.task),
+    });
+    const texts = traces.map((t) => t.prompt + t.completion);
+    const tokenizer = new ByteTokenizer(fitPieces(texts));
+    const chars = texts.reduce((n, t) => n + t.length, 0);
+    const tokens = texts.reduce((n, t) => n + tokenizer.encode(t).length, 0);
+    return {
+      config: scratchConfig({ layers, dim, heads, context, seed: 1, pieces: tokenizer.pieces }),
+      charsPerToken: chars / tokens,
+    };
   }
-  if (p.source === 'hub' && p.name !== undefined) return findModel(p.name).config;
+  if (p.source === 'hub' && p.name !== undefined)
+    return { config: findModel(p.name).config, charsPerToken: HUB_CHARS_PER_TOKEN };
   throw new Error(`a ${p.source} model's size is not known before it is loaded`);
 }
 
 /** The minutes `source`'s GPU cells should take given `bench` (see the file header); throws when it cannot tell. */
 export function notebookCost(source: string, bench: GpuBenchmark): NotebookCost {
   const nb = parseNotebook(source);
-  const models = new Map<string, ModelConfig>();
+  const models = new Map<string, ModelCost>();
   const datasets = new Map<string, CellParamsOf<'dataset'>>();
   const cost: NotebookCost = { minutes: 0, decodeTokens: 0, trainTokens: 0 };
   for (const cell of primerCells(nb)) {
     const p = fillDefaults(cell.kind, resolveParams(cell, nb.meta));
-    if (cell.kind === 'model') models.set(cell.id, modelConfig(p as CellParamsOf<'model'>));
+    if (cell.kind === 'model') models.set(cell.id, modelCost(p as CellParamsOf<'model'>, datasets));
     if (cell.kind === 'dataset') datasets.set(cell.id, p as CellParamsOf<'dataset'>);
-    const config = typeof p.model === 'string' ? models.get(p.model) : undefined;
-    if (!config || !['sample', 'prime', 'rl'].includes(cell.kind)) continue;
-    if (cell.kind === 'prime' || cell.kind === 'rl') models.set(cell.id, config);
-    const scale = forwardFlopsPerToken(config) / bench.probe_flops_per_token;
-    const tokens = cellTokens(cell, p, config.vocabSize > 1024 ? HUB_CHARS_PER_TOKEN : 1, datasets);
+    const model = typeof p.model === 'string' ? models.get(p.model) : undefined;
+    if (!model || !['sample', 'prime', 'rl'].includes(cell.kind)) continue;
+    if (cell.kind === 'prime' || cell.kind === 'rl') models.set(cell.id, model);
+    const scale = forwardFlopsPerToken(model.config) / bench.probe_flops_per_token;
+    const tokens = cellTokens(cell, p, model.charsPerToken, datasets);
     cost.decodeTokens += tokens.decode;
     cost.trainTokens += tokens.train;
     cost.minutes += (scale * (tokens.decode / bench.decode_tok_s + tokens.train / bench.train_tok_s)) / 60;

@@ -136,11 +136,14 @@ export class ByteTokenizer implements Tokenizer {
   }
 }
 
+/** Most word pieces fitPieces keeps by default: each is a row of the model's embedding. */
+export const MAX_PIECES = 2048;
+
 /**
  * The pieces (splitPieces) of `texts` worth a token of their own: longer than one byte and seen at least twice,
  * the most frequent first (ties in code-point order), at most `max`. The same texts give the same list.
  */
-export function fitPieces(texts: Iterable<string>, max: number): string[] {
+export function fitPieces(texts: Iterable<string>, max = MAX_PIECES): string[] {
   const counts = new Map<string, number>();
   for (const text of texts) for (const p of splitPieces(text)) counts.set(p, (counts.get(p) ?? 0) + 1);
   return [...counts]

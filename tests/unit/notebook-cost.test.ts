@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { notebookCost } from '../../src/app/notebookCost.ts';
 import { forwardFlopsPerToken, PROBE_MODEL, type GpuBenchmark } from '../../src/engine/gpuBenchmark.ts';
 import { scratchConfig } from '../../src/engine/model/scratch.ts';
+import { parseNotebook } from '../../src/notebook/format.ts';
 
 const probeFlops = forwardFlopsPerToken(scratchConfig(PROBE_MODEL));
 const bench: GpuBenchmark = {
@@ -57,11 +58,26 @@ describe('notebookCost: minutes from the benchmark figures', () => {
     expect(long.minutes).toBeCloseTo(long.trainTokens / 1000 / 60, 9);
   });
 
+  it("counts a scratch model's tokens in the word pieces of the dataset its tokenizer is fitted to", () => {
+    const data = cell('dataset', 'id: d\nsource: offline\ncondition: all_strategies\nsize: 10\ntask: countdown-short');
+    const prime = cell('prime', 'id: p\nmodel: m\ndataset: d\nmethod: full\nepochs: 2');
+    const fitted = cell('model', 'id: m\nsource: scratch\nlayers: 4\ndim: 128\nheads: 4\nvocabulary: d\nseed: 1');
+    const [bytes, pieces] = [
+      notebookCost(notebook(data + tiny + prime), bench),
+      notebookCost(notebook(data + fitted + prime), bench),
+    ];
+    expect(pieces.trainTokens).toBeGreaterThan(bytes.trainTokens / 5);
+    expect(pieces.trainTokens).toBeLessThan(bytes.trainTokens / 2);
+    // A larger vocabulary costs more per token (the output layer), so minutes fall less than tokens do.
+    expect(pieces.minutes / bytes.minutes).toBeGreaterThan(pieces.trainTokens / bytes.trainTokens);
+  });
+
   it('gives notebook 00 a finite positive estimate, and says why a folder model has none', () => {
     const nb00 = readFileSync('notebooks/00-start-here-offline.md', 'utf8');
     const cost = notebookCost(nb00, bench);
     expect(cost.minutes).toBeGreaterThan(0);
-    expect(cost.trainTokens).toBeGreaterThan(2000 * 3 * 100); // 2,000 traces, 3 epochs, hundreds of bytes each
+    const { traces, epochs } = parseNotebook(nb00).meta.params as { traces: number; epochs: number };
+    expect(cost.trainTokens).toBeGreaterThan(traces * epochs * 50); // a narrated trace is over 100 word pieces
     const folder = cell('model', 'id: m\nsource: folder');
     expect(() => notebookCost(notebook(folder), bench)).toThrow(/folder model's size is not known/);
   });

@@ -64,17 +64,11 @@ async function modelSpec(ctx: CellContext, env: HandlerEnv): Promise<ModelSpec> 
   return { source: 'hub', name, quantization };
 }
 
-/** Most word pieces a scratch model's tokenizer takes from a dataset: each one a row of the embedding. */
-const MAX_PIECES = 2048;
-
 /** The word pieces of a dataset cell's traces (prompts and completions), for a scratch model's tokenizer. */
 async function datasetPieces(env: HandlerEnv, ctx: CellContext, cell: string): Promise<string[]> {
   const data = await getDataset(env.store, datasetId(ctx.notebookId, inputOf(ctx, cell).id));
   if (!data) throw new Error(`the dataset of cell "${cell}" is missing from storage: run that cell again`);
-  return fitPieces(
-    data.traces.map((t) => t.prompt + t.completion),
-    MAX_PIECES,
-  );
+  return fitPieces(data.traces.map((t) => t.prompt + t.completion));
 }
 
 /** What an output keeps of a spec: never a secret, never the folder's files or handle. */
