@@ -11,8 +11,9 @@ import { chatTemplateOf, renderPrompt, type PromptTemplate } from '../tasks/task
 import type { CountdownProblem } from '../tasks/types.ts';
 
 /**
- * Most held-out problems answered per generate call: a decode step's cost is mostly fixed (its dispatches), so
- * a small model answers 256 problems in about the time of 64; a large one is held back by EVAL_CACHE_BYTES.
+ * Most held-out problems answered per generate call: much of a decode step's cost is fixed (its dispatches), so
+ * a small model's step of 256 rows took about 2.5 times one of 64 on SwiftShader, not 4 times; a large model is
+ * held back by EVAL_CACHE_BYTES.
  */
 const EVAL_BATCH = 256;
 /** ...as long as their KV cache stays under this many bytes (a large model answers fewer at a time). */
