@@ -8,8 +8,14 @@ import { attentionSplit, MAX_SPLIT_ROW_HEADS, SPLIT_ATTENTION_ROWS } from './att
 import { kernelFamily } from '../kernelFamily.ts';
 
 export const MAX_HEAD_DIM = 128;
-/** Query rows one thread of the emulator's attention takes (ROWS in attention.wgsl), sharing each key's loads. */
-const EMULATOR_BLOCK_ROWS = 4;
+/**
+ * Rows one thread of the emulator's attention takes (ROWS in attention.wgsl and the backward), sharing each
+ * partner row's loads: 4 for heads up to 32 wide, fewer for wider ones, since the unrolled kernel holds rows ×
+ * quads copies of its loop bodies and SwiftShader's compile time grows with them (a minute at 4 × 32).
+ */
+export function emulatorBlockRows(headDim: number): number {
+  return Math.max(1, Math.min(4, Math.floor(128 / headDim)));
+}
 
 /** R query rows, their heads, and where the heads sit in q's and k, v's rows (shared by the backward and the twin). */
 export interface AttentionLayout {
@@ -130,7 +136,7 @@ export function attention(device: GPUDevice, encoder: GPUCommandEncoder, a: Atte
   }
   const l = resolvedLayout(a);
   const dims = params(device, [...layoutParams(l), { f32: 1 / Math.sqrt(a.headDim) }]);
-  const rows = a.decodeStep ? 1 : EMULATOR_BLOCK_ROWS;
+  const rows = a.decodeStep ? 1 : emulatorBlockRows(a.headDim);
   const pipe = pipeline(device, unrollQuadLoops(code, a.headDim / 4, rows), { HEAD_DIM: a.headDim, ROWS: rows });
   dispatch(
     device,

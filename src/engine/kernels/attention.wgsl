@@ -11,7 +11,7 @@
 // their q and running outputs in registers: the running max m and sum l rescale o whenever m grows (flash
 // attention's recurrence), so scores never touch memory. Each key's k and v are loaded once for all ROWS rows:
 // on SwiftShader those loads (lane by lane, bounds-checked) cost more than the arithmetic, and 4 rows a thread
-// run 1.7× (d = 16) to 2.3× (d = 32) faster than one. A row leaves out the keys outside its own span (a causal
+// run 1.7× (d = 16) to 2.3× (d = 32) faster than one (emulatorBlockRows picks ROWS by head size). A row leaves out the keys outside its own span (a causal
 // row's later keys, a neighbouring sequence's) by selects, not branches; keys no row attends are skipped. Rows
 // of a decode step sit in different cache slots, so their wrapper takes ROWS = 1.
 // HEAD_DIM and ROWS are pipeline constants, and the wrapper unrolls the `i < QUADS` and `r < ROWS` loops

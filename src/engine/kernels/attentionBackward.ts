@@ -1,5 +1,6 @@
 import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
 import {
+  emulatorBlockRows,
   attentionWork,
   checkHeads,
   keyBound,
@@ -49,22 +50,23 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   if (kernelFamily(device) === 'gpu') return attentionFlashBackward(device, encoder, a);
   const dims = params(device, [...layoutParams(l), a.dV ? 0 : 1, { f32: 1 / Math.sqrt(a.headDim) }]);
   const shared = [dims, a.q, a.k, a.v, a.dO, a.lse, a.keys];
-  const constants = { HEAD_DIM: a.headDim };
+  const rows = emulatorBlockRows(a.headDim);
+  const constants = { HEAD_DIM: a.headDim, ROWS: rows };
   const keys = a.maxKeys ?? keyBound(a);
   dispatch(
     device,
     encoder,
-    pipeline(device, unrollQuadLoops(common + queryCode, a.headDim / 4), constants),
+    pipeline(device, unrollQuadLoops(common + queryCode, a.headDim / 4, rows), constants),
     [...shared, a.o, a.delta, a.dQ],
-    foldWorkgroups(Math.ceil((a.R * a.nHeads) / 64)),
+    foldWorkgroups(Math.ceil((Math.ceil(a.R / rows) * a.nHeads) / 64)),
     attentionWork(a, keys, 6), // S, dP and dQ
   );
   dispatch(
     device,
     encoder,
-    pipeline(device, unrollQuadLoops(common + keyValueCode, a.headDim / 4), constants),
+    pipeline(device, unrollQuadLoops(common + keyValueCode, a.headDim / 4, rows), constants),
     [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)],
-    foldWorkgroups(Math.ceil((a.R * a.nKvHeads) / 64)),
+    foldWorkgroups(Math.ceil((Math.ceil(a.R / rows) * a.nKvHeads) / 64)),
     attentionWork(a, keys, 8), // S, dP, dV and dK
   );
 }

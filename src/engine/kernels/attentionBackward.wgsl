@@ -11,15 +11,18 @@
 // delta [nHeads, T]; keys [T, 2] u32. The gradients dQ, dK, dV have the layout of Q, K, V. Head h reads
 // kv head h / (nHeads / nKvHeads). Every stride, offset and d are multiples of 4 (read as vec4), d ≤ 128.
 //
-// Like the forward, one thread per row walks that row's partners with its own vectors in registers: the query
-// pass owns (query row, head) and the key/value pass (key row, kv head), so every gradient row has one writer
-// and no atomics or workgroup memory are needed. An earlier version staged 16 × 16 blocks in workgroup memory,
-// as GPUs like; on SwiftShader its barriers made it 15× slower than the forward. The wrapper unrolls the
-// `i < QUADS` loops over a head's vec4s (unrollQuads.ts), so the per-thread arrays are indexed by constants and
-// stay in registers: 3× faster on SwiftShader at d = 16.
+// Like the forward, a thread walks its rows' partners with its own vectors in registers: the query pass owns
+// (block of ROWS query rows, head) and the key/value pass (block of ROWS key rows, kv head), so every gradient
+// row has one writer and no atomics or workgroup memory are needed; a block loads each partner row once for its
+// ROWS rows, as loads cost SwiftShader more than the arithmetic. An earlier version staged 16 × 16 blocks in
+// workgroup memory, as GPUs like; on SwiftShader its barriers made it 15× slower than the forward. The wrapper
+// unrolls the `i < QUADS` loops over a head's vec4s and the `r < ROWS` loops over a block's rows
+// (unrollQuads.ts), so the per-thread arrays are indexed by constants and stay in registers; row r's quads sit
+// at r · 32 of a block's arrays.
 
 override HEAD_DIM: u32 = 64u;
 override QUADS: u32 = HEAD_DIM / 4u;
+override ROWS: u32 = 1u; // rows per thread: 1, 2 or 4
 
 struct Dims {
   T: u32, nHeads: u32, nKvHeads: u32, qRowStride: u32, qColOffset: u32,
