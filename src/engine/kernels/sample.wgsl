@@ -17,7 +17,7 @@ struct Row { temperature: f32, topP: f32, topK: u32, seed: u32, step: u32 }
 @group(0) @binding(2) var<storage, read> rows: array<Row>;
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
 
-override WG: u32 = 256u; // threads per row: 64 for small vocabularies, 256 for real ones
+override WG: u32 = 256u; // threads per row (sample.ts sampleThreads)
 const NEG = -3.0e38;
 var<workgroup> sums: array<f32, WG>;
 var<workgroup> counts: array<u32, WG>;
