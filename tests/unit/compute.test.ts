@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { align4, foldWorkgroups } from '../../src/engine/compute.ts';
+import { align4, foldWorkgroups, joinCode } from '../../src/engine/compute.ts';
 
 describe('compute helpers', () => {
   it('rounds byte sizes up to 4', () => {
@@ -10,5 +10,11 @@ describe('compute helpers', () => {
     const [x, y] = foldWorkgroups(200_000);
     expect(x).toBeLessThanOrEqual(65535);
     expect(x * y).toBeGreaterThanOrEqual(200_000);
+  });
+  it('joins kernel sources from parts, the same text whichever way the parts are cut', () => {
+    expect(joinCode('fn a() {}\n', 'fn b() {}')).toBe('fn a() {}\nfn b() {}');
+    expect(joinCode('fn a() {}\n', 'fn b() {}')).toBe(joinCode('fn a() {}\nfn b', '() {}'));
+    expect(joinCode('x', 'y', 'z')).toBe('xyz');
+    expect(joinCode('x', 'y')).toBe('xy'); // a prefix of a joined path has its own text
   });
 });

@@ -1,4 +1,4 @@
-import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { type Bindable, dispatch, foldWorkgroups, joinCode, pipeline, placeholderBuffer } from '../compute.ts';
 import {
   emulatorBlockRows,
   attentionWork,
@@ -56,7 +56,7 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   dispatch(
     device,
     encoder,
-    pipeline(device, unrollQuadLoops(common + queryCode, a.headDim / 4, rows), constants),
+    pipeline(device, unrollQuadLoops(joinCode(common, queryCode), a.headDim / 4, rows), constants),
     [...shared, a.o, a.delta, a.dQ],
     foldWorkgroups(Math.ceil((Math.ceil(a.R / rows) * a.nHeads) / 64)),
     attentionWork(a, keys, 6), // S, dP and dQ
@@ -64,7 +64,7 @@ export function attentionBackward(device: GPUDevice, encoder: GPUCommandEncoder,
   dispatch(
     device,
     encoder,
-    pipeline(device, unrollQuadLoops(common + keyValueCode, a.headDim / 4, rows), constants),
+    pipeline(device, unrollQuadLoops(joinCode(common, keyValueCode), a.headDim / 4, rows), constants),
     [...shared, a.delta, a.dK, a.dV ?? placeholderBuffer(device)],
     foldWorkgroups(Math.ceil((Math.ceil(a.R / rows) * a.nKvHeads) / 64)),
     attentionWork(a, keys, 8), // S, dP, dV and dK

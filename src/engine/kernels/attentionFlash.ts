@@ -2,7 +2,7 @@
 // two passes (attentionFlashQuery.wgsl, attentionFlashKeyValue.wgsl), each a workgroup per block of 16 rows and
 // head, streaming tiles of partner rows through workgroup memory (flashTile.wgsl). attention() and
 // attentionBackward() route here for the gpu family, after checking the shapes.
-import { dispatch, pipeline, placeholderBuffer } from '../compute.ts';
+import { dispatch, joinCode, pipeline, placeholderBuffer } from '../compute.ts';
 import { attentionWork, keyBound, layoutParams, resolvedLayout, type AttentionArgs } from './attention.ts';
 import type { AttentionBackwardArgs } from './attentionBackward.ts';
 import { params } from './params.ts';
@@ -46,7 +46,7 @@ function dims(device: GPUDevice, a: Parameters<typeof resolvedLayout>[0], dvInDk
 }
 
 function flashPipeline(device: GPUDevice, kernel: FlashKernel, code: string, headDim: number) {
-  return pipeline(device, tile + code, { HEAD_DIM: headDim, TILE: flashTile(device, kernel, headDim) });
+  return pipeline(device, joinCode(tile, code), { HEAD_DIM: headDim, TILE: flashTile(device, kernel, headDim) });
 }
 
 /** Records the forward (shapes checked by attention()). */

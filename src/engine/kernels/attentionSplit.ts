@@ -1,4 +1,4 @@
-import { dispatch, pipeline, scratchBuffer, type Bindable } from '../compute.ts';
+import { type Bindable, dispatch, joinCode, pipeline, scratchBuffer } from '../compute.ts';
 import {
   attentionWork,
   checkHeads,
@@ -38,7 +38,7 @@ export function attentionSplit(device: GPUDevice, encoder: GPUCommandEncoder, a:
   dispatch(
     device,
     encoder,
-    pipeline(device, chunkCode + splitCode, constants),
+    pipeline(device, joinCode(chunkCode, splitCode), constants),
     [dims, a.q, a.k, a.v, a.keys, partO, partML],
     [chunks, rowHeads],
     attentionWork(a, maxKeys, 4),
@@ -108,7 +108,7 @@ export function decodeAttention(device: GPUDevice, encoder: GPUCommandEncoder, a
   dispatch(
     device,
     encoder,
-    pipeline(device, sinCos + chunkCode + decodeCode, { HEAD_DIM: a.headDim }),
+    pipeline(device, joinCode(sinCos, chunkCode, decodeCode), { HEAD_DIM: a.headDim }),
     [dims, a.qkv, a.kCache, a.vCache, a.keys, a.invFreq, parts.partO, parts.partML],
     [chunks, a.R * a.nHeads],
     attentionWork(a, a.maxKeys, 4),

@@ -1,6 +1,14 @@
 // The gpu family's products for prefill and training (gemmTiled.wgsl): matmul, q4Matmul and linearWeightBackward
 // hand their work here on a gpu-family device, so every caller (layers, LoRA, the fused loss) gets it.
-import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, scratchBuffer, type Bindable } from '../compute.ts';
+import {
+  type Bindable,
+  dispatch,
+  foldWorkgroups,
+  joinCode,
+  pipeline,
+  placeholderBuffer,
+  scratchBuffer,
+} from '../compute.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 import epilogue from './gemmEpilogue.wgsl?raw';
 import slicesCode from './gemmSlices.wgsl?raw';
@@ -82,7 +90,7 @@ export function tiledGemm(device: GPUDevice, encoder: GPUCommandEncoder, a: Tile
     B_FORMAT: B_FORMAT[a.w.format],
     SPLIT: split ? 1 : 0,
   };
-  const tiles = pipeline(device, epilogue + code, constants);
+  const tiles = pipeline(device, joinCode(epilogue, code), constants);
   dispatch(
     device,
     encoder,
@@ -95,7 +103,7 @@ export function tiledGemm(device: GPUDevice, encoder: GPUCommandEncoder, a: Tile
     dispatch(
       device,
       encoder,
-      pipeline(device, epilogue + slicesCode),
+      pipeline(device, joinCode(epilogue, slicesCode)),
       [dims, a.bias ?? none, a.y, target],
       foldWorkgroups(Math.ceil((a.M * a.N) / 256)),
     );

@@ -1,6 +1,6 @@
 // Gradient clipping: the global sum of squares of many buffers (for the gradient norm), and scaling every
 // buffer in place by the clip factor. (Gradient accumulation y += x is add.ts's addInPlace.)
-import { createStorageBuffer, dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { type Bindable, createStorageBuffer, dispatch, foldWorkgroups, joinCode, pipeline } from '../compute.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import clipCode from './clipByNorm.wgsl?raw';
@@ -30,7 +30,7 @@ export function sumOfSquares(
   buffers.forEach((b, i) => checkDims('sumOfSquares', { [`buffers[${i}].count`]: b.count }));
   const slots = buffers.map((b) => partialsFor(b.count));
   const partials = createStorageBuffer(device, 4 * slots.reduce((a, b) => a + b, 0), 'sumOfSquares partials');
-  const pipe = pipeline(device, reduceCode + sumCode);
+  const pipe = pipeline(device, joinCode(reduceCode, sumCode));
   let next = 0;
   buffers.forEach((b, i) => {
     dispatch(device, encoder, pipe, [params(device, [b.count, next, 1]), b.buffer, partials], [slots[i]]);

@@ -1,4 +1,12 @@
-import { dispatch, foldWorkgroups, pipeline, placeholderBuffer, scratchBuffer, type Bindable } from '../compute.ts';
+import {
+  type Bindable,
+  dispatch,
+  foldWorkgroups,
+  joinCode,
+  pipeline,
+  placeholderBuffer,
+  scratchBuffer,
+} from '../compute.ts';
 import { productWork } from './matmul.ts';
 import { bindingBytes, checkDims } from './checks.ts';
 import { kernelFamily } from '../kernelFamily.ts';
@@ -63,7 +71,7 @@ export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncod
   dispatch(
     device,
     encoder,
-    pipeline(device, epilogue + slicesCode),
+    pipeline(device, joinCode(epilogue, slicesCode)),
     [sums, none, a.dw, target],
     foldWorkgroups(Math.ceil((a.N * a.K) / 256)),
   );

@@ -1,4 +1,4 @@
-import { dispatch, pipeline, placeholderBuffer, type Bindable, type DispatchWork } from '../compute.ts';
+import { type Bindable, dispatch, type DispatchWork, joinCode, pipeline, placeholderBuffer } from '../compute.ts';
 import { takesTiledGemm, tiledGemm } from './gemmTiled.ts';
 import matmulCode from './matmul.wgsl?raw';
 import tileStore from './tileStore.wgsl?raw';
@@ -88,7 +88,7 @@ export function matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: MatmulA
   ]);
   const groups = columnGroups(a.N);
   const stacked = rowThreads(a.M);
-  const pipe = pipeline(device, tileStore + matmulCode, {
+  const pipe = pipeline(device, joinCode(tileStore, matmulCode), {
     W_KN: kn ? 1 : 0,
     VEC4: vec4 ? 1 : 0,
     W_FORMAT: FORMAT_CODE[a.format ?? 'f32'],

@@ -1,4 +1,4 @@
-import { dispatch, foldWorkgroups, pipeline, placeholderBuffer } from '../compute.ts';
+import { dispatch, foldWorkgroups, joinCode, pipeline, placeholderBuffer } from '../compute.ts';
 import { productWork } from './matmul.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
@@ -31,7 +31,7 @@ export function q4GemvSplit(
   dispatch(
     device,
     encoder,
-    pipeline(device, splitSumCode(device) + code, {
+    pipeline(device, joinCode(splitSumCode(device), code), {
       MAX_B: maxB,
       COLS: cols,
       ACCUMULATE: a.accumulate ? 1 : 0,

@@ -1,4 +1,4 @@
-import { dispatch, pipeline, placeholderBuffer, type Bindable } from '../compute.ts';
+import { type Bindable, dispatch, joinCode, pipeline, placeholderBuffer } from '../compute.ts';
 import { productWork, rowThreads, type DenseWeight, type ProductArgs, type WeightLayout } from './matmul.ts';
 import { bindingBytes, checkDims } from './checks.ts';
 import { takesTiledGemm, tiledGemm } from './gemmTiled.ts';
@@ -37,7 +37,7 @@ export function q4Matmul(device: GPUDevice, encoder: GPUCommandEncoder, a: Q4Mat
     return tiledGemm(device, encoder, { ...a, w: { format: 'q4', qweight: a.qweight, scales: a.scales } });
   const dims = params(device, [a.M, a.N, a.K, a.bias ? 1 : 0, a.wRowBase ?? 0, { f32: 1 }, 0]);
   const stacked = rowThreads(a.M);
-  const pipe = pipeline(device, tileStore + q4Code, { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
+  const pipe = pipeline(device, joinCode(tileStore, q4Code), { W_KN: kn ? 1 : 0, ROW_THREADS: stacked });
   dispatch(
     device,
     encoder,

@@ -1,4 +1,4 @@
-import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { type Bindable, dispatch, foldWorkgroups, joinCode, pipeline } from '../compute.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import { columnSum } from './columnSum.ts';
@@ -28,7 +28,7 @@ export function rmsnormBackward(device: GPUDevice, encoder: GPUCommandEncoder, a
   dispatch(
     device,
     encoder,
-    pipeline(device, reduceCode + code, shape),
+    pipeline(device, joinCode(reduceCode, code), shape),
     [dims, a.dy, a.x, a.w, a.rstd, a.dx],
     foldWorkgroups(Math.ceil(a.T / (shape.WG / shape.ROW))),
   );

@@ -1,4 +1,4 @@
-import { dispatch, foldWorkgroups, pipeline, type Bindable } from '../compute.ts';
+import { type Bindable, dispatch, foldWorkgroups, joinCode, pipeline } from '../compute.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
 import code from './rope.wgsl?raw';
@@ -37,7 +37,7 @@ export function rope(device: GPUDevice, encoder: GPUCommandEncoder, a: RopeArgs)
   dispatch(
     device,
     encoder,
-    pipeline(device, sinCos + code),
+    pipeline(device, joinCode(sinCos, code)),
     [dims, a.x, a.positions, a.invFreq],
     foldWorkgroups(Math.ceil(threads / 64)),
   );

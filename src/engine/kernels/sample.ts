@@ -1,4 +1,4 @@
-import { dispatch, pipeline, type Bindable } from '../compute.ts';
+import { type Bindable, dispatch, joinCode, pipeline } from '../compute.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
@@ -59,7 +59,7 @@ export function sampleTokens(device: GPUDevice, encoder: GPUCommandEncoder, a: S
   dispatch(
     device,
     encoder,
-    pipeline(device, reduceCode + code, { WG: threads }),
+    pipeline(device, joinCode(reduceCode, code), { WG: threads }),
     [params(device, [a.B, a.V]), a.logits, a.rows, a.ids],
     [a.B],
   );

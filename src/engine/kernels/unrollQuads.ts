@@ -10,6 +10,18 @@
  * nested in a body are unrolled too.
  */
 export function unrollQuadLoops(code: string, quads: number, rows = 1): string {
+  let byCode = unrolled.get(code);
+  if (!byCode) unrolled.set(code, (byCode = new Map()));
+  const key = `${quads},${rows}`;
+  let out = byCode.get(key);
+  if (out === undefined) byCode.set(key, (out = unroll(code, quads, rows)));
+  return out;
+}
+
+/** Kept per source and sizes: a dispatch looks its pipeline up by this string, and a new string costs a hash. */
+const unrolled = new Map<string, Map<string, string>>();
+
+function unroll(code: string, quads: number, rows: number): string {
   const loop = /for \(var (\w+) = 0u; \1 < (QUADS|ROWS); \1\+\+\) \{/g;
   let out = '';
   let from = 0;
@@ -17,7 +29,7 @@ export function unrollQuadLoops(code: string, quads: number, rows = 1): string {
     if (match.index < from) continue; // nested in a body unrolled above
     const open = match.index + match[0].length;
     const close = matchingBrace(code, open);
-    const body = unrollQuadLoops(code.slice(open, close), quads, rows);
+    const body = unroll(code.slice(open, close), quads, rows);
     const variable = new RegExp(`\\b${match[1]}\\b`, 'g');
     const n = match[2] === 'QUADS' ? quads : rows;
     const copies = Array.from({ length: n }, (_, k) => `{${body.replace(variable, `${k}u`)}}`);
