@@ -8,7 +8,8 @@ import { randomF32, testGpu } from '../support/gpu.ts';
 describe('linear-layer gradients on WebGPU', () => {
   // Ragged shapes take the scalar path; [50, 136, 16] and [50, 16, 132] are thin (LoRA's dB [out, r] and dA [r, in])
   // on the vec4 path. Small dW over many tokens is summed in token slices (100: 2 slices; 1000: 16; 333: 6, the
-  // last one short).
+  // last one short). dY and X read quads as vec4s each when its own width allows: [333, 20, 37] only dY, [500, 257,
+  // 64] (a byte vocabulary's dE) only X.
   for (const [M, N, K, scale] of [
     [1, 1, 1, 1],
     [33, 45, 70, 1],
@@ -18,6 +19,7 @@ describe('linear-layer gradients on WebGPU', () => {
     [50, 16, 132, 1],
     [1000, 64, 64, 0.5],
     [333, 20, 37, 1],
+    [500, 257, 64, 1],
   ] as const) {
     it(`accumulates dW += ${scale}·dyᵀx and db += Σdy for M=${M} N=${N} K=${K}`, async () => {
       const { device } = await testGpu();

@@ -42,7 +42,8 @@ export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncod
     const product = { x: a.dy, aTransposed: true, w, layout: 'KN' as const, y: a.dw, M: a.N, N: a.K, K: a.M };
     return tiledGemm(device, encoder, { ...product, scale: a.scale, accumulate: true });
   }
-  const vec4 = a.N % 4 === 0 && a.K % 4 === 0 && bindingBytes(a.dy) % 16 === 0 && bindingBytes(a.x) % 16 === 0;
+  const dyVec4 = a.N % 4 === 0 && bindingBytes(a.dy) % 16 === 0;
+  const xVec4 = a.K % 4 === 0 && bindingBytes(a.x) % 16 === 0;
   const none = placeholderBuffer(device);
   const workgroups = Math.ceil((Math.ceil(a.N / 8) * Math.ceil(a.K / 8)) / 64);
   const wanted = Math.min(Math.ceil(MIN_WORKGROUPS / workgroups), Math.ceil(a.M / MIN_SLICE_TOKENS));
@@ -53,13 +54,13 @@ export function linearWeightBackward(device: GPUDevice, encoder: GPUCommandEncod
   dispatch(
     device,
     encoder,
-    pipeline(device, code, { VEC4: vec4 ? 1 : 0, SLICED: sliced ? 1 : 0 }),
+    pipeline(device, code, { DY_VEC4: dyVec4 ? 1 : 0, X_VEC4: xVec4 ? 1 : 0, SLICED: sliced ? 1 : 0 }),
     [
       params(device, [a.M, a.N, a.K, { f32: a.scale ?? 1 }, mSlice]),
       a.dy,
-      vec4 ? a.dy : none,
+      dyVec4 ? a.dy : none,
       a.x,
-      vec4 ? a.x : none,
+      xVec4 ? a.x : none,
       target,
     ],
     [...foldWorkgroups(workgroups), slices],

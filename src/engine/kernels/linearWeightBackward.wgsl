@@ -9,10 +9,13 @@
 // whose barriers are expensive. A small dW (a 64 × 64 projection is 64 blocks: one workgroup, one CPU core) is
 // SLICED over the tokens: workgroup z sums tokens z · mSlice.. of its blocks and stores them, unscaled, to its
 // own [N, K] slice of dW (then a partials buffer [slices, N, K]), and gemmSlices.wgsl adds the slices to the
-// real dW in a fixed order, so the result is the same every run. VEC4 (N % 4 == 0, K % 4 == 0, bindings of whole vec4s) reads the quads as
-// vec4s; otherwise from scalars, with zeros past the edges. Stores are masked.
+// real dW in a fixed order, so the result is the same every run. DY_VEC4 (N % 4 == 0, dY's binding whole vec4s)
+// reads dY's quads as vec4s, X_VEC4 (K % 4 == 0, likewise) X's, each on its own, so a ragged vocabulary's dE
+// [V, D] still reads X by quads; otherwise quads are built from scalars, with zeros past the edges. Stores are
+// masked.
 
-override VEC4: bool = false;
+override DY_VEC4: bool = false;
+override X_VEC4: bool = false;
 override SLICED: bool = false;
 
 struct Dims { M: u32, N: u32, K: u32, scale: f32, mSlice: u32 }
@@ -32,7 +35,7 @@ fn scalarAt(i: u32, inside: bool, fromX: bool) -> f32 {
 
 /** Row m of dY (fromX false, width N) or of X (width K), columns c..c+3; c % 4 == 0. */
 fn quad(m: u32, c: u32, width: u32, fromX: bool) -> vec4<f32> {
-  if (VEC4) {
+  if ((fromX && X_VEC4) || (!fromX && DY_VEC4)) {
     let i = (m * width + min(c, width - 4u)) / 4u; // a block past the edge reads in range; its stores are masked
     if (fromX) { return X4[i]; }
     return dY4[i];
