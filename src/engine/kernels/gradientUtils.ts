@@ -3,6 +3,7 @@
 import { type Bindable, createStorageBuffer, dispatch, foldWorkgroups, joinCode, pipeline } from '../compute.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
+import { kernelFamily } from '../kernelFamily.ts';
 import clipCode from './clipByNorm.wgsl?raw';
 import sumCode from './sumOfSquares.wgsl?raw';
 import reduceCode from './reduce.wgsl?raw';
@@ -28,15 +29,21 @@ export function sumOfSquares(
   out: Bindable,
 ): void {
   buffers.forEach((b, i) => checkDims('sumOfSquares', { [`buffers[${i}].count`]: b.count }));
-  const slots = buffers.map((b) => partialsFor(b.count));
-  const partials = createStorageBuffer(device, 4 * slots.reduce((a, b) => a + b, 0), 'sumOfSquares partials');
-  const pipe = pipeline(device, joinCode(reduceCode, sumCode));
+  // Stage 1's threads per workgroup and per partial (sumOfSquares.wgsl): the emulator's write one partial each.
+  const stage1 = kernelFamily(device) === 'emulator' ? { WG: 64, SEGMENT: 1 } : { WG: 256, SEGMENT: 256 };
+  const perWorkgroup = stage1.WG / stage1.SEGMENT;
+  const workgroups = buffers.map((b) => partialsFor(b.count));
+  const total = workgroups.reduce((a, b) => a + b, 0) * perWorkgroup;
+  const partials = createStorageBuffer(device, 4 * total, 'sumOfSquares partials');
+  const code = joinCode(reduceCode, sumCode);
+  const pipe = pipeline(device, code, stage1);
   let next = 0;
   buffers.forEach((b, i) => {
-    dispatch(device, encoder, pipe, [params(device, [b.count, next, 1]), b.buffer, partials], [slots[i]]);
-    next += slots[i];
+    dispatch(device, encoder, pipe, [params(device, [b.count, next, 1]), b.buffer, partials], [workgroups[i]]);
+    next += workgroups[i] * perWorkgroup;
   });
-  dispatch(device, encoder, pipe, [params(device, [next, 0, 0]), partials, out], [1]);
+  const stage2 = pipeline(device, code, { WG: 256, SEGMENT: 256 });
+  dispatch(device, encoder, stage2, [params(device, [next, 0, 0]), partials, out], [1]);
 }
 
 /** Records x *= min(1, maxNorm / (√sumOfSquares[0] + 1e-6)) for every buffer. */
