@@ -1,5 +1,7 @@
 // Small helpers every kernel wrapper uses: buffers, readback, and a pipeline cache keyed by WGSL source
 // and constants, so a kernel compiles once per device.
+import { kernelFamily } from './kernelFamily.ts';
+import { StepPacer } from './stepPacer.ts';
 
 export type Bindable = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
@@ -37,6 +39,18 @@ export function uploadBuffer(device: GPUDevice, data: ArrayBufferView, label?: s
   return buffer;
 }
 
+const pacers = new WeakMap<GPUBuffer, StepPacer>();
+
+/**
+ * The pacer of reads from `source`: a loop reads the same buffer every step (sampled ids, a loss), so its recent
+ * reads say how long the next one waits. Only the emulator family sleeps (stepPacer.ts says why).
+ */
+function pacerOf(device: GPUDevice, source: GPUBuffer): StepPacer {
+  let pacer = pacers.get(source);
+  if (!pacer) pacers.set(source, (pacer = new StepPacer(kernelFamily(device) === 'emulator')));
+  return pacer;
+}
+
 /** Copies `bytes` from a GPU buffer into CPU memory (one staging buffer, one map). */
 export async function readBuffer(
   device: GPUDevice,
@@ -49,7 +63,7 @@ export async function readBuffer(
   const encoder = device.createCommandEncoder();
   encoder.copyBufferToBuffer(source, offset, staging, 0, size);
   device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(MAP_READ_MODE);
+  await pacerOf(device, source).read(() => staging.mapAsync(MAP_READ_MODE));
   const out = staging.getMappedRange().slice(0, bytes);
   staging.unmap();
   staging.destroy();

@@ -7,8 +7,6 @@ import { cacheKeys } from './kernels/attention.ts';
 import { copyKvSlot, createKvCache, type KvCache } from './kernels/kvcache.ts';
 import { packSampleRows, sampleTokens } from './kernels/sample.ts';
 import type { Decoder } from './model/decoder.ts';
-import { kernelFamily } from './kernelFamily.ts';
-import { StepPacer } from './stepPacer.ts';
 
 export type GenerationFinish = Generation['finish'];
 
@@ -68,7 +66,6 @@ export async function generateIds(
   };
   try {
     prefill(model, cache, seqs, last, options.useAdapter ?? true, upload);
-    const pacer = new StepPacer(kernelFamily(device) === 'emulator');
     for (let step = 0; step < request.maxTokens; step++) {
       const running = seqs.filter((s) => !s.finish);
       if (running.length === 0) break;
@@ -95,7 +92,7 @@ export async function generateIds(
         V: config.vocabSize,
       });
       device.queue.submit([encoder.finish()]);
-      const ids = await pacer.read(() => readU32(device, sampled, running.length));
+      const ids = await readU32(device, sampled, running.length);
       for (const b of temps.splice(0)) b.destroy();
       running.forEach((s, i) => advance(s, ids[i], eos, request));
       options.onStep?.(step, running.length);

@@ -1,8 +1,9 @@
 // Waiting for a loop's GPU results without spinning a core the GPU needs. Dawn's Node binding settles a mapAsync
 // by ticking the device from a setImmediate loop, so the JS thread runs at 100% of a core for as long as a step is
 // on the GPU; on a CPU adapter (the emulator family: SwiftShader) that core is one of the few the step itself runs
-// on. A loop whose steps take about the same time sleeps on a timer for most of a recent step's duration, then
-// reads. The first step is not counted (a prefill, or pipelines compiling), and the sleep follows the shorter of
+// on. compute.ts's readBuffer keeps one pacer per buffer read (a loop reads the same one every step: sampled ids,
+// a loss), and a loop whose steps take about the same time sleeps on a timer for most of a recent step's duration,
+// then reads. The first step is not counted (a prefill, or pipelines compiling), and the sleep follows the shorter of
 // the last two steps, so one slow step (a new pipeline) does not make the next one oversleep. A step whose result
 // was ready when the sleep ended took at most the sleep: it counts as half of it, so a loop whose steps got shorter
 // (rows finished) stops oversleeping within a few steps.
