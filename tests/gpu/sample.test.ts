@@ -21,7 +21,7 @@ const rowsOf = (count: number, settings: Omit<SampleRow, 'step'>) =>
 
 afterAll(async () => useKernels((await testGpu()).device, 'emulator'));
 
-// Both families: the gpu family's 64 threads to a row, the emulator's 4.
+// Both families: the gpu family's 64 threads to a row (sample.wgsl), the emulator's one (sampleThread.wgsl).
 for (const family of ['emulator', 'gpu'] as const satisfies KernelFamily[])
   describe(`sampleTokens on WebGPU, ${family} kernels`, () => {
     beforeEach(async () => useKernels((await testGpu()).device, family));

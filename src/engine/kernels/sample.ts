@@ -2,7 +2,9 @@ import { type Bindable, dispatch, joinCode, pipeline } from '../compute.ts';
 import { kernelFamily } from '../kernelFamily.ts';
 import { checkDims } from './checks.ts';
 import { params } from './params.ts';
+import drawCode from './sampleDraw.wgsl?raw';
 import code from './sample.wgsl?raw';
+import threadCode from './sampleThread.wgsl?raw';
 import reduceCode from './reduce.wgsl?raw';
 
 /** One row's sampling settings. temperature 0 (or topK 1) is greedy; topK 0 and topP 1 disable those filters. */
@@ -55,23 +57,13 @@ export interface SampleArgs {
 export function sampleTokens(device: GPUDevice, encoder: GPUCommandEncoder, a: SampleArgs): void {
   checkDims('sampleTokens', { B: a.B, V: a.V });
   if (a.B > 65535) throw new Error(`sampleTokens: ${a.B} rows exceed one dispatch`);
-  const threads = sampleThreads(device, a.V);
-  dispatch(
-    device,
-    encoder,
-    pipeline(device, joinCode(reduceCode, code), { WG: threads }),
-    [params(device, [a.B, a.V]), a.logits, a.rows, a.ids],
-    [a.B],
-  );
-}
-
-/**
- * Threads per row: each pass walks V / threads logits per thread, and barriers cost per thread. A GPU takes 256
- * for a real vocabulary and 64 for a small one; SwiftShader runs a workgroup as SIMD lanes of 4 and pays for every
- * barrier between them, so the emulator family takes one 4-lane group per row (at 256 rows × 1107 logits a step
- * samples in ~17 ms instead of ~165 ms).
- */
-function sampleThreads(device: GPUDevice, V: number): number {
-  if (kernelFamily(device) === 'emulator') return 4;
-  return V >= 16384 ? 256 : 64;
+  const bindings = [params(device, [a.B, a.V]), a.logits, a.rows, a.ids];
+  // SwiftShader runs a workgroup as SIMD lanes and pays for every barrier between them: a thread walks a row alone
+  // (256 rows × 1107 logits on 2 loaded cores: ~165 ms with 64 threads per row, ~17 with 4, ~12 with 1; top-p 0.9:
+  // ~1.2 s, 250 ms, 100 ms).
+  if (kernelFamily(device) === 'emulator')
+    return dispatch(device, encoder, pipeline(device, joinCode(drawCode, threadCode)), bindings, [Math.ceil(a.B / 64)]);
+  // Each pass walks V / threads logits per thread; small vocabularies need fewer threads (and barriers cost per thread).
+  const threads = a.V >= 16384 ? 256 : 64;
+  dispatch(device, encoder, pipeline(device, joinCode(reduceCode, drawCode, code), { WG: threads }), bindings, [a.B]);
 }

@@ -1,44 +1,12 @@
-// Token sampling on the GPU, one workgroup per row of logits [B, V], so only the ids [B] come back to the CPU.
-// Per row: temperature T, top-k, top-p, and a seed; the uniform draw u = hash(seed, row, step) (PCG hashes,
-// counter-based, so a run replays exactly). T == 0 or top-k == 1 is greedy: the argmax, ties to the lowest id.
-// Otherwise, as Hugging Face orders it: w_v = e^{(z_v − max z) / T}; keep the top-k logits (all ties of the
-// k-th value kept; k = 0 keeps all); of those keep the smallest top set whose mass reaches top-p of theirs (again
-// as a threshold on the logit, ties kept); then walk the kept tokens in id order and return the first whose
-// running mass exceeds u · (kept mass).
-// Both thresholds are found without sorting: logits map to u32 keys that order like the floats, and the
-// threshold is built bit by bit from the top (32 passes, each a count or a mass of keys ≥ the candidate).
+// The gpu family's sampling: one workgroup of WG threads per row, the passes over the vocabulary split between
+// them and reduced through workgroup memory. Prepended by reduce.wgsl and sampleDraw.wgsl (the method, the draw).
 // A row's settings are the same for its whole workgroup, so the passes of a disabled filter are skipped.
 
-struct Params { B: u32, V: u32 }
-struct Row { temperature: f32, topP: f32, topK: u32, seed: u32, step: u32 }
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> rows: array<Row>;
-@group(0) @binding(3) var<storage, read_write> ids: array<u32>;
-
-override WG: u32 = 256u; // threads per row (sample.ts sampleThreads)
+override WG: u32 = 256u; // threads per row: 64 for small vocabularies, 256 for real ones
 const NEG = -3.0e38;
 var<workgroup> sums: array<f32, WG>;
 var<workgroup> counts: array<u32, WG>;
 var<workgroup> chosen: u32;
-
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-
-/** A uniform draw in [0, 1) with 24 random bits, from (seed, row, step). */
-fn uniformDraw(seed: u32, row: u32, step: u32) -> f32 {
-  return f32(pcg(seed ^ pcg(row ^ pcg(step))) >> 8u) / 16777216.0;
-}
-
-/** A u32 that orders like the float: flip the sign bit of positives, every bit of negatives. */
-fn orderKey(z: f32) -> u32 {
-  let bits = bitcast<u32>(z);
-  return select(bits | 0x80000000u, ~bits, (bits & 0x80000000u) != 0u);
-}
 
 /** The workgroup's count: summed as f32 (reduce.wgsl), exact for counts below 2^24, far above any vocabulary. */
 fn countAll(x: u32, t: u32) -> u32 {
