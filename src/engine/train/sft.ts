@@ -146,6 +146,7 @@ export async function runSft(
         await callbacks.onCheckpoint?.(session.step, await session.checkpoint(data.state()));
       }
     }
+    report(session.step, 'trained');
     return { steps: session.step, files: await session.files() };
   } finally {
     session.close();
