@@ -120,7 +120,9 @@ describe.each(['/', '/primer/'])('offline after the first visit, served at %s', 
     await waitDone(page, 'tiny');
     await page.getByTestId('run-before_rl').click();
     await waitDone(page, 'before_rl');
-    expect(await page.locator('[data-testid="cell-before_rl"] [data-testid="solution"]').count()).toBe(1);
+    const solutions = page.locator('[data-testid="cell-before_rl"] [data-testid="solution"]');
+    await solutions.first().waitFor(); // the list is read back from IndexedDB after the cell ends
+    expect(await solutions.count()).toBe(1);
     await page.screenshot({ path: shot('notebook-00'), fullPage: true });
     expect(site.requests.length).toBe(fetchedOnline); // the site was closed: nothing reached it
     expect(errors).toEqual([]);

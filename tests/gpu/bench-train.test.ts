@@ -75,9 +75,11 @@ describe('LoRA training memory of a zero-weight q4 model', () => {
     const ran = await measureTrainingMemory(device, config, { rank, batch, dispatchTokens: 4 });
     expect(ran.dispatchedTokens).toBe(4);
     expect(ran.weightBytes).toBe(built.weightBytes);
-    // A step adds only per-call inputs, uniforms and read-back staging: a few KB here.
+    // A step adds only per-call inputs, uniforms, read-back staging and the small scratch of a few kernels (the
+    // emulator's weight-gradient slices and gradient-norm partials): tens of KB here, less than one [R, 512]
+    // activation (128 KB).
     expect(ran.checkpointingBytes).toBeGreaterThanOrEqual(built.checkpointingBytes);
-    expect(ran.checkpointingBytes - built.checkpointingBytes).toBeLessThan(64 * 1024);
+    expect(ran.checkpointingBytes - built.checkpointingBytes).toBeLessThan(96 * 1024);
     const R = batch.sequences * batch.tokens;
     const expectedExtra =
       (config.numLayers - 1) * layerActsBytes(config, R, rank) - config.numLayers * R * config.hiddenSize * 4;
