@@ -146,8 +146,9 @@ export const MAX_PIECES = 2048;
 export function fitPieces(texts: Iterable<string>, max = MAX_PIECES): string[] {
   const counts = new Map<string, number>();
   for (const text of texts) for (const p of splitPieces(text)) counts.set(p, (counts.get(p) ?? 0) + 1);
+  const utf8 = new TextEncoder();
   return [...counts]
-    .filter(([p, n]) => n >= 2 && new TextEncoder().encode(p).length > 1)
+    .filter(([p, n]) => n >= 2 && utf8.encode(p).length > 1)
     .sort(([a, n], [b, m]) => m - n || (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, max)
     .map(([p]) => p);
