@@ -1,5 +1,6 @@
 // Notebooks, their cell outputs, and settings.
 import type { Store } from './db.ts';
+import { eachCellTrace } from './traces.ts';
 import type { JsonValue, NotebookOrigin, NotebookRecord, OutputRecord } from './schema.ts';
 
 export interface NewNotebook {
@@ -114,10 +115,10 @@ export async function putOutput(store: Store, output: OutputRecord): Promise<voi
   }
   await store.write(`the output of cell "${output.cellId}"`, ['outputs', 'traces'], async (tx) => {
     await tx.objectStore('outputs').put(output);
-    const index = tx.objectStore('traces').index('cell');
-    for (let c = await index.openCursor([output.notebookId, output.cellId]); c; c = await c.continue()) {
-      if (c.value.attempt !== output.attempt) await c.delete();
-    }
+    const traces = tx.objectStore('traces');
+    await eachCellTrace(traces, output.notebookId, output.cellId, async (trace) => {
+      if (trace.attempt !== output.attempt) await traces.delete(trace.id);
+    });
   });
 }
 

@@ -13,6 +13,9 @@ async function run(page: Page, id: string): Promise<void> {
   await page.locator(`[data-testid="cell-${id}"][data-status="done"]`).waitFor({ timeout: 300_000 });
 }
 
+// A cell's counts and list are read back from IndexedDB after it ends, so they are polled for.
+const POLL = { timeout: 30_000 };
+
 async function counted(page: Page, id: string): Promise<string> {
   return (await page.getByTestId(`cell-${id}`).textContent())?.match(/(\d+) solutions/)?.[1] ?? 'none';
 }
@@ -31,12 +34,12 @@ describe('re-running a cell that makes traces', () => {
     await page.getByTestId('import-notebook').setInputFiles(NOTEBOOK);
     await page.getByTestId('notebook').waitFor();
     await run(page, 'narrated-behaviors');
-    expect(await counted(page, 'narrated-behaviors')).toBe('6');
+    await expect.poll(() => counted(page, 'narrated-behaviors'), POLL).toBe('6');
     for (let i = 0; i < 2; i++) {
       await run(page, 'narrated');
       await run(page, 'narrated-behaviors');
     }
-    expect(await counted(page, 'narrated-behaviors')).toBe('6');
+    await expect.poll(() => counted(page, 'narrated-behaviors'), POLL).toBe('6');
     expect(await countTraces(page, ID, 'narrated')).toBe(6);
     await page.close();
   });
@@ -48,9 +51,11 @@ describe('re-running a cell that makes traces', () => {
     await run(page, 'sample-behaviors');
     await run(page, 'samples');
     await run(page, 'sample-behaviors');
-    expect(await counted(page, 'sample-behaviors')).toBe('2');
+    await expect.poll(() => counted(page, 'sample-behaviors'), POLL).toBe('2');
     expect(await countTraces(page, ID, 'samples')).toBe(2);
-    expect(await page.locator('[data-testid="cell-samples"] [data-testid="solution"]').count()).toBe(2);
+    await expect
+      .poll(() => page.locator('[data-testid="cell-samples"] [data-testid="solution"]').count(), POLL)
+      .toBe(2);
     await page.close();
   });
 });

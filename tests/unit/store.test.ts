@@ -21,6 +21,7 @@ import {
   setTrusted,
 } from '../../src/store/notebooks.ts';
 import {
+  adoptTraces,
   annotateTraces,
   appendTraces,
   countTracesBy,
@@ -260,6 +261,19 @@ describe('store', () => {
     await putOutput(store, { ...output, status: 'done' });
     expect((await tracesBy(store, 'cell', ['nb', 'survey'])).map((t) => t.prompt)).toEqual(['p4']);
     expect(await countTracesBy(store, 'cell', ['nb', 'other'])).toBe(1);
+  });
+
+  it("moves the cell's traces that a predicate keeps into a new run, and no others", async () => {
+    const store = await freshStore();
+    await appendTraces(
+      store,
+      [1, 2, 3, 4].map((i) => trace(i, { attempt: 'old' })),
+    );
+    await appendTraces(store, [trace(5, { attempt: 'old', cellId: 'other' })]);
+    await adoptTraces(store, 'nb', 'survey', 'new', (t) => t.prompt !== 'p2');
+    const attempts = (await tracesBy(store, 'cell', ['nb', 'survey'])).map((t) => `${t.prompt}:${t.attempt}`);
+    expect(attempts.sort()).toEqual(['p1:new', 'p2:old', 'p3:new', 'p4:new']);
+    expect((await tracesBy(store, 'cell', ['nb', 'other']))[0].attempt).toBe('old');
   });
 
   it('keeps the newest checkpoints of a run as each is saved', async () => {
