@@ -52,28 +52,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (row.topK > 1u && row.topK < p.V) {
     for (var bit = 31i; bit >= 0i; bit--) {
       let candidate = keyK | (1u << u32(bit));
-      var n = 0u;
-      for (var v = t; v < p.V; v += WG) { n += u32(orderKey(logits[base + v]) >= candidate); }
-      if (countAll(n, t) >= row.topK) { keyK = candidate; }
+      if (countAll(countFrom(base, candidate, t, WG), t) >= row.topK) { keyK = candidate; }
     }
   }
   // Top-p: the largest key whose kept mass (within the top-k) still reaches topP of the top-k's mass.
   var key = 0u;
   if (row.topP < 1.0) {
-    var mass = 0.0;
-    for (var v = t; v < p.V; v += WG) {
-      let z = logits[base + v];
-      if (orderKey(z) >= keyK) { mass += exp((z - zMax) * invTemperature); }
-    }
-    let needed = segmentSum(t, mass, WG) * row.topP;
+    let needed = segmentSum(t, massFrom(base, keyK, zMax, invTemperature, t, WG), WG) * row.topP;
     for (var bit = 31i; bit >= 0i; bit--) {
       let candidate = key | (1u << u32(bit));
-      let lowest = max(candidate, keyK);
-      var m = 0.0;
-      for (var v = t; v < p.V; v += WG) {
-        let z = logits[base + v];
-        if (orderKey(z) >= lowest) { m += exp((z - zMax) * invTemperature); }
-      }
+      let m = massFrom(base, max(candidate, keyK), zMax, invTemperature, t, WG);
       if (segmentSum(t, m, WG) >= needed) { key = candidate; }
     }
   }

@@ -34,3 +34,20 @@ fn orderKey(z: f32) -> u32 {
   let bits = bitcast<u32>(z);
   return select(bits | 0x80000000u, ~bits, (bits & 0x80000000u) != 0u);
 }
+
+/** How many of the row's logits, from id `start` in steps of `stride`, have keys at least `lowest`. */
+fn countFrom(base: u32, lowest: u32, start: u32, stride: u32) -> u32 {
+  var n = 0u;
+  for (var v = start; v < p.V; v += stride) { n += u32(orderKey(logits[base + v]) >= lowest); }
+  return n;
+}
+
+/** The mass of the row's logits, from id `start` in steps of `stride`, whose keys are at least `lowest`. */
+fn massFrom(base: u32, lowest: u32, zMax: f32, invTemperature: f32, start: u32, stride: u32) -> f32 {
+  var mass = 0.0;
+  for (var v = start; v < p.V; v += stride) {
+    let z = logits[base + v];
+    if (orderKey(z) >= lowest) { mass += exp((z - zMax) * invTemperature); }
+  }
+  return mass;
+}

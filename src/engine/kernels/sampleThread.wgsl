@@ -2,16 +2,6 @@
 // row, with no workgroup memory and no barrier (SwiftShader pays for every barrier between its SIMD lanes).
 // Prepended by sampleDraw.wgsl (the method, the draw). The same filters and walk as sample.wgsl, summed in id order.
 
-/** The mass of the row's logits whose keys are at least `lowest`. */
-fn massFrom(base: u32, lowest: u32, zMax: f32, invTemperature: f32) -> f32 {
-  var mass = 0.0;
-  for (var v = 0u; v < p.V; v++) {
-    let z = logits[base + v];
-    if (orderKey(z) >= lowest) { mass += exp((z - zMax) * invTemperature); }
-  }
-  return mass;
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = gid.x;
@@ -34,24 +24,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row.topK > 1u && row.topK < p.V) {
     for (var bit = 31i; bit >= 0i; bit--) {
       let candidate = keyK | (1u << u32(bit));
-      var n = 0u;
-      for (var v = 0u; v < p.V; v++) { n += u32(orderKey(logits[base + v]) >= candidate); }
-      if (n >= row.topK) { keyK = candidate; }
+      if (countFrom(base, candidate, 0u, 1u) >= row.topK) { keyK = candidate; }
     }
   }
   // Top-p: the largest key whose kept mass (within the top-k) still reaches topP of the top-k's mass.
   var key = 0u;
   if (row.topP < 1.0) {
-    let needed = massFrom(base, keyK, zMax, invTemperature) * row.topP;
+    let needed = massFrom(base, keyK, zMax, invTemperature, 0u, 1u) * row.topP;
     for (var bit = 31i; bit >= 0i; bit--) {
       let candidate = key | (1u << u32(bit));
-      if (massFrom(base, max(candidate, keyK), zMax, invTemperature) >= needed) { key = candidate; }
+      if (massFrom(base, max(candidate, keyK), zMax, invTemperature, 0u, 1u) >= needed) { key = candidate; }
     }
   }
   key = max(key, keyK);
 
   // Walk the kept tokens in id order; the last kept one takes a goal that rounding pushed to the very end.
-  let goal = uniformDraw(row.seed, b, row.step) * massFrom(base, key, zMax, invTemperature);
+  let goal = uniformDraw(row.seed, b, row.step) * massFrom(base, key, zMax, invTemperature, 0u, 1u);
   var running = 0.0;
   var pick = best;
   for (var v = 0u; v < p.V; v++) {
