@@ -1,8 +1,8 @@
 // Generated traces (one record per solution, appended as they are scored) and priming datasets.
-import type { IDBPObjectStore, IndexKey, IndexNames } from 'idb';
+import type { IndexKey, IndexNames } from 'idb';
 import { putAll, type Store } from './db.ts';
 import type { Annotation } from '../behaviors/types.ts';
-import type { DatasetRecord, PrimerSchema, StoreName, TraceRecord } from './schema.ts';
+import type { DatasetRecord, PrimerSchema, TraceRecord } from './schema.ts';
 
 /** A trace as a sampler produces it; appendTraces fills in id and createdAt when missing. */
 export type NewTrace = Omit<TraceRecord, 'id' | 'createdAt'> & { id?: string; createdAt?: number };
@@ -32,27 +32,10 @@ export async function adoptTraces(
   keep: (trace: TraceRecord) => boolean,
 ): Promise<void> {
   await store.write(`traces of cell "${cellId}"`, ['traces'], async (tx) => {
-    await eachCellTrace(tx.store, notebookId, cellId, async (trace) => {
+    // One getAll, not a cursor (putOutput says why).
+    for (const trace of await tx.store.index('cell').getAll([notebookId, cellId]))
       if (keep(trace) && trace.attempt !== attempt) await tx.store.put({ ...trace, attempt });
-    });
   });
-}
-
-/**
- * Visits each trace of a cell inside a write transaction: its keys from the 'cell' index, then one get per key.
- * Not a cursor, whose every step fake-indexeddb (the CLI's store) pays with a search of the whole index: a cell
- * of 12,000 traces took minutes.
- */
-export async function eachCellTrace<N extends StoreName[]>(
-  traces: IDBPObjectStore<PrimerSchema, N, 'traces', 'readwrite'>,
-  notebookId: string,
-  cellId: string,
-  visit: (trace: TraceRecord) => Promise<unknown>,
-): Promise<void> {
-  for (const id of await traces.index('cell').getAllKeys([notebookId, cellId])) {
-    const trace = await traces.get(id);
-    if (trace) await visit(trace);
-  }
 }
 
 export function getTrace(store: Store, id: string): Promise<TraceRecord | undefined> {
